@@ -1,0 +1,63 @@
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+
+export interface Campaign {
+  id: string;
+  name: string;
+  status: 'active' | 'paused' | 'completed';
+  budget: number;
+  impressions: number;
+  clicks: number;
+  conversions: number;
+  created_at: string;
+}
+
+export interface Account {
+  id: string;
+  email: string;
+  password: string;
+  campaigns: Campaign[];
+}
+
+export const REFERENCE_ACCOUNT = { id: 'mixoads', email: 'admin@mixoads.com', password: 'SuperSecret123!' } as const;
+
+const STATUSES = ['active', 'paused', 'completed'] as const;
+const CREATED_BASE = Date.UTC(2025, 0, 1);
+const DAY_MS = 86_400_000;
+
+/** The same seed and account always give the same campaigns, so tests can compare values. */
+export function generateCampaigns(seed: number, accountIndex: number, count: number): Campaign[] {
+  const rng = xoroshiro128plus(seed * 1_000_003 + accountIndex);
+  return Array.from({ length: count }, (_, i) => {
+    const n = i + 1;
+    const impressions = uniformInt(rng, 1_000, 500_000);
+    const clicks = uniformInt(rng, 0, Math.floor(impressions / 10));
+    const conversions = uniformInt(rng, 0, Math.floor(clicks / 5));
+    return {
+      id: `campaign_${n}`,
+      name: `Campaign ${n}`,
+      status: STATUSES[n % STATUSES.length]!,
+      budget: 1000 + n * 100,
+      impressions,
+      clicks,
+      conversions,
+      created_at: new Date(CREATED_BASE + n * DAY_MS).toISOString(),
+    };
+  });
+}
+
+/** Generated account i (1-based): id client-00i, email client-00i@mock.test, password password-00i. */
+export function generatedAccountCredentials(index: number): Pick<Account, 'id' | 'email' | 'password'> {
+  const id = `client-${String(index).padStart(3, '0')}`;
+  return { id, email: `${id}@mock.test`, password: `password-${String(index).padStart(3, '0')}` };
+}
+
+export function buildAccounts(seed: number, generatedAccounts: number, campaignsPerAccount: number): Account[] {
+  return [
+    { ...REFERENCE_ACCOUNT, campaigns: generateCampaigns(seed, 0, 100) },
+    ...Array.from({ length: generatedAccounts }, (_, i) => ({
+      ...generatedAccountCredentials(i + 1),
+      campaigns: generateCampaigns(seed, i + 1, campaignsPerAccount),
+    })),
+  ];
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+const rate = z.coerce.number().min(0).max(1);
+const count = z.coerce.number().int().min(0);
+const flag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+/**
+ * Every knob of the mock platform, read from the environment. Defaults match the reference mock
+ * (port 3001, 10 requests per 60 s sliding window, 100 campaigns, /sync taking about 2 s).
+ */
+export const mockConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  HOST: z.string().default('127.0.0.1'),
+  MOCK_SEED: z.coerce.number().int().default(42),
+  MOCK_503_RATE: rate.default(0.1),
+  MOCK_HANG_RATE: rate.default(0.05),
+  MOCK_LATENCY_MS: count.default(0),
+  MOCK_SYNC_LATENCY_MS: count.default(2000),
+  MOCK_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  MOCK_RATE_WINDOW_MS: z.coerce.number().int().min(1).default(60_000),
+  MOCK_RETRY_AFTER_HEADER: flag.default(true),
+  /** Fixed wait announced on 429; unset means the real time until a slot frees in the window. */
+  MOCK_RETRY_AFTER_S: count.optional(),
+  MOCK_TOKEN_TTL_S: z.coerce.number().int().min(1).default(3600),
+  MOCK_ACCOUNTS: count.default(0),
+  MOCK_CAMPAIGNS_PER_ACCOUNT: count.default(100),
+  MOCK_MAX_PAGE_LIMIT: z.coerce.number().int().min(1).default(100),
+});
+
+export type MockConfig = {
+  port: number;
+  host: string;
+  seed: number;
+  rate503: number;
+  hangRate: number;
+  latencyMs: number;
+  syncLatencyMs: number;
+  rateLimit: number;
+  rateWindowMs: number;
+  retryAfterHeader: boolean;
+  retryAfterSeconds: number | undefined;
+  tokenTtlSeconds: number;
+  generatedAccounts: number;
+  campaignsPerAccount: number;
+  maxPageLimit: number;
+};
+
+export function mockConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MockConfig {
+  const known = Object.keys(mockConfigSchema.shape);
+  const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => known.includes(key) && value !== ''));
+  const parsed = mockConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`Invalid ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    seed: e.MOCK_SEED,
+    rate503: e.MOCK_503_RATE,
+    hangRate: e.MOCK_HANG_RATE,
+    latencyMs: e.MOCK_LATENCY_MS,
+    syncLatencyMs: e.MOCK_SYNC_LATENCY_MS,
+    rateLimit: e.MOCK_RATE_LIMIT,
+    rateWindowMs: e.MOCK_RATE_WINDOW_MS,
+    retryAfterHeader: e.MOCK_RETRY_AFTER_HEADER,
+    retryAfterSeconds: e.MOCK_RETRY_AFTER_S,
+    tokenTtlSeconds: e.MOCK_TOKEN_TTL_S,
+    generatedAccounts: e.MOCK_ACCOUNTS,
+    campaignsPerAccount: e.MOCK_CAMPAIGNS_PER_ACCOUNT,
+    maxPageLimit: e.MOCK_MAX_PAGE_LIMIT,
+  };
+}
+
+export const defaultMockConfig = (overrides: Partial<MockConfig> = {}): MockConfig => ({
+  ...mockConfigFromEnv({}),
+  ...overrides,
+});

@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { buildAccounts, type Account } from './accounts';
+import type { MockConfig } from './config';
+import { SlidingWindow } from './sliding-window';
+import { AccountStats, type Endpoint, type RequestRecord } from './stats';
+
+/** The knobs tests may change at run time through PATCH /__mock/config. */
+const RUNTIME_KEYS = [
+  'rate503', 'hangRate', 'latencyMs', 'syncLatencyMs', 'rateLimit', 'rateWindowMs',
+  'retryAfterHeader', 'retryAfterSeconds', 'tokenTtlSeconds',
+] as const;
+
+interface AccountState {
+  account: Account;
+  stats: AccountStats;
+  /** Requests the rate limiter let through (what it enforces). */
+  accepted: SlidingWindow;
+  /** Every request that reached the limiter, rejected or not (what a well-behaved client keeps under the limit). */
+  arrivals: SlidingWindow;
+}
+
+interface Token {
+  accountId: string;
+  expiresAt: number;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly error: string, message: string, readonly headers: Record<string, string> = {}, readonly extra: object = {}) {
+    super(message);
+  }
+}
+
+export interface MockPlatform {
+  server: Server;
+  config: MockConfig;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function createMockPlatform(config: MockConfig) {
+  const accounts = new Map<string, AccountState>();
+  const byEmail = new Map<string, AccountState>();
+  const tokens = new Map<string, Token>();
+  const rng = xoroshiro128plus(config.seed);
+
+  const freshState = (account: Account): AccountState => ({
+    account,
+    stats: new AccountStats(),
+    accepted: new SlidingWindow(config.rateWindowMs),
+    arrivals: new SlidingWindow(config.rateWindowMs),
+  });
+  for (const account of buildAccounts(config.seed, config.generatedAccounts, config.campaignsPerAccount)) {
+    const state = freshState(account);
+    accounts.set(account.id, state);
+    byEmail.set(account.email, state);
+  }
+  const resetStats = () => {
+    for (const [id, state] of accounts) {
+      const fresh = freshState(state.account);
+      accounts.set(id, fresh);
+      byEmail.set(state.account.email, fresh);
+    }
+  };
+
+  function issueToken(req: IncomingMessage) {
+    const header = req.headers.authorization ?? '';
+    if (!header.startsWith('Basic ')) throw new HttpError(401, 'Unauthorized', 'Missing Basic authorization header');
+    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const state = byEmail.get(decoded.slice(0, colon));
+    if (colon < 0 || !state || state.account.password !== decoded.slice(colon + 1)) {
+      throw new HttpError(401, 'Invalid credentials', 'The email or password is wrong');
+    }
+    const accessToken = `mock_${randomBytes(24).toString('hex')}`;
+    const issuedAt = Date.now();
+    tokens.set(accessToken, { accountId: state.account.id, expiresAt: issuedAt + config.tokenTtlSeconds * 1000 });
+    state.stats.tokensIssued += 1;
+    state.stats.add({ at: issuedAt, endpoint: 'auth', status: 200 });
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: config.tokenTtlSeconds,
+      issued_at: Math.floor(issuedAt / 1000),
+    };
+  }
+
+  function authenticate(req: IncomingMessage): AccountState {
+    const header = req.headers.authorization ?? '';
+    if (!header.startsWith('Bearer ')) throw new HttpError(401, 'Unauthorized', 'Missing Bearer token');
+    const token = tokens.get(header.slice(7));
+    if (!token) throw new HttpError(401, 'Unauthorized', 'Unknown access token');
+    if (Date.now() >= token.expiresAt) throw new HttpError(401, 'Token expired', 'The access token has expired; request a new one');
+    return accounts.get(token.accountId)!;
+  }
+
+  function admitUnderRateLimit(state: AccountState, now: number) {
+    state.arrivals.record(now);
+    if (state.accepted.count(now) >= config.rateLimit) {
+      const retryAfter = config.retryAfterSeconds ?? Math.max(1, Math.ceil(state.accepted.msUntilSlotFrees(now) / 1000));
+      throw new HttpError(
+        429, 'Rate limit exceeded', `At most ${config.rateLimit} requests per ${config.rateWindowMs / 1000} s`,
+        config.retryAfterHeader ? { 'retry-after': String(retryAfter) } : {},
+        { retry_after: retryAfter },
+      );
+    }
+    state.accepted.record(now);
+  }
+
+  function positiveInteger(value: string | null, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+    if (value === null) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+      throw new HttpError(400, 'Bad Request', `${name} must be an integer from 1 to ${max}`);
+    }
+    return Number(value);
+  }
+
+  function listCampaigns(state: AccountState, url: URL) {
+    const page = positiveInteger(url.searchParams.get('page'), 'page', 1);
+    const limit = positiveInteger(url.searchParams.get('limit'), 'limit', 10, config.maxPageLimit);
+    const all = state.account.campaigns;
+    return {
+      page,
+      limit,
+      body: {
+        data: all.slice((page - 1) * limit, page * limit),
+        pagination: { page, limit, total: all.length, has_more: page * limit < all.length },
+      },
+    };
+  }
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+  const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** /api/*: auth first, then the rate limit, then injected faults, then the answer. */
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, endpoint: Exclude<Endpoint, 'auth'>, campaignId?: string) {
+    const state = authenticate(req);
+    const now = Date.now();
+    const record: RequestRecord = { at: now, endpoint, status: 200, clientIdHeader: req.headers['x-client-id'] as string | undefined };
+    if (campaignId) record.campaignId = campaignId;
+    state.stats.add(record);
+    try {
+      admitUnderRateLimit(state, now);
+      const listed = endpoint === 'list' ? listCampaigns(state, url) : undefined;
+      if (listed) Object.assign(record, { page: listed.page, limit: listed.limit });
+      if (endpoint === 'sync' && !state.account.campaigns.some((c) => c.id === campaignId)) {
+        throw new HttpError(404, 'Not Found', `No campaign ${campaignId}`);
+      }
+      if (uniformFloat64(rng) < config.rate503) throw new HttpError(503, 'Service temporarily unavailable', 'Try again later');
+      if (uniformFloat64(rng) < config.hangRate) {
+        record.status = 'hung';
+        return; // never answered: the client has to time out
+      }
+      await delay(config.latencyMs + (endpoint === 'sync' ? config.syncLatencyMs : 0));
+      if (listed) return send(res, 200, listed.body);
+      const syncedAt = new Date().toISOString();
+      state.stats.syncedCampaignIds.set(campaignId!, (state.stats.syncedCampaignIds.get(campaignId!) ?? 0) + 1);
+      return send(res, 200, { success: true, campaign_id: campaignId, synced_at: syncedAt, message: `Campaign ${campaignId} synced` });
+    } catch (err) {
+      if (err instanceof HttpError) record.status = err.status;
+      throw err;
+    }
+  }
+
+  function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, body: string) {
+    const path = url.pathname;
+    if (req.method === 'GET' && path === '/__mock/stats') {
+      const summaries = Object.fromEntries(
+        [...accounts].map(([id, s]) => [id, s.stats.summary(s.arrivals.maxInWindow, s.accepted.maxInWindow)]),
+      );
+      return send(res, 200, { config, accounts: summaries });
+    }
+    if (req.method === 'GET' && path === '/__mock/requests') {
+      const state = accounts.get(url.searchParams.get('account') ?? '');
+      if (!state) throw new HttpError(404, 'Not Found', 'Unknown account');
+      return send(res, 200, state.stats.requests);
+    }
+    const campaignsMatch = /^\/__mock\/accounts\/([^/]+)\/campaigns$/.exec(path);
+    if (req.method === 'GET' && campaignsMatch) {
+      const state = accounts.get(decodeURIComponent(campaignsMatch[1]!));
+      if (!state) throw new HttpError(404, 'Not Found', 'Unknown account');
+      return send(res, 200, state.account.campaigns);
+    }
+    if (req.method === 'POST' && path === '/__mock/reset') {
+      resetStats();
+      return send(res, 200, { ok: true });
+    }
+    if (req.method === 'PATCH' && path === '/__mock/config') {
+      const changes = JSON.parse(body || '{}') as Record<string, unknown>;
+      const unknown = Object.keys(changes).filter((k) => !(RUNTIME_KEYS as readonly string[]).includes(k));
+      if (unknown.length) throw new HttpError(400, 'Bad Request', `Unknown config keys: ${unknown.join(', ')}`);
+      Object.assign(config, changes);
+      return send(res, 200, config);
+    }
+    throw new HttpError(404, 'Not Found', `No route ${req.method} ${path}`);
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, body: string) {
+    const url = new URL(req.url ?? '/', 'http://mock');
+    const path = url.pathname;
+    if (req.method === 'GET' && path === '/health') return send(res, 200, { status: 'ok', timestamp: new Date().toISOString() });
+    if (req.method === 'POST' && path === '/auth/token') return send(res, 200, issueToken(req));
+    if (req.method === 'GET' && path === '/api/campaigns') return handleApi(req, res, url, 'list');
+    const syncMatch = /^\/api\/campaigns\/([^/]+)\/sync$/.exec(path);
+    if (req.method === 'POST' && syncMatch) return handleApi(req, res, url, 'sync', decodeURIComponent(syncMatch[1]!));
+    if (path.startsWith('/__mock/')) return handleAdmin(req, res, url, body);
+    throw new HttpError(404, 'Not Found', `No route ${req.method} ${path}`);
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      route(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: unknown) => {
+        if (err instanceof HttpError) {
+          if (err.status === 401 && req.url === '/auth/token') {
+            const state = byEmail.get(Buffer.from((req.headers.authorization ?? '').slice(6), 'base64').toString('utf8').split(':')[0]!);
+            state?.stats.add({ at: Date.now(), endpoint: 'auth', status: 401 });
+          }
+          return send(res, err.status, { error: err.error, message: err.message, ...err.extra }, err.headers);
+        }
+        send(res, 500, { error: 'Internal Server Error', message: err instanceof Error ? err.message : String(err) });
+      });
+    });
+  });
+
+  return {
+    server,
+    config,
+    async listen(): Promise<MockPlatform> {
+      await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+      const { port } = server.address() as AddressInfo;
+      return {
+        server,
+        config,
+        url: `http://${config.host}:${port}`,
+        close: () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections(); // hung requests included
+          }),
+      };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+export type Endpoint = 'auth' | 'list' | 'sync';
+
+export interface RequestRecord {
+  at: number;
+  endpoint: Endpoint;
+  status: number | 'hung';
+  page?: number;
+  limit?: number;
+  campaignId?: string;
+  clientIdHeader?: string;
+}
+
+/** What one account saw: every request, and the figures tests ask for most. */
+export class AccountStats {
+  readonly requests: RequestRecord[] = [];
+  readonly syncedCampaignIds = new Map<string, number>();
+  tokensIssued = 0;
+
+  add(record: RequestRecord): void {
+    this.requests.push(record);
+  }
+
+  summary(maxArrivalsInWindow: number, maxAcceptedInWindow: number) {
+    const byEndpoint: Record<string, Record<string, number>> = {};
+    for (const { endpoint, status } of this.requests) {
+      const counts = (byEndpoint[endpoint] ??= {});
+      counts[String(status)] = (counts[String(status)] ?? 0) + 1;
+    }
+    return {
+      tokensIssued: this.tokensIssued,
+      requests: byEndpoint,
+      rateLimited: this.requests.filter((r) => r.status === 429).length,
+      maxArrivalsInWindow,
+      maxAcceptedInWindow,
+      syncedCampaignIds: [...this.syncedCampaignIds.keys()],
+      syncCalls: Object.fromEntries(this.syncedCampaignIds),
+    };
+  }
+}

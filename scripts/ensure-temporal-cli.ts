@@ -1,0 +1,8 @@
+import { ensureTemporalCli } from '../src/infra/temporal-cli';
+
+ensureTemporalCli()
+  .then((path) => process.stdout.write(`${path}\n`))
+  .catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });

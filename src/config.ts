@@ -1,0 +1,44 @@
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const PROJECT_ROOT = resolve(__dirname, '..', '..');
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const settingsSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must look like postgres://user:password@host:5432/database')
+    .optional(),
+  CAMPAIGN_SYNC_DATA_DIR: z.string().default(join(PROJECT_ROOT, 'data')),
+  EMBEDDED_PG_PORT: port.default(54329),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d+$/, 'must be host:port, for example 127.0.0.1:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('campaign-sync'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class ConfigError extends Error {}
+
+/** Reads settings from the environment; a bad value becomes one line that names the variable. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = settingsSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export const dataPaths = (settings: Settings) => ({
+  temporalDb: join(settings.CAMPAIGN_SYNC_DATA_DIR, 'temporal', 'dev-server.sqlite'),
+  embeddedPostgres: join(settings.CAMPAIGN_SYNC_DATA_DIR, 'postgres'),
+});

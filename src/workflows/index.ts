@@ -1,0 +1,2 @@
+// The workflows of campaign-sync; see ARCHITECTURE.md.
+export {};

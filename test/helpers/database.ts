@@ -1,0 +1,69 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Pool } from 'pg';
+import { freePort } from '../../src/infra/child-process';
+import { migrate, startEmbeddedDatabase } from '../../src/infra/database';
+
+export const EXTERNAL_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestDatabase {
+  connectionString: string;
+  pool: Pool;
+  stop(): Promise<void>;
+}
+
+/** An embedded server in a scratch folder under data/, migrated, removed afterwards. */
+export async function embeddedTestDatabase(): Promise<TestDatabase> {
+  const root = join(__dirname, '..', '..', '..', 'data');
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(join(root, 'test-pg-'));
+  chmodSync(dir, 0o755); // the postgres user must reach the data folder inside
+  const database = await startEmbeddedDatabase({ dataDir: join(dir, 'data'), port: await freePort() });
+  await migrate(database.connectionString);
+  const pool = new Pool({ connectionString: database.connectionString });
+  return {
+    connectionString: database.connectionString,
+    pool,
+    async stop() {
+      await pool.end();
+      await database.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh database on an external server (DATABASE_URL, else the machine's 127.0.0.1:5432), dropped afterwards. */
+export async function externalTestDatabase(serverUrl = EXTERNAL_DATABASE_URL): Promise<TestDatabase> {
+  const name = `campaign_sync_test_${process.pid}_${Date.now()}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const connectionString = url.toString();
+  await migrate(connectionString);
+  const pool = new Pool({ connectionString });
+  return {
+    connectionString,
+    pool,
+    async stop() {
+      await pool.end();
+      const cleanup = new Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${cleanup.escapeIdentifier(name)} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+export async function externalServerReachable(serverUrl = EXTERNAL_DATABASE_URL): Promise<boolean> {
+  const client = new Client({ connectionString: serverUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
