@@ -50,8 +50,8 @@ export function createMockPlatform(config: MockConfig) {
   const freshState = (account: Account): AccountState => ({
     account,
     stats: new AccountStats(),
-    accepted: new SlidingWindow(config.rateWindowMs),
-    arrivals: new SlidingWindow(config.rateWindowMs),
+    accepted: new SlidingWindow(() => config.rateWindowMs),
+    arrivals: new SlidingWindow(() => config.rateWindowMs),
   });
   for (const account of buildAccounts(config.seed, config.generatedAccounts, config.campaignsPerAccount)) {
     const state = freshState(account);

@@ -6,10 +6,11 @@ export class SlidingWindow {
   private readonly times: number[] = [];
   maxInWindow = 0;
 
-  constructor(private readonly windowMs: number) {}
+  /** `windowMs` is read on every use, so a window length changed at run time applies at once. */
+  constructor(private readonly windowMs: () => number) {}
 
   count(now: number): number {
-    while (this.times.length > 0 && this.times[0]! <= now - this.windowMs) this.times.shift();
+    while (this.times.length > 0 && this.times[0]! <= now - this.windowMs()) this.times.shift();
     return this.times.length;
   }
 
@@ -21,6 +22,6 @@ export class SlidingWindow {
 
   /** Milliseconds until the oldest request leaves the window. */
   msUntilSlotFrees(now: number): number {
-    return this.times.length === 0 ? 0 : Math.max(0, this.times[0]! + this.windowMs - now);
+    return this.times.length === 0 ? 0 : Math.max(0, this.times[0]! + this.windowMs() - now);
   }
 }

@@ -20,6 +20,11 @@ const settingsSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('campaign-sync'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+  PLATFORM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** A request with no response headers by then is treated as hung and retried. */
+  PLATFORM_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  PLATFORM_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -37,6 +42,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   return parsed.data;
 }
+
+export const platformTimeouts = (settings: Settings) => ({
+  connectMs: settings.PLATFORM_CONNECT_TIMEOUT_MS,
+  headersMs: settings.PLATFORM_HEADERS_TIMEOUT_MS,
+  bodyMs: settings.PLATFORM_BODY_TIMEOUT_MS,
+});
 
 export const dataPaths = (settings: Settings) => ({
   temporalDb: join(settings.CAMPAIGN_SYNC_DATA_DIR, 'temporal', 'dev-server.sqlite'),

@@ -1,15 +1,16 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { Pool } from 'pg';
-import { createActivities } from './activities';
-import { loadSettings, dataPaths } from './config';
-import { openDatabase, migrate } from './infra/database';
+import { createPool } from './db/pool';
+import { createActivities, type ActivityDependencies } from './activities';
+import { dataPaths, loadSettings, platformTimeouts } from './config';
+import { migrate, openDatabase } from './infra/database';
 import { createLogger } from './logger';
+import { PlatformClient } from './platform/client';
+import { createCredentialStore } from './platform/credentials';
 
-export interface CampaignSyncWorkerOptions {
+export interface CampaignSyncWorkerOptions extends ActivityDependencies {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  pool: Pool;
   /** Defaults to this package's workflows; tests may bundle their own. */
   workflowsPath?: string;
   maxConcurrentActivityTaskExecutions?: number;
@@ -21,12 +22,12 @@ export async function createCampaignSyncWorker(options: CampaignSyncWorkerOption
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowsPath: options.workflowsPath ?? require.resolve('./workflows'),
-    activities: createActivities({ pool: options.pool }),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 50,
+    activities: createActivities(options),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
   });
 }
 
-/** A worker process: connects, runs until SIGTERM or SIGINT, then drains and exits. */
+/** A worker process: connects, runs until SIGTERM or SIGINT, drains in-flight tasks, exits. */
 async function main() {
   const settings = loadSettings();
   const log = createLogger(settings.LOG_LEVEL);
@@ -36,7 +37,8 @@ async function main() {
     port: settings.EMBEDDED_PG_PORT,
   });
   await migrate(database.connectionString);
-  const pool = new Pool({ connectionString: database.connectionString });
+  const pool = createPool(database.connectionString, (err) => log.warn({ err: err.message }, 'database connection lost'));
+  const platform = new PlatformClient(platformTimeouts(settings));
   const address = settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
   const connection = await NativeConnection.connect({ address });
   const worker = await createCampaignSyncWorker({
@@ -44,12 +46,14 @@ async function main() {
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     pool,
+    platform,
+    credentials: createCredentialStore(),
+    maxConcurrentActivityTaskExecutions: settings.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
-  log.info({ address, taskQueue: settings.TEMPORAL_TASK_QUEUE }, 'worker started');
-  // Worker.run() installs SIGTERM/SIGINT handlers that drain in-flight tasks before resolving.
+  log.info({ address, taskQueue: settings.TEMPORAL_TASK_QUEUE, pid: process.pid }, 'worker started');
+  // The SDK's runtime turns SIGTERM/SIGINT into a graceful shutdown: run() resolves once drained.
   await worker.run();
-  await connection.close();
-  await pool.end();
+  await Promise.all([connection.close(), pool.end(), platform.close()]);
   log.info('worker stopped');
 }
 

@@ -5,6 +5,8 @@ import { saveClient } from '../src/db/clients';
 import type { DevServer } from '../src/infra/temporal-dev-server';
 import { generateCampaigns } from '../mock-api/accounts';
 import { createCampaignSyncWorker } from '../src/worker';
+import { PlatformClient } from '../src/platform/client';
+import { createCredentialStore } from '../src/platform/credentials';
 import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from './helpers/database';
 import { startTestDevServer } from './helpers/temporal';
 
@@ -38,6 +40,8 @@ async function runWorkflowThatWritesARow(database: TestDatabase) {
     namespace: 'default',
     taskQueue,
     pool: database.pool,
+    platform: new PlatformClient({ connectMs: 1000, headersMs: 1000, bodyMs: 1000 }),
+    credentials: createCredentialStore({}),
     workflowsPath: require.resolve('./fixtures/foundation-workflows'),
   });
   const connection = await Connection.connect({ address: devServer.address });

@@ -1,16 +1,127 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { upsertCampaigns } from '../db/campaigns';
+import { markCampaignsSynced, upsertCampaigns } from '../db/campaigns';
+import { findClient, type ClientRecord } from '../db/clients';
+import { saveSyncRun, type SyncRunRecord } from '../db/sync-runs';
 import type { Campaign } from '../platform/campaign';
+import type { PlatformClient } from '../platform/client';
+import type { CredentialStore } from '../platform/credentials';
+import { PlatformError } from '../platform/errors';
+import { TokenCache } from '../platform/token-cache';
+import { FailureType } from '../failure-types';
+import { toActivityFailure } from './failures';
+import { waitForRateSlot } from './rate-budget';
 
 export interface ActivityDependencies {
   pool: Pool;
+  platform: PlatformClient;
+  credentials: CredentialStore;
+}
+
+/** What a workflow may know of a client: no credentials. */
+export interface ClientPolicy {
+  id: string;
+  rateLimit: number;
+  rateWindowMs: number;
+}
+
+const HEARTBEAT_EVERY_MS = 2000;
+
+/** Keeps heartbeating while a request is in flight, so a dead worker is noticed quickly. */
+async function withHeartbeats<T>(work: Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Activities are plain async functions over injected dependencies, as in Temporal's samples. */
-export function createActivities({ pool }: ActivityDependencies) {
+export function createActivities({ pool, platform, credentials }: ActivityDependencies) {
+  // Passwords, Basic headers and tokens the worker has handled; scrubbed from every failure message.
+  const secrets = new Set<string>();
+
+  async function loadClient(clientId: string): Promise<ClientRecord> {
+    const client = await findClient(pool, clientId);
+    if (!client) {
+      throw ApplicationFailure.create({
+        type: FailureType.unknownClient,
+        message: `Unknown client "${clientId}": add it with \`campaign-sync clients add ${clientId} ...\``,
+      });
+    }
+    return client;
+  }
+
+  const tokens = new TokenCache(async (clientId) => {
+    const client = await loadClient(clientId);
+    const creds = credentials.get(client.credentialsRef);
+    secrets.add(creds.password).add(Buffer.from(`${creds.email}:${creds.password}`).toString('base64'));
+    const issued = await platform.requestToken(client.apiBaseUrl, creds, Context.current().cancellationSignal);
+    secrets.add(issued.accessToken);
+    return issued;
+  });
+
+  /**
+   * One platform request for a client: a slot from the shared rate budget, a token, the call.
+   * A token the platform calls expired is replaced once within the attempt; every other failure
+   * goes to Temporal's retry policy as a typed failure.
+   */
+  async function callPlatform<T>(clientId: string, call: (client: ClientRecord, token: string, signal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      const client = await loadClient(clientId);
+      for (let renewed = false; ; renewed = true) {
+        await waitForRateSlot(pool, client.id, client.rateWindowMs);
+        const token = await tokens.get(client.id);
+        try {
+          return await withHeartbeats(call(client, token, Context.current().cancellationSignal));
+        } catch (err) {
+          if (err instanceof PlatformError && err.kind === 'token_expired' && !renewed) {
+            tokens.invalidate(client.id, token);
+            continue;
+          }
+          throw err;
+        }
+      }
+    } catch (err) {
+      throw toActivityFailure(err, [...secrets]);
+    }
+  }
+
   return {
+    async loadClientPolicy(clientId: string): Promise<ClientPolicy> {
+      const client = await loadClient(clientId);
+      if (!client.enabled) {
+        throw ApplicationFailure.create({ type: FailureType.unknownClient, message: `Client "${clientId}" is disabled; enable it to sync` });
+      }
+      return { id: client.id, rateLimit: client.rateLimit, rateWindowMs: client.rateWindowMs };
+    },
+
+    async fetchCampaignPage(input: { clientId: string; page: number; pageSize: number }) {
+      return callPlatform(input.clientId, (client, token, signal) =>
+        platform.listCampaigns(client.apiBaseUrl, token, client.id, input.page, input.pageSize, signal),
+      );
+    },
+
     async upsertCampaignPage(input: { clientId: string; syncRun: string; campaigns: Campaign[] }) {
       return upsertCampaigns(pool, input.clientId, input.syncRun, input.campaigns);
+    },
+
+    async syncCampaign(input: { clientId: string; campaignId: string }) {
+      const { syncedAt } = await callPlatform(input.clientId, (client, token, signal) =>
+        platform.syncCampaign(client.apiBaseUrl, token, client.id, input.campaignId, signal),
+      );
+      return { campaignId: input.campaignId, syncedAt };
+    },
+
+    async recordCampaignsSynced(input: { clientId: string; confirmations: { campaignId: string; syncedAt: string }[] }) {
+      await markCampaignsSynced(pool, input.clientId, input.confirmations);
+    },
+
+    async recordSyncRun(run: SyncRunRecord) {
+      await saveSyncRun(pool, run);
     },
   };
 }

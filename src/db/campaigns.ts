@@ -61,3 +61,14 @@ export async function upsertCampaigns(pool: Pool, clientId: string, syncRun: str
   const row = rows[0]!;
   return { inserted: Number(row.inserted), updated: Number(row.updated), unchanged: Number(row.unchanged) };
 }
+
+/** Stores the platform's sync confirmations for a batch in one statement. */
+export async function markCampaignsSynced(pool: Pool, clientId: string, confirmations: { campaignId: string; syncedAt: string }[]): Promise<void> {
+  await pool.query(
+    `UPDATE campaigns c
+        SET platform_synced_at = confirmed.synced_at
+       FROM unnest($2::text[], $3::timestamptz[]) AS confirmed(campaign_id, synced_at)
+      WHERE c.client_id = $1 AND c.campaign_id = confirmed.campaign_id`,
+    [clientId, confirmations.map((c) => c.campaignId), confirmations.map((c) => c.syncedAt)],
+  );
+}

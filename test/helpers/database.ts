@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Client, type Pool } from 'pg';
+import { createPool } from '../../src/db/pool';
 import { freePort } from '../../src/infra/child-process';
 import { migrate, startEmbeddedDatabase } from '../../src/infra/database';
 
@@ -20,7 +21,7 @@ export async function embeddedTestDatabase(): Promise<TestDatabase> {
   chmodSync(dir, 0o755); // the postgres user must reach the data folder inside
   const database = await startEmbeddedDatabase({ dataDir: join(dir, 'data'), port: await freePort() });
   await migrate(database.connectionString);
-  const pool = new Pool({ connectionString: database.connectionString });
+  const pool = createPool(database.connectionString);
   return {
     connectionString: database.connectionString,
     pool,
@@ -43,7 +44,7 @@ export async function externalTestDatabase(serverUrl = EXTERNAL_DATABASE_URL): P
   url.pathname = `/${name}`;
   const connectionString = url.toString();
   await migrate(connectionString);
-  const pool = new Pool({ connectionString });
+  const pool = createPool(connectionString);
   return {
     connectionString,
     pool,

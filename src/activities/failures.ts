@@ -1,0 +1,41 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { PlatformError } from '../platform/errors';
+import { MissingCredentials } from '../platform/credentials';
+import { FailureType } from '../failure-types';
+
+const PLATFORM_KIND_TO_TYPE = {
+  transient: FailureType.transient,
+  rate_limited: FailureType.rateLimited,
+  token_expired: FailureType.tokenExpired,
+  bad_credentials: FailureType.badCredentials,
+  rejected: FailureType.rejected,
+  malformed: FailureType.malformed,
+} as const;
+
+/** Replaces every secret that could have slipped into a message. */
+export function redact(message: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length >= 4).reduce((text, secret) => text.split(secret).join('[redacted]'), message);
+}
+
+/**
+ * Turns what went wrong into the failure Temporal records. Messages are rebuilt from our own
+ * text with every known secret removed; the original error is not attached as a cause, so no
+ * stack or header it carried reaches the workflow history.
+ */
+export function toActivityFailure(err: unknown, secrets: readonly string[]): unknown {
+  if (err instanceof PlatformError) {
+    return ApplicationFailure.create({
+      message: redact(err.message, secrets),
+      type: PLATFORM_KIND_TO_TYPE[err.kind],
+      // A 429 is retried after exactly the wait the platform asked for.
+      nextRetryDelay: err.kind === 'rate_limited' && err.details.retryAfterMs !== undefined ? err.details.retryAfterMs : undefined,
+    });
+  }
+  if (err instanceof MissingCredentials) {
+    return ApplicationFailure.create({ message: redact(err.message, secrets), type: FailureType.missingCredentials });
+  }
+  if (err instanceof Error && !(err instanceof ApplicationFailure)) {
+    return ApplicationFailure.create({ message: redact(err.message, secrets), type: err.name });
+  }
+  return err;
+}

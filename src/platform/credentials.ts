@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Credentials } from './client';
+
+export class MissingCredentials extends Error {}
+
+const secretsFileSchema = z.record(z.string(), z.object({ email: z.string().min(1), password: z.string().min(1) }));
+
+/** CAMPAIGN_SYNC_<REF>_EMAIL / _PASSWORD, with REF upper-cased and other characters as '_'. */
+export function credentialEnvNames(ref: string) {
+  const key = ref.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return { email: `CAMPAIGN_SYNC_${key}_EMAIL`, password: `CAMPAIGN_SYNC_${key}_PASSWORD` };
+}
+
+/**
+ * Client credentials live outside the database: in the environment, or in the JSON secrets file
+ * named by CAMPAIGN_SYNC_SECRETS_FILE ({"<ref>": {"email": "...", "password": "..."}}).
+ * The clients table stores only the reference.
+ */
+export function createCredentialStore(env: NodeJS.ProcessEnv = process.env) {
+  let fileEntries: z.infer<typeof secretsFileSchema> | undefined;
+  const fromFile = (ref: string) => {
+    if (!env.CAMPAIGN_SYNC_SECRETS_FILE) return undefined;
+    if (!fileEntries) {
+      const parsed = secretsFileSchema.safeParse(JSON.parse(readFileSync(env.CAMPAIGN_SYNC_SECRETS_FILE, 'utf8')));
+      if (!parsed.success) throw new MissingCredentials(`CAMPAIGN_SYNC_SECRETS_FILE is not of the form {"<ref>": {"email": "...", "password": "..."}}`);
+      fileEntries = parsed.data;
+    }
+    return fileEntries[ref];
+  };
+  return {
+    get(ref: string): Credentials {
+      const names = credentialEnvNames(ref);
+      const email = env[names.email];
+      const password = env[names.password];
+      if (email && password) return { email, password };
+      const entry = fromFile(ref);
+      if (entry) return entry;
+      throw new MissingCredentials(
+        `No credentials for "${ref}": set ${names.email} and ${names.password}, or add "${ref}" to the file named by CAMPAIGN_SYNC_SECRETS_FILE`,
+      );
+    },
+  };
+}
+
+export type CredentialStore = ReturnType<typeof createCredentialStore>;

@@ -1,0 +1,44 @@
+import type { IssuedToken } from './client';
+
+interface CachedToken {
+  accessToken: string;
+  refreshAt: number;
+}
+
+/**
+ * Bearer tokens per client, kept in the worker's memory only. A token is renewed before it
+ * expires (at 80% of its lifetime, at most a minute early) and after the platform calls it
+ * expired. Concurrent callers for one client share a single token request.
+ */
+export class TokenCache {
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly pending = new Map<string, Promise<CachedToken>>();
+
+  constructor(
+    private readonly issue: (clientId: string) => Promise<IssuedToken>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(clientId: string): Promise<string> {
+    const cached = this.tokens.get(clientId);
+    if (cached && this.now() < cached.refreshAt) return cached.accessToken;
+    let request = this.pending.get(clientId);
+    if (!request) {
+      const requestedAt = this.now();
+      request = this.issue(clientId)
+        .then(({ accessToken, expiresInMs }) => {
+          const token = { accessToken, refreshAt: requestedAt + expiresInMs - Math.min(60_000, expiresInMs * 0.2) };
+          this.tokens.set(clientId, token);
+          return token;
+        })
+        .finally(() => this.pending.delete(clientId));
+      this.pending.set(clientId, request);
+    }
+    return (await request).accessToken;
+  }
+
+  /** Forgets the token the platform rejected, unless a newer one has replaced it already. */
+  invalidate(clientId: string, accessToken: string): void {
+    if (this.tokens.get(clientId)?.accessToken === accessToken) this.tokens.delete(clientId);
+  }
+}

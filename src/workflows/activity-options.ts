@@ -1,0 +1,29 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { ClientPolicy } from '../activities';
+import { NON_RETRYABLE_FAILURES } from '../failure-types';
+
+/**
+ * Retry policies, declared once. Platform calls back off exponentially on 5xx, timeouts and
+ * resets; a 429 overrides the backoff with the platform's own wait (nextRetryDelay); bad
+ * credentials, rejected requests and malformed answers are not retried.
+ */
+export function platformCallOptions(policy: ClientPolicy, maxAttempts: number): ActivityOptions {
+  return {
+    // A call may first wait up to a window or two for its rate slot, then for the platform.
+    startToCloseTimeout: policy.rateWindowMs * 3 + 120_000,
+    heartbeatTimeout: '20 seconds',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+      maximumAttempts: maxAttempts,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+    },
+  };
+}
+
+/** Database work: keep trying while PostgreSQL is down; statements are idempotent. */
+export const databaseOptions: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+};

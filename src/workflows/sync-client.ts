@@ -1,0 +1,191 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  ParentClosePolicy,
+  continueAsNew,
+  defineQuery,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities, ClientPolicy } from '../activities';
+import type { SyncCounts } from '../db/sync-runs';
+import { databaseOptions, platformCallOptions } from './activity-options';
+import { syncCampaignBatchWorkflow, type CampaignBatchResult } from './sync-campaign-batch';
+
+export interface SyncClientInput {
+  clientId: string;
+  /** Campaigns asked for per list call (the platform caps it at 100). */
+  pageSize?: number;
+  /** Campaigns per child workflow. */
+  batchSize?: number;
+  /** Child workflows running at once; defaults to the client's rate limit. */
+  maxBatchesInFlight?: number;
+  /** Attempts per platform call before a page fails the sync or a campaign is reported failed. */
+  maxAttempts?: number;
+  /** Continue-as-new once history passes this many events (or when the server suggests it). */
+  maxHistoryEvents?: number;
+  /** Carried across continue-as-new. */
+  resume?: SyncCursor;
+}
+
+export interface SyncCursor {
+  syncRun: string;
+  nextPage: number;
+  total: number | null;
+  counts: SyncCounts & { rejected: number };
+}
+
+export interface SyncProgress {
+  clientId: string;
+  state: 'starting' | 'listing' | 'finishing' | 'completed' | 'failed';
+  waitingFor: string;
+  pagesDone: number;
+  total: number | null;
+  listed: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  synced: number;
+  failed: number;
+  rejected: number;
+  batchesInFlight: number;
+}
+
+export interface SyncSummary extends SyncProgress {
+  workflowId: string;
+  failedCampaigns: { campaignId: string; error: string }[];
+}
+
+export const progressQuery = defineQuery<SyncProgress>('progress');
+
+/** Workflow ids carry the client id, so one client has at most one sync running. */
+export const syncWorkflowId = (clientId: string) => `campaign-sync-${clientId}`;
+
+const MAX_REPORTED_FAILURES = 100;
+
+const { loadClientPolicy, upsertCampaignPage, recordSyncRun } = proxyActivities<Activities>(databaseOptions);
+
+/**
+ * Syncs every campaign of one client: lists the campaigns page by page, upserts each page, and
+ * fans the page's campaigns out to child workflows that call the platform's sync endpoint.
+ */
+export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSummary> {
+  const info = workflowInfo();
+  const pageSize = input.pageSize ?? 100;
+  const batchSize = input.batchSize ?? 10;
+  const maxAttempts = input.maxAttempts ?? 25;
+  const cursor: SyncCursor = input.resume ?? {
+    syncRun: info.runId,
+    nextPage: 1,
+    total: null,
+    counts: { pages: 0, listed: 0, inserted: 0, updated: 0, unchanged: 0, synced: 0, failed: 0, rejected: 0 },
+  };
+  const counts = cursor.counts;
+  const failedCampaigns: SyncSummary['failedCampaigns'] = [];
+  const inFlight = new Map<string, Promise<void>>();
+  let state: SyncProgress['state'] = 'starting';
+  let waitingFor = 'the client record';
+
+  const progress = (): SyncProgress => ({
+    clientId: input.clientId, state, waitingFor, pagesDone: counts.pages, total: cursor.total,
+    listed: counts.listed, inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged,
+    synced: counts.synced, failed: counts.failed, rejected: counts.rejected, batchesInFlight: inFlight.size,
+  });
+  setHandler(progressQuery, progress);
+
+  const saveRun = (status: 'running' | 'completed' | 'failed' | 'cancelled', error?: string) =>
+    recordSyncRun({ workflowId: info.workflowId, runId: cursor.syncRun, clientId: input.clientId, status, counts, error });
+
+  const policy: ClientPolicy = await loadClientPolicy(input.clientId);
+  const { fetchCampaignPage } = proxyActivities<Activities>(platformCallOptions(policy, maxAttempts));
+  const maxBatchesInFlight = input.maxBatchesInFlight ?? policy.rateLimit;
+
+  const startBatch = async (campaignIds: string[], key: string) => {
+    while (inFlight.size >= maxBatchesInFlight) {
+      waitingFor = `a free batch slot (${inFlight.size} batches in flight)`;
+      await Promise.race(inFlight.values());
+    }
+    const childId = `${info.workflowId}/${cursor.syncRun}/${key}`;
+    const done = executeChild(syncCampaignBatchWorkflow, {
+      workflowId: childId,
+      args: [{ policy, syncRun: cursor.syncRun, campaignIds, maxAttempts }],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    }).then(
+      (result: CampaignBatchResult) => {
+        counts.synced += result.synced;
+        counts.failed += result.failed.length;
+        failedCampaigns.push(...result.failed.slice(0, MAX_REPORTED_FAILURES - failedCampaigns.length));
+      },
+      (err: unknown) => {
+        if (isCancellation(err)) throw err;
+        counts.failed += campaignIds.length;
+      },
+    ).finally(() => inFlight.delete(childId));
+    inFlight.set(childId, done);
+  };
+
+  const drainBatches = async () => {
+    while (inFlight.size > 0) {
+      waitingFor = `${inFlight.size} campaign batches to finish`;
+      await Promise.race(inFlight.values());
+    }
+  };
+
+  try {
+    if (!input.resume) await saveRun('running');
+    state = 'listing';
+    for (;;) {
+      const page = cursor.nextPage;
+      // Stop on total as well as has_more: the reference platform keeps saying has_more.
+      if (cursor.total !== null && (page - 1) * pageSize >= cursor.total) break;
+      waitingFor = `page ${page}`;
+      const listed = await fetchCampaignPage({ clientId: input.clientId, page, pageSize });
+      if (listed.total > pageSize * 100_000) {
+        throw ApplicationFailure.create({
+          type: 'PlatformMalformedResponse',
+          message: `page ${page} claims ${listed.total} campaigns; refusing to page through that many`,
+          nonRetryable: true,
+        });
+      }
+      cursor.total = listed.total;
+      counts.pages += 1;
+      counts.rejected += listed.rejected.length;
+      if (listed.campaigns.length > 0) {
+        waitingFor = `the database to store page ${page}`;
+        const stored = await upsertCampaignPage({ clientId: input.clientId, syncRun: cursor.syncRun, campaigns: listed.campaigns });
+        counts.listed += listed.campaigns.length;
+        counts.inserted += stored.inserted;
+        counts.updated += stored.updated;
+        counts.unchanged += stored.unchanged;
+        const ids = listed.campaigns.map((c) => c.id);
+        for (let i = 0; i < ids.length; i += batchSize) {
+          await startBatch(ids.slice(i, i + batchSize), `p${page}-b${i / batchSize}`);
+        }
+      }
+      cursor.nextPage = page + 1;
+      if (!listed.hasMore || listed.campaigns.length === 0) break;
+      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.maxHistoryEvents ?? 10_000)) {
+        await drainBatches();
+        await saveRun('running');
+        await continueAsNew<typeof syncClientWorkflow>({ ...input, resume: cursor });
+      }
+    }
+    state = 'finishing';
+    await drainBatches();
+    waitingFor = 'nothing';
+    state = 'completed';
+    await saveRun('completed', counts.failed ? `${counts.failed} campaigns failed to sync` : undefined);
+    return { ...progress(), workflowId: info.workflowId, failedCampaigns };
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    state = 'failed';
+    waitingFor = 'nothing';
+    const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+    await CancellationScope.nonCancellable(() => saveRun(isCancellation(err) ? 'cancelled' : 'failed', message));
+    throw err;
+  }
+}

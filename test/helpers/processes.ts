@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { spawnTied, waitFor, type TiedProcess } from '../../src/infra/child-process';
+
+const DIST = join(__dirname, '..', '..');
+
+export interface MockProcess {
+  url: string;
+  process: TiedProcess;
+  stats(): Promise<MockStats>;
+  requests(account: string): Promise<MockRequest[]>;
+  campaigns(account: string): Promise<Record<string, unknown>[]>;
+  configure(changes: Record<string, unknown>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface MockRequest {
+  at: number;
+  endpoint: 'auth' | 'list' | 'sync';
+  status: number | 'hung';
+  page?: number;
+  limit?: number;
+  campaignId?: string;
+}
+
+export interface MockAccountStats {
+  tokensIssued: number;
+  requests: Record<string, Record<string, number>>;
+  rateLimited: number;
+  maxArrivalsInWindow: number;
+  syncedCampaignIds: string[];
+}
+
+export interface MockStats {
+  accounts: Record<string, MockAccountStats>;
+}
+
+async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** The mock platform as its own process (node dist/mock-api/main.js) on a free port. */
+export async function startMockProcess(env: Record<string, string> = {}): Promise<MockProcess> {
+  let output = '';
+  const mock = spawnTied(process.execPath, [join(DIST, 'mock-api', 'main.js')], {
+    env: { ...process.env, PORT: '0', ...env },
+    onOutput: (chunk) => (output += chunk),
+  });
+  const url = await waitFor('mock platform', async () => {
+    const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+    if (!match) throw new Error('not listening yet');
+    return match[1]!;
+  }, { timeoutMs: 20_000, intervalMs: 50, gaveUp: () => (mock.child.exitCode !== null ? output : undefined) });
+  return {
+    url,
+    process: mock,
+    stats: () => getJson<MockStats>(`${url}/__mock/stats`),
+    requests: (account) => getJson<MockRequest[]>(`${url}/__mock/requests?account=${encodeURIComponent(account)}`),
+    campaigns: (account) => getJson(`${url}/__mock/accounts/${encodeURIComponent(account)}/campaigns`),
+    configure: async (changes) => {
+      await getJson(`${url}/__mock/config`, { method: 'PATCH', body: JSON.stringify(changes) });
+    },
+    stop: () => mock.stop('SIGTERM', 5000),
+  };
+}
+
+/** A worker as its own process (node dist/src/worker.js), so tests can SIGKILL it. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<TiedProcess & { output: () => string }> {
+  let output = '';
+  const worker = spawnTied(process.execPath, [join(DIST, 'src', 'worker.js')], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    onOutput: (chunk) => (output += chunk),
+  });
+  await waitFor('worker', async () => {
+    if (!output.includes('worker started')) throw new Error('not started yet');
+  }, { timeoutMs: 60_000, intervalMs: 100, gaveUp: () => (worker.child.exitCode !== null ? output : undefined) });
+  return Object.assign(worker, { output: () => output });
+}

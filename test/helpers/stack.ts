@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { saveClient } from '../../src/db/clients';
+import type { DevServer } from '../../src/infra/temporal-dev-server';
+import { credentialEnvNames } from '../../src/platform/credentials';
+import { syncWorkflowId, type SyncClientInput, type syncClientWorkflow } from '../../src/workflows';
+import { embeddedTestDatabase, externalTestDatabase, type TestDatabase } from './database';
+import { startMockProcess, startWorkerProcess, type MockProcess } from './processes';
+import { startTestDevServer } from './temporal';
+
+/** DATABASE_URL set: a scratch database on that server; unset: the embedded default. */
+export const testDatabase = (): Promise<TestDatabase> => (process.env.DATABASE_URL ? externalTestDatabase() : embeddedTestDatabase());
+
+export const REFERENCE = { account: 'mixoads', email: 'admin@mixoads.com', password: 'SuperSecret123!' };
+
+/** The real parts, each its own process: Temporal dev server, PostgreSQL, the mock platform, workers. */
+export class Stack {
+  readonly taskQueue = `sync-${randomUUID()}`;
+  readonly workers: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
+  private credentialsEnv: Record<string, string> = {};
+
+  private constructor(
+    readonly devServer: DevServer,
+    readonly database: TestDatabase,
+    readonly mock: MockProcess,
+    readonly temporal: Client,
+    private readonly connection: Connection,
+  ) {}
+
+  static async start(mockEnv: Record<string, string>): Promise<Stack> {
+    const [devServer, database, mock] = await Promise.all([startTestDevServer(), testDatabase(), startMockProcess(mockEnv)]);
+    const connection = await Connection.connect({ address: devServer.address });
+    return new Stack(devServer, database, mock, new Client({ connection }), connection);
+  }
+
+  /** Registers a client (credentials by reference, given to workers through their environment). */
+  async addClient(id: string, login: { email: string; password: string }, rate: { rateLimit: number; rateWindowMs: number }) {
+    const ref = `${id}-login`;
+    await saveClient(this.database.pool, {
+      id, name: id, apiBaseUrl: this.mock.url, credentialsRef: ref, enabled: true, ...rate,
+    });
+    const names = credentialEnvNames(ref);
+    this.credentialsEnv[names.email] = login.email;
+    this.credentialsEnv[names.password] = login.password;
+  }
+
+  async startWorker(env: Record<string, string> = {}) {
+    const worker = await startWorkerProcess({
+      DATABASE_URL: this.database.connectionString,
+      TEMPORAL_ADDRESS: this.devServer.address,
+      TEMPORAL_TASK_QUEUE: this.taskQueue,
+      PLATFORM_HEADERS_TIMEOUT_MS: '2000',
+      PLATFORM_BODY_TIMEOUT_MS: '2000',
+      ...this.credentialsEnv,
+      ...env,
+    });
+    this.workers.push(worker);
+    return worker;
+  }
+
+  startSync(input: SyncClientInput): Promise<WorkflowHandle<typeof syncClientWorkflow>> {
+    return this.temporal.workflow.start<typeof syncClientWorkflow>('syncClientWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: syncWorkflowId(input.clientId),
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
+
+  async campaignRows(clientId: string) {
+    const { rows } = await this.database.pool.query(
+      `SELECT campaign_id AS id, name, status, budget::float8 AS budget, impressions::float8 AS impressions,
+              clicks::float8 AS clicks, conversions::float8 AS conversions,
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
+         FROM campaigns WHERE client_id = $1 ORDER BY campaign_id`,
+      [clientId],
+    );
+    return rows as Record<string, unknown>[];
+  }
+
+  async stop() {
+    await Promise.allSettled(this.workers.map((w) => w.stop('SIGKILL')));
+    await this.connection.close();
+    await Promise.allSettled([this.mock.stop(), this.devServer.stop(), this.database.stop()]);
+  }
+}
+
+export const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.id).localeCompare(String(b.id));

@@ -1,0 +1,65 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { byId, REFERENCE, Stack } from './helpers/stack';
+
+jest.setTimeout(300_000);
+
+// A scaled-down reference window (10 requests per 2 s) keeps these tests short.
+const FAST_WINDOW = { rateLimit: 10, rateWindowMs: 2000 };
+const MOCK_FAST = { MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '2000', MOCK_SYNC_LATENCY_MS: '100', MOCK_SEED: '7' };
+
+describe('syncing the reference account under injected faults', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await Stack.start({ ...MOCK_FAST, MOCK_503_RATE: '0.2', MOCK_HANG_RATE: '0.1' });
+    await stack.addClient('ref', REFERENCE, FAST_WINDOW);
+    await stack.startWorker();
+  });
+  afterAll(() => stack?.stop());
+
+  test('three syncs in a row leave exactly the platform\'s 100 campaigns, no duplicates, no 429', async () => {
+    for (let run = 1; run <= 3; run++) {
+      const handle = await stack.startSync({ clientId: 'ref', pageSize: 10 });
+      const summary = await handle.result();
+      expect(summary).toMatchObject({ state: 'completed', listed: 100, synced: 100, failed: 0 });
+      if (run === 1) expect(summary.inserted).toBe(100);
+      else expect(summary.unchanged).toBe(100);
+    }
+    const truth = (await stack.mock.campaigns(REFERENCE.account)).sort(byId);
+    expect(await stack.campaignRows('ref')).toEqual(truth);
+    const stats = (await stack.mock.stats()).accounts[REFERENCE.account]!;
+    expect(stats.rateLimited).toBe(0);
+    expect(stats.maxArrivalsInWindow).toBeLessThanOrEqual(FAST_WINDOW.rateLimit);
+    expect(stats.requests.list?.['503']).toBeGreaterThan(0);
+    expect(stats.requests.list?.hung ?? stats.requests.sync?.hung).toBeGreaterThan(0);
+    const { rows } = await stack.database.pool.query(`SELECT status, listed, synced, failed FROM sync_runs WHERE client_id = 'ref'`);
+    expect(rows).toEqual(Array(3).fill({ status: 'completed', listed: 100, synced: 100, failed: 0 }));
+  });
+});
+
+describe('wrong password', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await Stack.start({ ...MOCK_FAST, MOCK_503_RATE: '0', MOCK_HANG_RATE: '0' });
+    await stack.addClient('wrongpw', { email: REFERENCE.email, password: 'not-the-password' }, FAST_WINDOW);
+    await stack.startWorker();
+  });
+  afterAll(() => stack?.stop());
+
+  test('fails fast with a clear non-retryable error and writes no campaign', async () => {
+    const started = Date.now();
+    const handle = await stack.startSync({ clientId: 'wrongpw' });
+    const failure = await handle.result().catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause?.cause as { type?: string; message?: string; nonRetryable?: boolean };
+    expect(cause.type).toBe('PlatformBadCredentials');
+    expect(cause.message).toMatch(/Invalid credentials.*check the client's email and password/);
+    expect(cause.message).not.toContain('not-the-password');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const { rows } = await stack.database.pool.query(`SELECT count(*)::int AS n FROM campaigns WHERE client_id = 'wrongpw'`);
+    expect(rows[0].n).toBe(0);
+    const runs = await stack.database.pool.query(`SELECT status FROM sync_runs WHERE client_id = 'wrongpw'`);
+    expect(runs.rows).toEqual([{ status: 'failed' }]);
+    const history = await handle.fetchHistory();
+    expect(JSON.stringify(history)).not.toContain('not-the-password');
+  });
+});
