@@ -79,3 +79,19 @@ export const defaultMockConfig = (overrides: Partial<MockConfig> = {}): MockConf
   ...mockConfigFromEnv({}),
   ...overrides,
 });
+
+/** What PATCH /__mock/config may change while the mock runs; anything else is refused. */
+export const runtimeChangesSchema = z
+  .object({
+    rate503: z.number().min(0).max(1),
+    hangRate: z.number().min(0).max(1),
+    latencyMs: z.number().int().min(0),
+    syncLatencyMs: z.number().int().min(0),
+    rateLimit: z.number().int().min(1),
+    rateWindowMs: z.number().int().min(1),
+    retryAfterHeader: z.boolean(),
+    retryAfterSeconds: z.number().int().min(0).optional(),
+    tokenTtlSeconds: z.number().int().min(1),
+  })
+  .partial()
+  .strict();

@@ -4,15 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { buildAccounts, type Account } from './accounts';
-import type { MockConfig } from './config';
+import { runtimeChangesSchema, type MockConfig } from './config';
 import { SlidingWindow } from './sliding-window';
 import { AccountStats, type Endpoint, type RequestRecord } from './stats';
-
-/** The knobs tests may change at run time through PATCH /__mock/config. */
-const RUNTIME_KEYS = [
-  'rate503', 'hangRate', 'latencyMs', 'syncLatencyMs', 'rateLimit', 'rateWindowMs',
-  'retryAfterHeader', 'retryAfterSeconds', 'tokenTtlSeconds',
-] as const;
 
 interface AccountState {
   account: Account;
@@ -192,9 +186,18 @@ export function createMockPlatform(config: MockConfig) {
       return send(res, 200, { ok: true });
     }
     if (req.method === 'PATCH' && path === '/__mock/config') {
-      const changes = JSON.parse(body || '{}') as Record<string, unknown>;
-      const unknown = Object.keys(changes).filter((k) => !(RUNTIME_KEYS as readonly string[]).includes(k));
-      if (unknown.length) throw new HttpError(400, 'Bad Request', `Unknown config keys: ${unknown.join(', ')}`);
+      let json: unknown;
+      try {
+        json = JSON.parse(body || '{}');
+      } catch {
+        throw new HttpError(400, 'Bad Request', 'The body is not JSON');
+      }
+      const parsed = runtimeChangesSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new HttpError(400, 'Bad Request', `Invalid config change${issue.path.length ? ` ${issue.path.join('.')}` : ''}: ${issue.message}`);
+      }
+      const changes = parsed.data;
       Object.assign(config, changes);
       return send(res, 200, config);
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { saveClient } from '../../src/db/clients';
 import type { DevServer } from '../../src/infra/temporal-dev-server';
 import { credentialEnvNames } from '../../src/platform/credentials';
@@ -58,7 +58,7 @@ export class Stack {
     return worker;
   }
 
-  startSync(input: SyncClientInput): Promise<WorkflowHandle<typeof syncClientWorkflow>> {
+  startSync(input: SyncClientInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof syncClientWorkflow>> {
     return this.temporal.workflow.start<typeof syncClientWorkflow>('syncClientWorkflow', {
       taskQueue: this.taskQueue,
       workflowId: syncWorkflowId(input.clientId),

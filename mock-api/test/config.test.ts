@@ -1,0 +1,120 @@
+import { defaultMockConfig, mockConfigFromEnv, type MockConfig } from '../config';
+import { listCampaigns, listStatuses, startMockWith, stopMocks, token } from './helpers';
+
+afterEach(stopMocks);
+
+const REFERENCE_DEFAULTS: MockConfig = {
+  port: 3001,
+  host: '127.0.0.1',
+  seed: 42,
+  rate503: 0.1,
+  hangRate: 0.05,
+  latencyMs: 0,
+  syncLatencyMs: 2000,
+  rateLimit: 10,
+  rateWindowMs: 60_000,
+  retryAfterHeader: true,
+  retryAfterSeconds: undefined,
+  tokenTtlSeconds: 3600,
+  generatedAccounts: 0,
+  campaignsPerAccount: 100,
+  maxPageLimit: 100,
+};
+
+describe('mockConfigFromEnv', () => {
+  test('without variables gives the reference defaults', () => {
+    expect(mockConfigFromEnv({})).toEqual(REFERENCE_DEFAULTS);
+  });
+
+  test('reads every variable', () => {
+    const env = {
+      PORT: '4010',
+      HOST: '0.0.0.0',
+      MOCK_SEED: '7',
+      MOCK_503_RATE: '0.25',
+      MOCK_HANG_RATE: '0',
+      MOCK_LATENCY_MS: '15',
+      MOCK_SYNC_LATENCY_MS: '250',
+      MOCK_RATE_LIMIT: '3',
+      MOCK_RATE_WINDOW_MS: '1500',
+      MOCK_RETRY_AFTER_HEADER: 'false',
+      MOCK_RETRY_AFTER_S: '5',
+      MOCK_TOKEN_TTL_S: '2',
+      MOCK_ACCOUNTS: '4',
+      MOCK_CAMPAIGNS_PER_ACCOUNT: '12',
+      MOCK_MAX_PAGE_LIMIT: '50',
+      UNRELATED: 'ignored',
+    };
+    expect(mockConfigFromEnv(env)).toEqual({
+      port: 4010,
+      host: '0.0.0.0',
+      seed: 7,
+      rate503: 0.25,
+      hangRate: 0,
+      latencyMs: 15,
+      syncLatencyMs: 250,
+      rateLimit: 3,
+      rateWindowMs: 1500,
+      retryAfterHeader: false,
+      retryAfterSeconds: 5,
+      tokenTtlSeconds: 2,
+      generatedAccounts: 4,
+      campaignsPerAccount: 12,
+      maxPageLimit: 50,
+    });
+  });
+
+  test.each([
+    ['true', true],
+    ['1', true],
+    ['false', false],
+    ['0', false],
+  ])('MOCK_RETRY_AFTER_HEADER=%s reads as %s', (value, expected) => {
+    expect(mockConfigFromEnv({ MOCK_RETRY_AFTER_HEADER: value }).retryAfterHeader).toBe(expected);
+  });
+
+  test('an empty value means the default', () => {
+    expect(mockConfigFromEnv({ PORT: '', MOCK_503_RATE: '', MOCK_RETRY_AFTER_S: '' })).toEqual(REFERENCE_DEFAULTS);
+  });
+
+  test.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['MOCK_SEED', '1.5'],
+    ['MOCK_503_RATE', '1.5'],
+    ['MOCK_HANG_RATE', '-0.1'],
+    ['MOCK_RATE_LIMIT', '0'],
+    ['MOCK_RETRY_AFTER_HEADER', 'no'],
+    ['MOCK_TOKEN_TTL_S', '0'],
+  ])('rejects %s=%s with an error naming the variable', (name, value) => {
+    expect(() => mockConfigFromEnv({ [name]: value })).toThrow(new RegExp(`^Invalid ${name}: `));
+  });
+
+  test('defaultMockConfig ignores process.env', () => {
+    const saved = process.env.MOCK_503_RATE;
+    process.env.MOCK_503_RATE = '0.9';
+    try {
+      expect(defaultMockConfig({ seed: 3 })).toEqual({ ...REFERENCE_DEFAULTS, seed: 3 });
+    } finally {
+      if (saved === undefined) delete process.env.MOCK_503_RATE;
+      else process.env.MOCK_503_RATE = saved;
+    }
+  });
+
+  test('a platform started from the environment behaves as configured', async () => {
+    const platform = await startMockWith(mockConfigFromEnv({
+      PORT: '0',
+      MOCK_503_RATE: '0',
+      MOCK_HANG_RATE: '0',
+      MOCK_RATE_LIMIT: '1',
+      MOCK_RETRY_AFTER_HEADER: 'false',
+      MOCK_RETRY_AFTER_S: '5',
+    }));
+    const accessToken = await token(platform);
+    expect(await listStatuses(platform, accessToken, 1)).toEqual([200]);
+    const limited = await listCampaigns(platform, accessToken);
+    expect(limited.status).toBe(429);
+    expect(limited.body.retry_after).toBe(5);
+    expect(limited.headers.get('retry-after')).toBeNull();
+  });
+});

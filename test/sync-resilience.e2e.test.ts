@@ -1,0 +1,123 @@
+import { byId, REFERENCE, Stack } from './helpers/stack';
+import { waitFor } from '../src/infra/child-process';
+import { progressQuery } from '../src/workflows';
+
+jest.setTimeout(300_000);
+
+describe('a worker SIGKILLed mid-sync', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await Stack.start({ MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000', MOCK_SYNC_LATENCY_MS: '300', MOCK_503_RATE: '0', MOCK_HANG_RATE: '0' });
+    await stack.addClient('ref', REFERENCE, { rateLimit: 10, rateWindowMs: 1000 });
+  });
+  afterAll(() => stack?.stop());
+
+  test('a new worker completes the same workflow; every campaign once; fetched pages are not fetched again', async () => {
+    const first = await stack.startWorker();
+    const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
+    const before = await waitFor('four pages listed', async () => {
+      const progress = await handle.query(progressQuery);
+      if (progress.pagesDone < 4) throw new Error(`${progress.pagesDone} pages`);
+      return progress;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await first.stop('SIGKILL');
+    await stack.startWorker();
+    const summary = await handle.result();
+    expect(summary).toMatchObject({ state: 'completed', listed: 100, synced: 100, failed: 0 });
+
+    expect(await stack.campaignRows('ref')).toEqual((await stack.mock.campaigns(REFERENCE.account)).sort(byId));
+    const lists = (await stack.mock.requests(REFERENCE.account)).filter((r) => r.endpoint === 'list' && r.status === 200);
+    for (let page = 1; page <= before.pagesDone; page++) {
+      expect(lists.filter((r) => r.page === page)).toHaveLength(1);
+    }
+    const description = await handle.describe();
+    expect(description.runId).toBe(handle.firstExecutionRunId);
+  });
+});
+
+describe('the platform asks for a wait on 429', () => {
+  const WAIT_S = 3;
+  for (const header of [true, false]) {
+    describe(header ? 'in a Retry-After header' : 'only in the body (like the reference)', () => {
+      let stack: Stack;
+      beforeAll(async () => {
+        stack = await Stack.start({
+          MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '6', MOCK_RATE_LIMIT: '3', MOCK_RATE_WINDOW_MS: String(WAIT_S * 1000),
+          MOCK_RETRY_AFTER_S: String(WAIT_S), MOCK_RETRY_AFTER_HEADER: String(header), MOCK_SYNC_LATENCY_MS: '50',
+          MOCK_503_RATE: '0', MOCK_HANG_RATE: '0',
+        });
+        // The client's policy is deliberately looser than the platform's, so 429s do happen.
+        await stack.addClient('loose', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: 100, rateWindowMs: 1000 });
+        await stack.startWorker();
+      });
+      afterAll(() => stack?.stop());
+
+      test(`the retried request arrives no sooner than ${WAIT_S} s later, and not much later`, async () => {
+        const summary = await (await stack.startSync({ clientId: 'loose', batchSize: 1 })).result();
+        expect(summary).toMatchObject({ state: 'completed', synced: 6, failed: 0 });
+        const requests = await stack.mock.requests('client-001');
+        const rejected = requests.filter((r) => r.status === 429);
+        expect(rejected.length).toBeGreaterThan(0);
+        for (const r of rejected) {
+          const retry = requests.find((next) => next.at > r.at && next.endpoint === r.endpoint && next.campaignId === r.campaignId && next.page === r.page);
+          expect(retry).toBeDefined();
+          const waitedMs = retry!.at - r.at;
+          expect(waitedMs).toBeGreaterThanOrEqual(WAIT_S * 1000);
+          expect(waitedMs).toBeLessThan(WAIT_S * 1000 + 1500);
+        }
+      });
+    });
+  }
+});
+
+describe('two workers syncing one client', () => {
+  let stack: Stack;
+  const LIMIT = 5;
+  beforeAll(async () => {
+    stack = await Stack.start({
+      MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '40', MOCK_RATE_LIMIT: String(LIMIT), MOCK_RATE_WINDOW_MS: '1000',
+      MOCK_SYNC_LATENCY_MS: '100', MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0',
+    });
+    await stack.addClient('shared', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: LIMIT, rateWindowMs: 1000 });
+    await Promise.all([stack.startWorker(), stack.startWorker()]);
+  });
+  afterAll(() => stack?.stop());
+
+  test('the platform never sees more than the client\'s limit in any window', async () => {
+    const summary = await (await stack.startSync({ clientId: 'shared', pageSize: 10, batchSize: 2, maxBatchesInFlight: 10 })).result();
+    expect(summary).toMatchObject({ state: 'completed', listed: 40, synced: 40, failed: 0 });
+    const stats = (await stack.mock.stats()).accounts['client-001']!;
+    expect(stats.rateLimited).toBe(0);
+    expect(stats.maxArrivalsInWindow).toBe(LIMIT);
+    // Both workers did platform work: the budget, not luck, kept them apart.
+    for (const worker of stack.workers) expect(worker.output()).toContain('worker started');
+  });
+});
+
+describe('tokens that expire every few seconds', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await Stack.start({
+      MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '30', MOCK_TOKEN_TTL_S: '2', MOCK_RATE_LIMIT: '5', MOCK_RATE_WINDOW_MS: '1000',
+      MOCK_SYNC_LATENCY_MS: '200', MOCK_503_RATE: '0', MOCK_HANG_RATE: '0',
+    });
+    await stack.addClient('ttl', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: 5, rateWindowMs: 1000 });
+    await stack.startWorker();
+  });
+  afterAll(() => stack?.stop());
+
+  test('the sync completes with no activity failed by expiry', async () => {
+    const handle = await stack.startSync({ clientId: 'ttl', pageSize: 10, batchSize: 5 });
+    const summary = await handle.result();
+    expect(summary).toMatchObject({ state: 'completed', listed: 30, synced: 30, failed: 0 });
+    const stats = (await stack.mock.stats()).accounts['client-001']!;
+    expect(stats.tokensIssued).toBeGreaterThan(2);
+    const histories = [handle.fetchHistory()];
+    for await (const child of stack.temporal.workflow.list({ query: `WorkflowType = 'syncCampaignBatchWorkflow'` })) {
+      histories.push(stack.temporal.workflow.getHandle(child.workflowId, child.runId).fetchHistory());
+    }
+    const events = (await Promise.all(histories)).flatMap((h) => h.events ?? []);
+    const expiryFailures = events.filter((e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type === 'PlatformTokenExpired');
+    expect(expiryFailures).toHaveLength(0);
+  });
+});
