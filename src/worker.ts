@@ -3,7 +3,7 @@ import { createPool } from './db/pool';
 import { createActivities, type ActivityDependencies } from './activities';
 import { dataPaths, loadSettings, platformTimeouts } from './config';
 import { migrate, openDatabase } from './infra/database';
-import { createLogger } from './logger';
+import { createLogger, installTemporalLogging } from './logger';
 import { PlatformClient } from './platform/client';
 import { createCredentialStore } from './platform/credentials';
 
@@ -31,6 +31,7 @@ export async function createCampaignSyncWorker(options: CampaignSyncWorkerOption
 async function main() {
   const settings = loadSettings();
   const log = createLogger(settings.LOG_LEVEL);
+  installTemporalLogging(log);
   const database = await openDatabase({
     databaseUrl: settings.DATABASE_URL,
     dataDir: dataPaths(settings).embeddedPostgres,

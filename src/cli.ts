@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+import { Client, Connection } from '@temporalio/client';
+import { Command, InvalidArgumentError } from 'commander';
+import { dataPaths, loadSettings, type Settings } from './config';
+import { listClients, saveClient } from './db/clients';
+import { createPool } from './db/pool';
+import { migrate, openDatabase } from './infra/database';
+import { describeProgress, failureReason, followSyncs, readProgress, startClientSync, type SyncHandle } from './cli/syncs';
+import { syncWorkflowId } from './workflows';
+
+const positiveInt = (value: string) => {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a positive integer');
+  return Number(value);
+};
+
+async function withDatabase<T>(settings: Settings, work: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
+  const database = await openDatabase({
+    databaseUrl: settings.DATABASE_URL,
+    dataDir: dataPaths(settings).embeddedPostgres,
+    port: settings.EMBEDDED_PG_PORT,
+  });
+  await migrate(database.connectionString);
+  const pool = createPool(database.connectionString);
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+    await database.stop();
+  }
+}
+
+async function withTemporal<T>(settings: Settings, work: (temporal: Client) => Promise<T>): Promise<T> {
+  const address = settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
+  const connection = await Connection.connect({ address, connectTimeout: 5000 }).catch(() => {
+    throw new Error(`Cannot reach Temporal at ${address}: start it with \`npm start\` or set TEMPORAL_ADDRESS`);
+  });
+  try {
+    return await work(new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE }));
+  } finally {
+    await connection.close();
+  }
+}
+
+export function buildCli(settings: () => Settings = loadSettings): Command {
+  const program = new Command('campaign-sync').description('Sync advertising campaigns from the ad platform into PostgreSQL, on Temporal');
+  const clients = program.command('clients').description('manage the client accounts to sync');
+
+  clients
+    .command('add <id>')
+    .description('add or update a client; its credentials are read by workers from CAMPAIGN_SYNC_<REF>_EMAIL/_PASSWORD or the secrets file')
+    .requiredOption('--api-url <url>', 'the platform base URL, e.g. http://localhost:3001')
+    .requiredOption('--credentials-ref <ref>', 'name of the credentials entry (never the password itself)')
+    .option('--name <name>', 'display name')
+    .option('--rate-limit <n>', 'requests allowed per window', positiveInt, 10)
+    .option('--rate-window-ms <ms>', 'sliding window length in ms', positiveInt, 60_000)
+    .option('--disabled', 'keep the client but do not sync it')
+    .action(async (id: string, options) => {
+      try {
+        new URL(options.apiUrl);
+      } catch {
+        throw new Error(`--api-url ${options.apiUrl} is not a URL; give one like http://localhost:3001`);
+      }
+      if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(id)) throw new Error(`client id "${id}" must be lower-case letters, digits, - or _`);
+      await withDatabase(settings(), (pool) =>
+        saveClient(pool, {
+          id, name: options.name ?? id, apiBaseUrl: options.apiUrl, credentialsRef: options.credentialsRef,
+          rateLimit: options.rateLimit, rateWindowMs: options.rateWindowMs, enabled: !options.disabled,
+        }),
+      );
+      console.log(`client ${id} saved`);
+    });
+
+  clients
+    .command('list')
+    .description('list the clients')
+    .action(async () => {
+      const rows = await withDatabase(settings(), listClients);
+      if (!rows.length) console.log('no clients yet: add one with `campaign-sync clients add`');
+      for (const c of rows) {
+        console.log(`${c.id}\t${c.enabled ? 'enabled' : 'disabled'}\t${c.rateLimit}/${c.rateWindowMs}ms\t${c.apiBaseUrl}\tcredentials: ${c.credentialsRef}`);
+      }
+    });
+
+  program
+    .command('sync [clientIds...]')
+    .description('start a sync for the given clients, or --all enabled clients')
+    .option('--all', 'every enabled client')
+    .option('--wait', 'show live progress and wait for the result')
+    .option('--page-size <n>', 'campaigns per list call', positiveInt)
+    .action(async (clientIds: string[], options) => {
+      const s = settings();
+      const ids = options.all ? (await withDatabase(s, listClients)).filter((c) => c.enabled).map((c) => c.id) : clientIds;
+      if (!ids.length) throw new Error('name at least one client id, or pass --all');
+      const failed = await withTemporal(s, async (temporal) => {
+        const handles = new Map<string, SyncHandle>();
+        for (const clientId of ids) {
+          const { handle, joined } = await startClientSync(temporal, s.TEMPORAL_TASK_QUEUE, { clientId, pageSize: options.pageSize });
+          handles.set(clientId, handle);
+          console.log(`${clientId}: ${joined ? 'already syncing, following' : 'sync started'} (workflow ${handle.workflowId})`);
+        }
+        if (!options.wait) return 0;
+        const outcomes = await followSyncs(handles);
+        for (const [clientId, outcome] of outcomes) {
+          console.log(outcome instanceof Error ? `${clientId}: FAILED: ${failureReason(outcome)}` : `${clientId}: ${describeProgress(outcome)}`);
+        }
+        return [...outcomes.values()].filter((o) => o instanceof Error || o.failed > 0).length;
+      });
+      if (failed) process.exitCode = 1;
+    });
+
+  program
+    .command('status <clientId>')
+    .description("show a client's current or last sync")
+    .action(async (clientId: string) => {
+      await withTemporal(settings(), async (temporal) => {
+        const handle = temporal.workflow.getHandle(syncWorkflowId(clientId));
+        const description = await handle.describe().catch(() => undefined);
+        if (!description) return console.log(`${clientId}: never synced`);
+        const progress = await readProgress(handle);
+        console.log(`${clientId}: ${description.status.name.toLowerCase()} since ${description.startTime.toISOString()}`);
+        if (progress) console.log(`  ${describeProgress(progress)}; waiting for ${progress.waitingFor}`);
+      });
+    });
+
+  return program;
+}
+
+if (require.main === module) {
+  buildCli()
+    .parseAsync()
+    .catch((err: unknown) => {
+      process.stderr.write(`campaign-sync: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,157 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { generatedAccountCredentials } from '../mock-api/accounts';
+import { describeProgress, failureReason, followSyncs, startClientSync, type SyncHandle } from './cli/syncs';
+import { dataPaths, loadSettings, platformTimeouts } from './config';
+import { saveClient } from './db/clients';
+import { createPool } from './db/pool';
+import { freePort } from './infra/child-process';
+import { migrate, openDatabase } from './infra/database';
+import { startMockPlatformProcess } from './infra/mock-platform-process';
+import { ensureTemporalCli } from './infra/temporal-cli';
+import { startDevServer } from './infra/temporal-dev-server';
+import { createLogger, installTemporalLogging } from './logger';
+import { PlatformClient } from './platform/client';
+import { createCredentialStore, credentialEnvNames } from './platform/credentials';
+import { createCampaignSyncWorker } from './worker';
+
+/**
+ * The demo platform: a few accounts, faults on, and a window scaled down from the reference's
+ * 10 per 60 s to 10 per 10 s so the whole demo finishes in about a minute. Any MOCK_* variable
+ * in the environment overrides these.
+ */
+const DEMO_ACCOUNTS = 4;
+const DEMO_PLATFORM = {
+  MOCK_ACCOUNTS: String(DEMO_ACCOUNTS),
+  MOCK_CAMPAIGNS_PER_ACCOUNT: '40',
+  MOCK_RATE_LIMIT: '10',
+  MOCK_RATE_WINDOW_MS: '10000',
+  MOCK_503_RATE: '0.1',
+  MOCK_HANG_RATE: '0.05',
+  MOCK_SYNC_LATENCY_MS: '1000',
+};
+
+async function portIsFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer().once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function main() {
+  const once = process.argv.includes('--once');
+  const settings = loadSettings();
+  // The progress bars are the output here; only warnings and errors are logged.
+  const log = createLogger(settings.LOG_LEVEL === 'info' ? 'warn' : settings.LOG_LEVEL);
+  installTemporalLogging(log, 'ERROR');
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const stops: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err: String(err) }, 'while stopping'));
+  };
+
+  try {
+    let address = settings.TEMPORAL_ADDRESS;
+    let uiUrl = 'your Temporal cluster\'s Web UI';
+    if (!address) {
+      for (const port of [settings.TEMPORAL_PORT, settings.TEMPORAL_UI_PORT]) {
+        if (!(await portIsFree(port))) {
+          throw new Error(`port ${port} is in use (another Temporal server?): stop it, or set TEMPORAL_PORT/TEMPORAL_UI_PORT, or TEMPORAL_ADDRESS to use it`);
+        }
+      }
+      const cliPath = await ensureTemporalCli(process.env, say);
+      say(`Starting the Temporal dev server (${cliPath})...`);
+      const devServer = await startDevServer({
+        cliPath, dbFilename: dataPaths(settings).temporalDb, port: settings.TEMPORAL_PORT, uiPort: settings.TEMPORAL_UI_PORT,
+      });
+      stops.push(() => devServer.stop());
+      address = devServer.address;
+      uiUrl = devServer.uiUrl;
+    }
+
+    say(settings.DATABASE_URL ? 'Using PostgreSQL at DATABASE_URL...' : 'Starting the embedded PostgreSQL...');
+    const database = await openDatabase({
+      databaseUrl: settings.DATABASE_URL, dataDir: dataPaths(settings).embeddedPostgres, port: settings.EMBEDDED_PG_PORT, adoptLeftRunning: true,
+    });
+    stops.push(() => database.stop());
+    await migrate(database.connectionString);
+    const pool = createPool(database.connectionString, (err) => log.warn({ err: err.message }, 'database connection lost'));
+    stops.push(() => pool.end());
+
+    const mockPort = (await portIsFree(3001)) ? 3001 : await freePort();
+    const mock = await startMockPlatformProcess({ ...DEMO_PLATFORM, ...process.env, PORT: String(mockPort) });
+    stops.push(() => mock.process.stop());
+    say(`Mock ad platform at ${mock.url} (${DEMO_ACCOUNTS} demo accounts, 10% 503s, 5% hung requests)`);
+
+    // Demo clients and their credentials; the credentials stay in this process's memory.
+    const credentialEnv: Record<string, string> = {};
+    const clientIds: string[] = [];
+    for (let i = 1; i <= DEMO_ACCOUNTS; i++) {
+      const account = generatedAccountCredentials(i);
+      const ref = `demo-${account.id}`;
+      const names = credentialEnvNames(ref);
+      credentialEnv[names.email] = account.email;
+      credentialEnv[names.password] = account.password;
+      await saveClient(pool, {
+        id: `demo-${account.id}`, name: `Demo ${account.id}`, apiBaseUrl: mock.url, credentialsRef: ref,
+        rateLimit: Number(process.env.MOCK_RATE_LIMIT ?? DEMO_PLATFORM.MOCK_RATE_LIMIT),
+        rateWindowMs: Number(process.env.MOCK_RATE_WINDOW_MS ?? DEMO_PLATFORM.MOCK_RATE_WINDOW_MS),
+        enabled: true,
+      });
+      clientIds.push(`demo-${account.id}`);
+    }
+
+    const nativeConnection = await NativeConnection.connect({ address });
+    const platform = new PlatformClient({ ...platformTimeouts(settings), headersMs: Math.min(settings.PLATFORM_HEADERS_TIMEOUT_MS, 5000) });
+    const worker = await createCampaignSyncWorker({
+      connection: nativeConnection, namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE,
+      pool, platform, credentials: createCredentialStore({ ...process.env, ...credentialEnv }),
+    });
+    const workerRun = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun;
+      await Promise.all([nativeConnection.close(), platform.close()]);
+    });
+
+    const connection = await Connection.connect({ address });
+    stops.push(() => connection.close());
+    const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+    const handles = new Map<string, SyncHandle>();
+    for (const clientId of clientIds) {
+      handles.set(clientId, (await startClientSync(temporal, settings.TEMPORAL_TASK_QUEUE, { clientId, pageSize: 10 })).handle);
+    }
+    say(`Syncing ${clientIds.length} clients; watch them at ${uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows`);
+    const started = Date.now();
+    const outcomes = await followSyncs(handles, process.stdout);
+    say(`\nSummary (${((Date.now() - started) / 1000).toFixed(1)} s):`);
+    let failures = 0;
+    for (const [clientId, outcome] of [...outcomes].sort(([a], [b]) => a.localeCompare(b))) {
+      if (outcome instanceof Error || outcome.failed > 0) failures += 1;
+      say(`  ${clientId}: ${outcome instanceof Error ? `FAILED: ${failureReason(outcome)}` : describeProgress(outcome)}`);
+    }
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM campaigns WHERE client_id = any($1::text[])', [clientIds]);
+    say(`  campaigns in PostgreSQL: ${rows[0]!.n}`);
+    say(`Web UI: ${uiUrl}`);
+
+    if (!once) {
+      say('Running; start more syncs with `npm run cli -- sync --all --wait`. Press Ctrl-C to stop.');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      say('Stopping...');
+    }
+    await stopAll();
+    process.exitCode = failures ? 1 : 0;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`campaign-sync: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
