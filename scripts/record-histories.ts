@@ -1,0 +1,62 @@
+/**
+ * Records real workflow histories for the replay test (test/replay.test.ts): runs syncs on the
+ * real stack (dev server, PostgreSQL, mock platform, a worker process) and saves each history
+ * with its workflow id. Run it again after a deliberate, versioned workflow change:
+ *   npm run build && node dist/scripts/record-histories.js
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type { WorkflowHandle } from '@temporalio/client';
+import { findTemporalCli } from '../src/infra/temporal-cli';
+import { Stack } from '../test/helpers/stack';
+
+const OUT = join(__dirname, '..', '..', 'test', 'fixtures', 'histories');
+const LOGIN = { email: 'client-001@mock.test', password: 'password-001' };
+
+/** The CLI's JSON export is the format the SDK's historyFromJSON reads. */
+function save(stack: Stack, name: string, handle: WorkflowHandle, runId: string) {
+  const json = execFileSync(findTemporalCli()!, [
+    'workflow', 'show', '--address', stack.devServer.address, '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json',
+  ], { maxBuffer: 64 * 1024 * 1024 }).toString();
+  const history = JSON.parse(json);
+  writeFileSync(join(OUT, `${name}.json`), JSON.stringify({ workflowId: handle.workflowId, history }, null, 1));
+  console.log(`saved ${name} (${history.events.length} events)`);
+}
+
+async function main() {
+  const stack = await Stack.start({
+    MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '12', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000',
+    MOCK_503_RATE: '0.2', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '20', MOCK_SEED: '3',
+  });
+  try {
+    await stack.addClient('recorded', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
+    await stack.addClient('recorded-can', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
+    await stack.addClient('recorded-badpw', { ...LOGIN, password: 'wrong' }, { rateLimit: 10, rateWindowMs: 1000 });
+    await stack.startWorker();
+
+    const completed = await stack.startSync({ clientId: 'recorded', pageSize: 5, batchSize: 3 });
+    await completed.result();
+    save(stack, 'sync-completed-with-retries', completed, completed.firstExecutionRunId);
+    for await (const child of stack.temporal.workflow.list({ query: `WorkflowType = 'syncCampaignBatchWorkflow'` })) {
+      save(stack, 'campaign-batch', stack.temporal.workflow.getHandle(child.workflowId), child.runId);
+      break;
+    }
+
+    const continued = await stack.startSync({ clientId: 'recorded-can', pageSize: 5, batchSize: 5, maxHistoryEvents: 20 });
+    await continued.result();
+    save(stack, 'sync-continued-as-new-first-run', continued, continued.firstExecutionRunId);
+    save(stack, 'sync-continued-as-new-last-run', continued, (await continued.describe()).runId);
+
+    const failed = await stack.startSync({ clientId: 'recorded-badpw' });
+    await failed.result().catch(() => undefined);
+    save(stack, 'sync-failed-bad-credentials', failed, failed.firstExecutionRunId);
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
