@@ -17,13 +17,18 @@ describe('syncing the reference account under injected faults', () => {
   afterAll(() => stack?.stop());
 
   test('three syncs in a row leave exactly the platform\'s 100 campaigns, no duplicates, no 429', async () => {
+    const runIds = new Set<string>();
     for (let run = 1; run <= 3; run++) {
       const handle = await stack.startSync({ clientId: 'ref', pageSize: 10 });
+      // Asking again while it runs joins the running sync instead of starting a second one.
+      expect((await stack.startSync({ clientId: 'ref', pageSize: 10 })).firstExecutionRunId).toBe(handle.firstExecutionRunId);
+      runIds.add(handle.firstExecutionRunId);
       const summary = await handle.result();
       expect(summary).toMatchObject({ state: 'completed', listed: 100, synced: 100, failed: 0 });
       if (run === 1) expect(summary.inserted).toBe(100);
       else expect(summary.unchanged).toBe(100);
     }
+    expect(runIds.size).toBe(3); // a finished sync can run again
     const truth = (await stack.mock.campaigns(REFERENCE.account)).sort(byId);
     expect(await stack.campaignRows('ref')).toEqual(truth);
     const stats = (await stack.mock.stats()).accounts[REFERENCE.account]!;
@@ -61,5 +66,31 @@ describe('wrong password', () => {
     expect(runs.rows).toEqual([{ status: 'failed' }]);
     const history = await handle.fetchHistory();
     expect(JSON.stringify(history)).not.toContain('not-the-password');
+  });
+});
+
+describe('the mock configured like the reference (wait only in the 429 body, 10 per sliding window)', () => {
+  const WINDOW_MS = 3000;
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await Stack.start({
+      MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: String(WINDOW_MS), MOCK_RETRY_AFTER_HEADER: 'false',
+      MOCK_503_RATE: '0', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '2000',
+    });
+    await stack.addClient('like-ref', REFERENCE, { rateLimit: 10, rateWindowMs: WINDOW_MS });
+    await stack.startWorker();
+  });
+  afterAll(() => stack?.stop());
+
+  test('a full sync completes with zero 429s (and reports its time against the window bound)', async () => {
+    const summary = await (await stack.startSync({ clientId: 'like-ref' })).result();
+    expect(summary).toMatchObject({ state: 'completed', listed: 100, synced: 100, failed: 0 });
+    const stats = (await stack.mock.stats()).accounts[REFERENCE.account]!;
+    expect(stats.rateLimited).toBe(0);
+    expect(stats.maxArrivalsInWindow).toBe(10);
+    const requests = (await stack.mock.requests(REFERENCE.account)).filter((r) => r.endpoint !== 'auth');
+    const spanS = (requests[requests.length - 1]!.at - requests[0]!.at) / 1000;
+    const boundS = (Math.floor((requests.length - 1) / 10) * WINDOW_MS) / 1000;
+    console.log(`reference-like sync: ${requests.length} requests, first to last ${spanS} s, bound ${boundS} s (+${(((spanS - boundS) / boundS) * 100).toFixed(1)}%)`);
   });
 });
