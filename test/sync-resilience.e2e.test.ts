@@ -17,7 +17,7 @@ describe('a worker SIGKILLed mid-sync', () => {
     const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
     const before = await waitFor('four pages listed', async () => {
       const progress = await handle.query(progressQuery);
-      if (progress.pagesDone < 4) throw new Error(`${progress.pagesDone} pages`);
+      if (progress.pages < 4) throw new Error(`${progress.pages} pages`);
       return progress;
     }, { timeoutMs: 60_000, intervalMs: 100 });
     await first.stop('SIGKILL');
@@ -27,7 +27,7 @@ describe('a worker SIGKILLed mid-sync', () => {
 
     expect(await stack.campaignRows('ref')).toEqual((await stack.mock.campaigns(REFERENCE.account)).sort(byId));
     const lists = (await stack.mock.requests(REFERENCE.account)).filter((r) => r.endpoint === 'list' && r.status === 200);
-    for (let page = 1; page <= before.pagesDone; page++) {
+    for (let page = 1; page <= before.pages; page++) {
       expect(lists.filter((r) => r.page === page)).toHaveLength(1);
     }
     const description = await handle.describe();

@@ -29,7 +29,7 @@ export async function readProgress(handle: SyncHandle): Promise<SyncProgress | u
 }
 
 export const describeProgress = (p: SyncProgress) =>
-  `pages ${p.pagesDone}, listed ${p.listed}, upserted ${p.inserted + p.updated + p.unchanged}, ` +
+  `pages ${p.pages}, listed ${p.listed}, upserted ${p.inserted + p.updated + p.unchanged}, ` +
   `synced ${p.synced}, failed ${p.failed}${p.rejected ? `, rejected ${p.rejected}` : ''}`;
 
 /**

@@ -39,18 +39,13 @@ export interface SyncCursor {
   counts: SyncCounts & { rejected: number };
 }
 
-export interface SyncProgress {
+/** What the `progress` query answers: the run's counters so far and what it is waiting for. */
+export interface SyncProgress extends SyncCounts {
   clientId: string;
   state: 'starting' | 'listing' | 'finishing' | 'completed' | 'failed';
   waitingFor: string;
-  pagesDone: number;
   total: number | null;
-  listed: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  synced: number;
-  failed: number;
+  /** Records on the pages that were not valid campaigns. */
   rejected: number;
   batchesInFlight: number;
 }
@@ -91,9 +86,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   let waitingFor = 'the client record';
 
   const progress = (): SyncProgress => ({
-    clientId: input.clientId, state, waitingFor, pagesDone: counts.pages, total: cursor.total,
-    listed: counts.listed, inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged,
-    synced: counts.synced, failed: counts.failed, rejected: counts.rejected, batchesInFlight: inFlight.size,
+    ...counts, clientId: input.clientId, state, waitingFor, total: cursor.total, batchesInFlight: inFlight.size,
   });
   setHandler(progressQuery, progress);
 
