@@ -175,6 +175,11 @@ export function createMockPlatform(config: MockConfig) {
       if (!state) throw new HttpError(404, 'Not Found', 'Unknown account');
       return send(res, 200, state.stats.requests);
     }
+    if (req.method === 'GET' && path === '/__mock/tokens') {
+      // Every token issued to an account, so tests can prove none leaked anywhere.
+      const accountId = url.searchParams.get('account') ?? '';
+      return send(res, 200, [...tokens].filter(([, t]) => t.accountId === accountId).map(([token]) => token));
+    }
     const campaignsMatch = /^\/__mock\/accounts\/([^/]+)\/campaigns$/.exec(path);
     if (req.method === 'GET' && campaignsMatch) {
       const state = accounts.get(decodeURIComponent(campaignsMatch[1]!));

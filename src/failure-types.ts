@@ -14,6 +14,8 @@ export const FailureType = {
   malformed: 'PlatformMalformedResponse',
   missingCredentials: 'MissingCredentials',
   unknownClient: 'UnknownClient',
+  /** PostgreSQL refused the data itself (SQLSTATE class 22 or 23): retrying cannot help. */
+  databaseRejected: 'DatabaseRejectedData',
 } as const;
 
 export const NON_RETRYABLE_FAILURES = [
@@ -22,4 +24,5 @@ export const NON_RETRYABLE_FAILURES = [
   FailureType.malformed,
   FailureType.missingCredentials,
   FailureType.unknownClient,
+  FailureType.databaseRejected,
 ];

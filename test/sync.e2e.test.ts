@@ -39,6 +39,22 @@ describe('syncing the reference account under injected faults', () => {
     const { rows } = await stack.database.pool.query(`SELECT status, listed, synced, failed FROM sync_runs WHERE client_id = 'ref'`);
     expect(rows).toEqual(Array(3).fill({ status: 'completed', listed: 100, synced: 100, failed: 0 }));
   });
+
+  test('no password, Basic header or token reaches any history, log line or table', async () => {
+    const secrets = [
+      REFERENCE.password,
+      Buffer.from(`${REFERENCE.email}:${REFERENCE.password}`).toString('base64'),
+      ...(await stack.mock.tokens(REFERENCE.account)),
+    ];
+    expect(secrets.length).toBeGreaterThan(2);
+    const histories = await stack.allHistories();
+    expect(histories.length).toBeGreaterThan(3);
+    const places = { histories: histories.join('\n'), logs: stack.workers.map((w) => w.output()).join('\n'), database: await stack.databaseText() };
+    expect(places.database).toContain('campaign_1');
+    for (const [place, text] of Object.entries(places)) {
+      for (const secret of secrets) expect({ place, leaked: text.includes(secret) }).toEqual({ place, leaked: false });
+    }
+  });
 });
 
 describe('wrong password', () => {

@@ -12,9 +12,12 @@ const PLATFORM_KIND_TO_TYPE = {
   malformed: FailureType.malformed,
 } as const;
 
-/** Replaces every secret that could have slipped into a message. */
+/** Replaces every secret that could have slipped into a message; longest first, so no secret is cut out of a longer one. */
 export function redact(message: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length >= 4).reduce((text, secret) => text.split(secret).join('[redacted]'), message);
+  return secrets
+    .filter((s) => s.length >= 4)
+    .sort((a, b) => b.length - a.length)
+    .reduce((text, secret) => text.split(secret).join('[redacted]'), message);
 }
 
 /**
@@ -33,6 +36,10 @@ export function toActivityFailure(err: unknown, secrets: readonly string[]): unk
   }
   if (err instanceof MissingCredentials) {
     return ApplicationFailure.create({ message: redact(err.message, secrets), type: FailureType.missingCredentials });
+  }
+  const sqlState = (err as { code?: unknown }).code;
+  if (err instanceof Error && typeof sqlState === 'string' && /^2[23]/.test(sqlState)) {
+    return ApplicationFailure.create({ message: `PostgreSQL refused the data (${sqlState}): ${redact(err.message, secrets)}`, type: FailureType.databaseRejected });
   }
   if (err instanceof Error && !(err instanceof ApplicationFailure)) {
     return ApplicationFailure.create({ message: redact(err.message, secrets), type: err.name });

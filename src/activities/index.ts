@@ -90,6 +90,12 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
     }
   }
 
+  /** Database work: a row PostgreSQL refuses becomes a typed failure; an outage stays retryable. */
+  const inDatabase = <T>(work: () => Promise<T>): Promise<T> =>
+    work().catch((err: unknown) => {
+      throw toActivityFailure(err, [...secrets]);
+    });
+
   return {
     async loadClientPolicy(clientId: string): Promise<ClientPolicy> {
       const client = await loadClient(clientId);
@@ -106,7 +112,7 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
     },
 
     async upsertCampaignPage(input: { clientId: string; syncRun: string; campaigns: Campaign[] }) {
-      return upsertCampaigns(pool, input.clientId, input.syncRun, input.campaigns);
+      return inDatabase(() => upsertCampaigns(pool, input.clientId, input.syncRun, input.campaigns));
     },
 
     async syncCampaign(input: { clientId: string; campaignId: string }) {
@@ -117,11 +123,11 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
     },
 
     async recordCampaignsSynced(input: { clientId: string; confirmations: { campaignId: string; syncedAt: string }[] }) {
-      await markCampaignsSynced(pool, input.clientId, input.confirmations);
+      await inDatabase(() => markCampaignsSynced(pool, input.clientId, input.confirmations));
     },
 
     async recordSyncRun(run: SyncRunRecord) {
-      await saveSyncRun(pool, run);
+      await inDatabase(() => saveSyncRun(pool, run));
     },
   };
 }

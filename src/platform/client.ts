@@ -108,8 +108,12 @@ export class PlatformClient {
     try {
       body = text === '' ? undefined : JSON.parse(text);
     } catch {
-      if (status >= 500) throw new PlatformError('transient', `${what} answered ${status} with a non-JSON body`, { status });
-      throw new PlatformError('malformed', `${what} answered ${status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 80))}`, { status });
+      if (status >= 200 && status < 300) {
+        // The body is not quoted: it might hold a token in some other format.
+        throw new PlatformError('malformed', `${what} answered ${status} with a body that is not JSON (${text.length} bytes)`, { status });
+      }
+      // An error page (a proxy's HTML, a redirect's text): judged by its status alone.
+      body = undefined;
     }
     if (status >= 200 && status < 300) return body;
     const error = errorBodySchema.safeParse(body ?? {});

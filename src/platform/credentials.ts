@@ -12,6 +12,15 @@ export function credentialEnvNames(ref: string) {
   return { email: `CAMPAIGN_SYNC_${key}_EMAIL`, password: `CAMPAIGN_SYNC_${key}_PASSWORD` };
 }
 
+/** undefined for text that is not JSON: JSON.parse's error quotes the text near the mistake, which may be a password. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Client credentials live outside the database: in the environment, or in the JSON secrets file
  * named by CAMPAIGN_SYNC_SECRETS_FILE ({"<ref>": {"email": "...", "password": "..."}}).
@@ -22,7 +31,7 @@ export function createCredentialStore(env: NodeJS.ProcessEnv = process.env) {
   const fromFile = (ref: string) => {
     if (!env.CAMPAIGN_SYNC_SECRETS_FILE) return undefined;
     if (!fileEntries) {
-      const parsed = secretsFileSchema.safeParse(JSON.parse(readFileSync(env.CAMPAIGN_SYNC_SECRETS_FILE, 'utf8')));
+      const parsed = secretsFileSchema.safeParse(parseJson(readFileSync(env.CAMPAIGN_SYNC_SECRETS_FILE, 'utf8')));
       if (!parsed.success) throw new MissingCredentials(`CAMPAIGN_SYNC_SECRETS_FILE is not of the form {"<ref>": {"email": "...", "password": "..."}}`);
       fileEntries = parsed.data;
     }

@@ -10,6 +10,7 @@ export interface MockProcess {
   stats(): Promise<MockStats>;
   requests(account: string): Promise<MockRequest[]>;
   campaigns(account: string): Promise<Record<string, unknown>[]>;
+  tokens(account: string): Promise<string[]>;
   configure(changes: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
@@ -50,6 +51,7 @@ export async function startMockProcess(env: Record<string, string> = {}): Promis
     stats: () => getJson<MockStats>(`${url}/__mock/stats`),
     requests: (account) => getJson<MockRequest[]>(`${url}/__mock/requests?account=${encodeURIComponent(account)}`),
     campaigns: (account) => getJson(`${url}/__mock/accounts/${encodeURIComponent(account)}/campaigns`),
+    tokens: (account) => getJson(`${url}/__mock/tokens?account=${encodeURIComponent(account)}`),
     configure: async (changes) => {
       await getJson(`${url}/__mock/config`, { method: 'PATCH', body: JSON.stringify(changes) });
     },

@@ -78,6 +78,28 @@ export class Stack {
     return rows as Record<string, unknown>[];
   }
 
+  /** Every history of the task queue's workflows (parents, children, earlier runs), as JSON text. */
+  async allHistories(): Promise<string[]> {
+    const histories: string[] = [];
+    for await (const execution of this.temporal.workflow.list({ query: `TaskQueue = '${this.taskQueue}'` })) {
+      const history = await this.temporal.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      histories.push(JSON.stringify(history));
+    }
+    return histories;
+  }
+
+  /** Every row of every table, as text. */
+  async databaseText(): Promise<string> {
+    const { rows } = await this.database.pool.query<{ t: string }>(
+      `SELECT string_agg(row_to_json(t)::text, E'\n') AS t FROM (
+         SELECT 'clients' AS tbl, to_jsonb(c) AS row FROM clients c
+         UNION ALL SELECT 'campaigns', to_jsonb(c) FROM campaigns c
+         UNION ALL SELECT 'sync_runs', to_jsonb(s) FROM sync_runs s
+         UNION ALL SELECT 'rate_reservations', to_jsonb(r) FROM rate_reservations r) t`,
+    );
+    return rows[0]?.t ?? '';
+  }
+
   async stop() {
     await Promise.allSettled(this.workers.map((w) => w.stop('SIGKILL')));
     await this.connection.close();

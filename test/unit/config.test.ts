@@ -1,0 +1,98 @@
+import { join, resolve } from 'node:path';
+import { ConfigError, dataPaths, loadSettings, platformTimeouts } from '../../src/config';
+
+// Compiled to dist/test/unit: the project is three folders up.
+const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadSettings(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('defaults', () => {
+  expect(loadSettings({})).toEqual({
+    CAMPAIGN_SYNC_DATA_DIR: join(PROJECT_ROOT, 'data'),
+    EMBEDDED_PG_PORT: 54329,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: 'campaign-sync',
+    TEMPORAL_PORT: 7233,
+    TEMPORAL_UI_PORT: 8233,
+    WORKER_MAX_CONCURRENT_ACTIVITIES: 100,
+    PLATFORM_CONNECT_TIMEOUT_MS: 5_000,
+    PLATFORM_HEADERS_TIMEOUT_MS: 15_000,
+    PLATFORM_BODY_TIMEOUT_MS: 15_000,
+    LOG_LEVEL: 'info',
+  });
+});
+
+test('empty strings mean the default', () => {
+  const settings = loadSettings({
+    DATABASE_URL: '',
+    TEMPORAL_ADDRESS: '',
+    EMBEDDED_PG_PORT: '',
+    TEMPORAL_NAMESPACE: '',
+    PLATFORM_HEADERS_TIMEOUT_MS: '',
+    LOG_LEVEL: '',
+  });
+
+  expect(settings).toEqual(loadSettings({}));
+});
+
+test('reads and converts the values given, ignoring unrelated variables', () => {
+  const settings = loadSettings({
+    DATABASE_URL: 'postgresql://sync:pw@db.internal:5432/campaigns',
+    TEMPORAL_ADDRESS: 'temporal.internal:7233',
+    EMBEDDED_PG_PORT: '5433',
+    PLATFORM_HEADERS_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'debug',
+    PATH: '/usr/bin',
+  });
+
+  expect(settings).toMatchObject({
+    DATABASE_URL: 'postgresql://sync:pw@db.internal:5432/campaigns',
+    TEMPORAL_ADDRESS: 'temporal.internal:7233',
+    EMBEDDED_PG_PORT: 5433,
+    PLATFORM_HEADERS_TIMEOUT_MS: 2000,
+    LOG_LEVEL: 'debug',
+  });
+  expect(settings).not.toHaveProperty('PATH');
+  expect(platformTimeouts(settings)).toEqual({ connectMs: 5_000, headersMs: 2000, bodyMs: 15_000 });
+});
+
+test('data paths sit under CAMPAIGN_SYNC_DATA_DIR', () => {
+  expect(dataPaths(loadSettings({ CAMPAIGN_SYNC_DATA_DIR: '/srv/sync' }))).toEqual({
+    temporalDb: '/srv/sync/temporal/dev-server.sqlite',
+    embeddedPostgres: '/srv/sync/postgres',
+  });
+});
+
+test.each([
+  ['DATABASE_URL', 'mysql://root@localhost/campaigns'],
+  ['DATABASE_URL', 'postgres://sync:top secret@db/campaigns'],
+  ['DATABASE_URL', 'db.internal:5432'],
+  ['TEMPORAL_ADDRESS', 'temporal.internal'],
+  ['TEMPORAL_ADDRESS', 'http://temporal.internal:7233'],
+  ['TEMPORAL_ADDRESS', 'temporal.internal:port'],
+  ['EMBEDDED_PG_PORT', '70000'],
+  ['PLATFORM_HEADERS_TIMEOUT_MS', 'soon'],
+  ['LOG_LEVEL', 'verbose'],
+])('a bad %s (%s) is a one-line ConfigError that names it and does not echo the value', (name, value) => {
+  const err = configError({ [name]: value });
+
+  expect(err.message).toMatch(new RegExp(`^Invalid ${name}: \\S`));
+  expect(err.message).not.toContain('\n');
+  expect(err.message).not.toContain(value);
+});
+
+test('the DATABASE_URL message shows the expected form', () => {
+  expect(configError({ DATABASE_URL: 'localhost' }).message).toContain('postgres://user:password@host:5432/database');
+});
+
+test('the TEMPORAL_ADDRESS message shows the expected form', () => {
+  expect(configError({ TEMPORAL_ADDRESS: 'localhost' }).message).toContain('host:port');
+});

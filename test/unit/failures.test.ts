@@ -1,0 +1,115 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { redact, toActivityFailure } from '../../src/activities/failures';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../../src/failure-types';
+import { MissingCredentials } from '../../src/platform/credentials';
+import { PlatformError, type PlatformFailureKind } from '../../src/platform/errors';
+
+const PASSWORD = 'SuperSecret123!';
+const TOKEN = 'tok_9f8e7d6c5b4a';
+const SECRETS = [PASSWORD, TOKEN];
+
+function applicationFailure(err: unknown): ApplicationFailure {
+  const failure = toActivityFailure(err, SECRETS);
+  expect(failure).toBeInstanceOf(ApplicationFailure);
+  return failure as ApplicationFailure;
+}
+
+describe('redact', () => {
+  test('replaces every occurrence of every secret', () => {
+    const message = `login ${PASSWORD} failed; token ${TOKEN}; again ${PASSWORD}${PASSWORD}`;
+
+    expect(redact(message, SECRETS)).toBe('login [redacted] failed; token [redacted]; again [redacted][redacted]');
+  });
+
+  test('takes secrets literally, not as patterns', () => {
+    expect(redact('p@$$.*word and pXXXXword', ['p@$$.*word'])).toBe('[redacted] and pXXXXword');
+  });
+
+  test('ignores secrets shorter than 4 characters, which would shred ordinary words', () => {
+    expect(redact('abc abcd', ['abc', 'abcd', ''])).toBe('abc [redacted]');
+  });
+
+  test('leaves no part of a secret that contains another secret', () => {
+    // The shorter secret must not be cut out of the longer one first, leaving its remainder readable.
+    expect(redact('token secret-and-more', ['secret', 'secret-and-more'])).toBe('token [redacted]');
+    expect(redact('token secret-and-more', ['secret-and-more', 'secret'])).toBe('token [redacted]');
+  });
+});
+
+describe('toActivityFailure', () => {
+  const kinds: [PlatformFailureKind, string][] = [
+    ['transient', FailureType.transient],
+    ['rate_limited', FailureType.rateLimited],
+    ['token_expired', FailureType.tokenExpired],
+    ['bad_credentials', FailureType.badCredentials],
+    ['rejected', FailureType.rejected],
+    ['malformed', FailureType.malformed],
+  ];
+
+  test.each(kinds)('a PlatformError of kind %s becomes a %s failure', (kind, type) => {
+    const failure = applicationFailure(new PlatformError(kind, `POST /auth/token answered with ${PASSWORD}`, { status: 400, retryAfterMs: 5000 }));
+
+    expect(failure.type).toBe(type);
+    expect(failure.message).toBe('POST /auth/token answered with [redacted]');
+    // No original error rides along: its stack or fields could hold what the message no longer does.
+    expect(failure.cause).toBeUndefined();
+    // Whether to retry is the workflows' retry policy's call, not the failure's.
+    expect(failure.nonRetryable).toBe(false);
+  });
+
+  test('only a rate_limited failure with a known wait sets the next retry delay', () => {
+    const delay = (err: PlatformError) => applicationFailure(err).nextRetryDelay;
+
+    expect(delay(new PlatformError('rate_limited', '429', { status: 429, retryAfterMs: 1500 }))).toBe(1500);
+    expect(delay(new PlatformError('rate_limited', '429', { status: 429 }))).toBeUndefined();
+    expect(delay(new PlatformError('transient', '503', { status: 503, retryAfterMs: 1500 }))).toBeUndefined();
+    expect(delay(new PlatformError('token_expired', '401', { status: 401, retryAfterMs: 1500 }))).toBeUndefined();
+  });
+
+  test('MissingCredentials becomes a MissingCredentials failure with secrets redacted', () => {
+    const failure = applicationFailure(new MissingCredentials(`No credentials for "acme" (not ${TOKEN})`));
+
+    expect(failure.type).toBe(FailureType.missingCredentials);
+    expect(failure.message).toBe('No credentials for "acme" (not [redacted])');
+  });
+
+  test('any other error keeps its name as the type, with secrets redacted', () => {
+    const failure = applicationFailure(new TypeError(`cannot read ${PASSWORD}`));
+
+    expect(failure.type).toBe('TypeError');
+    expect(failure.message).toBe('cannot read [redacted]');
+    expect(failure.cause).toBeUndefined();
+  });
+
+  test('data PostgreSQL refuses (SQLSTATE 22xxx, 23xxx) becomes a DatabaseRejectedData failure; an outage does not', () => {
+    const refused = Object.assign(new Error('value too long for type character varying(5)'), { code: '22001' });
+    expect(applicationFailure(refused)).toMatchObject({ type: FailureType.databaseRejected, message: expect.stringContaining('(22001)') });
+    const outage = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    expect(applicationFailure(outage).type).toBe('Error');
+  });
+
+  test('an ApplicationFailure, or something that is not an Error, passes through unchanged', () => {
+    const failure = ApplicationFailure.create({ type: FailureType.unknownClient, message: 'Unknown client "acme"' });
+
+    expect(toActivityFailure(failure, SECRETS)).toBe(failure);
+    expect(toActivityFailure('plain string', SECRETS)).toBe('plain string');
+  });
+});
+
+describe('NON_RETRYABLE_FAILURES', () => {
+  test('holds the failures only a person can fix', () => {
+    expect([...NON_RETRYABLE_FAILURES].sort()).toEqual(
+      [FailureType.badCredentials, FailureType.rejected, FailureType.malformed, FailureType.missingCredentials, FailureType.unknownClient,
+        FailureType.databaseRejected].sort(),
+    );
+  });
+
+  test.each([FailureType.transient, FailureType.rateLimited, FailureType.tokenExpired])('%s stays retryable', (type) => {
+    expect(NON_RETRYABLE_FAILURES).not.toContain(type);
+  });
+
+  test('every failure type is distinct', () => {
+    const types = Object.values(FailureType);
+    expect(new Set(types).size).toBe(types.length);
+  });
+});
