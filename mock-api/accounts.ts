@@ -52,12 +52,31 @@ export function generatedAccountCredentials(index: number): Pick<Account, 'id' |
   return { id, email: `${id}@mock.test`, password: `password-${String(index).padStart(3, '0')}` };
 }
 
-export function buildAccounts(seed: number, generatedAccounts: number, campaignsPerAccount: number): Account[] {
+export function buildAccounts(seed: number, generatedAccounts: number, campaignsPerAccount: number, hostileAccount = false): Account[] {
   return [
     { ...REFERENCE_ACCOUNT, campaigns: generateCampaigns(seed, 0, 100) },
     ...Array.from({ length: generatedAccounts }, (_, i) => ({
       ...generatedAccountCredentials(i + 1),
       campaigns: generateCampaigns(seed, i + 1, campaignsPerAccount),
     })),
+    ...(hostileAccount ? [{ ...HOSTILE_ACCOUNT, campaigns: generateHostileCampaigns(seed) }] : []),
   ];
+}
+
+export const HOSTILE_ACCOUNT = { id: 'hostile', email: 'hostile@mock.test', password: "p'a\"ss;--word" } as const;
+
+const HOSTILE_IDS = [
+  "camp'aign", 'camp"aign', "x'); DROP TABLE campaigns; --", 'キャンペーン', 'emoji-🚀', 'back\\slash', 'per%20cent', 'slash/ed', 'spa ce', 'a'.repeat(200),
+];
+const HOSTILE_NAMES = [
+  "O'Reilly \"quoted\"", "Robert'); DROP TABLE campaigns;--", 'x'.repeat(10 * 1024), 'Ünïcödé 漢字 🎉 \u202e', '<script>alert(1)</script>', '\\N', 'null', '', ' leading and trailing ', '$1 $2 ::text',
+];
+
+/** Campaigns whose ids and names are what a careless client breaks on: quotes, SQL, unicode, 10 KB. */
+export function generateHostileCampaigns(seed: number, count = 30): Campaign[] {
+  return generateCampaigns(seed, 9_999, count).map((campaign, i) => ({
+    ...campaign,
+    id: `${HOSTILE_IDS[i % HOSTILE_IDS.length]}#${i + 1}`,
+    name: HOSTILE_NAMES[i % HOSTILE_NAMES.length]!,
+  }));
 }

@@ -27,6 +27,18 @@ export const mockConfigSchema = z.object({
   MOCK_ACCOUNTS: count.default(0),
   MOCK_CAMPAIGNS_PER_ACCOUNT: count.default(100),
   MOCK_MAX_PAGE_LIMIT: z.coerce.number().int().min(1).default(100),
+  /** Chance that a request starts a burst of 429s for its account (not caused by the window). */
+  MOCK_429_BURST_RATE: rate.default(0),
+  MOCK_429_BURST_MS: count.default(3000),
+  MOCK_LATENCY_SPIKE_RATE: rate.default(0),
+  MOCK_LATENCY_SPIKE_MS: count.default(5000),
+  /** Chance that a body is sent in ten chunks, MOCK_DRIP_CHUNK_MS apart. */
+  MOCK_DRIP_RATE: rate.default(0),
+  MOCK_DRIP_CHUNK_MS: count.default(1000),
+  /** Chance that the connection is reset after the headers and half the body. */
+  MOCK_RESET_RATE: rate.default(0),
+  /** Adds account "hostile" whose campaigns have quotes, SQL, unicode and 10 KB strings in ids and names. */
+  MOCK_HOSTILE_ACCOUNT: flag.default(false),
 });
 
 export type MockConfig = {
@@ -45,6 +57,14 @@ export type MockConfig = {
   generatedAccounts: number;
   campaignsPerAccount: number;
   maxPageLimit: number;
+  burst429Rate: number;
+  burst429Ms: number;
+  spikeRate: number;
+  spikeMs: number;
+  dripRate: number;
+  dripChunkMs: number;
+  resetRate: number;
+  hostileAccount: boolean;
 };
 
 export function mockConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MockConfig {
@@ -72,6 +92,14 @@ export function mockConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MockCon
     generatedAccounts: e.MOCK_ACCOUNTS,
     campaignsPerAccount: e.MOCK_CAMPAIGNS_PER_ACCOUNT,
     maxPageLimit: e.MOCK_MAX_PAGE_LIMIT,
+    burst429Rate: e.MOCK_429_BURST_RATE,
+    burst429Ms: e.MOCK_429_BURST_MS,
+    spikeRate: e.MOCK_LATENCY_SPIKE_RATE,
+    spikeMs: e.MOCK_LATENCY_SPIKE_MS,
+    dripRate: e.MOCK_DRIP_RATE,
+    dripChunkMs: e.MOCK_DRIP_CHUNK_MS,
+    resetRate: e.MOCK_RESET_RATE,
+    hostileAccount: e.MOCK_HOSTILE_ACCOUNT,
   };
 }
 
@@ -92,6 +120,13 @@ export const runtimeChangesSchema = z
     retryAfterHeader: z.boolean(),
     retryAfterSeconds: z.number().int().min(0).optional(),
     tokenTtlSeconds: z.number().int().min(1),
+    burst429Rate: z.number().min(0).max(1),
+    burst429Ms: z.number().int().min(0),
+    spikeRate: z.number().min(0).max(1),
+    spikeMs: z.number().int().min(0),
+    dripRate: z.number().min(0).max(1),
+    dripChunkMs: z.number().int().min(0),
+    resetRate: z.number().min(0).max(1),
   })
   .partial()
   .strict();

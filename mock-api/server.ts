@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { buildAccounts, type Account } from './accounts';
 import { runtimeChangesSchema, type MockConfig } from './config';
+import { listAnswer, scenarioSchema, type ListAnswer, type Scenario } from './scenarios';
 import { SlidingWindow } from './sliding-window';
 import { AccountStats, type Endpoint, type RequestRecord } from './stats';
 
@@ -15,6 +17,8 @@ interface AccountState {
   accepted: SlidingWindow;
   /** Every request that reached the limiter, rejected or not (what a well-behaved client keeps under the limit). */
   arrivals: SlidingWindow;
+  /** An injected burst of 429s lasts until then. */
+  burstUntil: number;
 }
 
 interface Token {
@@ -46,8 +50,11 @@ export function createMockPlatform(config: MockConfig) {
     stats: new AccountStats(),
     accepted: new SlidingWindow(() => config.rateWindowMs),
     arrivals: new SlidingWindow(() => config.rateWindowMs),
+    burstUntil: 0,
   });
-  for (const account of buildAccounts(config.seed, config.generatedAccounts, config.campaignsPerAccount)) {
+  const scenarios = new Map<string, Scenario>();
+  const chance = (probability: number) => probability > 0 && uniformFloat64(rng) < probability;
+  for (const account of buildAccounts(config.seed, config.generatedAccounts, config.campaignsPerAccount, config.hostileAccount)) {
     const state = freshState(account);
     accounts.set(account.id, state);
     byEmail.set(account.email, state);
@@ -91,15 +98,24 @@ export function createMockPlatform(config: MockConfig) {
     return accounts.get(token.accountId)!;
   }
 
-  function admitUnderRateLimit(state: AccountState, now: number) {
+  const tooManyRequests = (retryAfter: number, message: string) =>
+    new HttpError(429, 'Rate limit exceeded', message, config.retryAfterHeader ? { 'retry-after': String(retryAfter) } : {}, { retry_after: retryAfter });
+
+  /** A 429 the window did not cause: the platform throttling a whole account for a while. */
+  function rejectDuringBurst(state: AccountState, record: RequestRecord, now: number) {
+    if (now >= state.burstUntil && chance(config.burst429Rate)) state.burstUntil = now + config.burst429Ms;
+    if (now < state.burstUntil) {
+      record.injected = true;
+      throw tooManyRequests(config.retryAfterSeconds ?? Math.max(1, Math.ceil((state.burstUntil - now) / 1000)), 'Throttled; try again later');
+    }
+  }
+
+  function admitUnderRateLimit(state: AccountState, record: RequestRecord, now: number) {
     state.arrivals.record(now);
+    rejectDuringBurst(state, record, now);
     if (state.accepted.count(now) >= config.rateLimit) {
       const retryAfter = config.retryAfterSeconds ?? Math.max(1, Math.ceil(state.accepted.msUntilSlotFrees(now) / 1000));
-      throw new HttpError(
-        429, 'Rate limit exceeded', `At most ${config.rateLimit} requests per ${config.rateWindowMs / 1000} s`,
-        config.retryAfterHeader ? { 'retry-after': String(retryAfter) } : {},
-        { retry_after: retryAfter },
-      );
+      throw tooManyRequests(retryAfter, `At most ${config.rateLimit} requests per ${config.rateWindowMs / 1000} s`);
     }
     state.accepted.record(now);
   }
@@ -115,15 +131,7 @@ export function createMockPlatform(config: MockConfig) {
   function listCampaigns(state: AccountState, url: URL) {
     const page = positiveInteger(url.searchParams.get('page'), 'page', 1);
     const limit = positiveInteger(url.searchParams.get('limit'), 'limit', 10, config.maxPageLimit);
-    const all = state.account.campaigns;
-    return {
-      page,
-      limit,
-      body: {
-        data: all.slice((page - 1) * limit, page * limit),
-        pagination: { page, limit, total: all.length, has_more: page * limit < all.length },
-      },
-    };
+    return { page, limit, answer: listAnswer(state.account.campaigns, page, limit, scenarios.get(state.account.id)) };
   }
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -131,6 +139,28 @@ export function createMockPlatform(config: MockConfig) {
     res.end(JSON.stringify(body));
   };
   const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** Writes an answer, honestly or with an injected reset (half a body, then a dead socket) or drip. */
+  async function deliver(res: ServerResponse, record: RequestRecord, answer: ListAnswer) {
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    if (chance(config.resetRate)) {
+      record.fault = 'reset';
+      res.write(answer.body.slice(0, Math.floor(answer.body.length / 2)));
+      res.socket?.destroy();
+      return;
+    }
+    if (chance(config.dripRate)) {
+      record.fault = 'drip';
+      const chunk = Math.ceil(answer.body.length / 10);
+      for (let i = 0; i < answer.body.length && !res.destroyed; i += chunk) {
+        res.write(answer.body.slice(i, i + chunk));
+        await delay(config.dripChunkMs);
+      }
+      res.end();
+      return;
+    }
+    res.end(answer.body);
+  }
 
   /** /api/*: auth first, then the rate limit, then injected faults, then the answer. */
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, endpoint: Exclude<Endpoint, 'auth'>, campaignId?: string) {
@@ -140,25 +170,38 @@ export function createMockPlatform(config: MockConfig) {
     if (campaignId) record.campaignId = campaignId;
     state.stats.add(record);
     try {
-      admitUnderRateLimit(state, now);
+      admitUnderRateLimit(state, record, now);
       const listed = endpoint === 'list' ? listCampaigns(state, url) : undefined;
       if (listed) Object.assign(record, { page: listed.page, limit: listed.limit });
       if (endpoint === 'sync' && !state.account.campaigns.some((c) => c.id === campaignId)) {
         throw new HttpError(404, 'Not Found', `No campaign ${campaignId}`);
       }
-      if (uniformFloat64(rng) < config.rate503) throw new HttpError(503, 'Service temporarily unavailable', 'Try again later');
-      if (uniformFloat64(rng) < config.hangRate) {
+      if (chance(config.rate503)) throw new HttpError(503, 'Service temporarily unavailable', 'Try again later');
+      if (chance(config.hangRate)) {
         record.status = 'hung';
         return; // never answered: the client has to time out
       }
-      await delay(config.latencyMs + (endpoint === 'sync' ? config.syncLatencyMs : 0));
-      if (listed) return send(res, 200, listed.body);
+      const spike = chance(config.spikeRate) ? config.spikeMs : 0;
+      await delay(config.latencyMs + spike + (endpoint === 'sync' ? config.syncLatencyMs : 0));
+      if (listed) {
+        record.status = listed.answer.status;
+        return deliver(res, record, listed.answer);
+      }
       const syncedAt = new Date().toISOString();
       state.stats.syncedCampaignIds.set(campaignId!, (state.stats.syncedCampaignIds.get(campaignId!) ?? 0) + 1);
-      return send(res, 200, { success: true, campaign_id: campaignId, synced_at: syncedAt, message: `Campaign ${campaignId} synced` });
+      const body = { success: true, campaign_id: campaignId, synced_at: syncedAt, message: `Campaign ${campaignId} synced` };
+      return deliver(res, record, { status: 200, body: JSON.stringify(body) });
     } catch (err) {
       if (err instanceof HttpError) record.status = err.status;
       throw err;
+    }
+  }
+
+  function parseJsonBody(body: string): unknown {
+    try {
+      return JSON.parse(body || '{}');
+    } catch {
+      throw new HttpError(400, 'Bad Request', 'The body is not JSON');
     }
   }
 
@@ -186,18 +229,22 @@ export function createMockPlatform(config: MockConfig) {
       if (!state) throw new HttpError(404, 'Not Found', 'Unknown account');
       return send(res, 200, state.account.campaigns);
     }
+    const accountMatch = /^\/__mock\/accounts\/([^/]+)$/.exec(path);
+    if (req.method === 'PATCH' && accountMatch) {
+      const id = decodeURIComponent(accountMatch[1]!);
+      if (!accounts.has(id)) throw new HttpError(404, 'Not Found', 'Unknown account');
+      const parsed = z.object({ scenario: scenarioSchema.nullable() }).strict().safeParse(parseJsonBody(body));
+      if (!parsed.success) throw new HttpError(400, 'Bad Request', `Invalid scenario: ${parsed.error.issues[0]!.message}`);
+      if (parsed.data.scenario) scenarios.set(id, parsed.data.scenario);
+      else scenarios.delete(id);
+      return send(res, 200, { account: id, scenario: parsed.data.scenario });
+    }
     if (req.method === 'POST' && path === '/__mock/reset') {
       resetStats();
       return send(res, 200, { ok: true });
     }
     if (req.method === 'PATCH' && path === '/__mock/config') {
-      let json: unknown;
-      try {
-        json = JSON.parse(body || '{}');
-      } catch {
-        throw new HttpError(400, 'Bad Request', 'The body is not JSON');
-      }
-      const parsed = runtimeChangesSchema.safeParse(json);
+      const parsed = runtimeChangesSchema.safeParse(parseJsonBody(body));
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         throw new HttpError(400, 'Bad Request', `Invalid config change${issue.path.length ? ` ${issue.path.join('.')}` : ''}: ${issue.message}`);

@@ -8,6 +8,10 @@ export interface RequestRecord {
   limit?: number;
   campaignId?: string;
   clientIdHeader?: string;
+  /** A 429 from an injected burst, not from the window. */
+  injected?: boolean;
+  /** A fault injected into an answer that was sent. */
+  fault?: 'reset' | 'drip';
 }
 
 /** What one account saw: every request, and the figures tests ask for most. */
@@ -29,7 +33,8 @@ export class AccountStats {
     return {
       tokensIssued: this.tokensIssued,
       requests: byEndpoint,
-      rateLimited: this.requests.filter((r) => r.status === 429).length,
+      rateLimited: this.requests.filter((r) => r.status === 429 && !r.injected).length,
+      injected429: this.requests.filter((r) => r.status === 429 && r.injected).length,
       maxArrivalsInWindow,
       maxAcceptedInWindow,
       syncedCampaignIds: [...this.syncedCampaignIds.keys()],

@@ -12,6 +12,7 @@ const EMPTY_SUMMARY = {
   tokensIssued: 0,
   requests: {},
   rateLimited: 0,
+  injected429: 0,
   maxArrivalsInWindow: 0,
   maxAcceptedInWindow: 0,
   syncedCampaignIds: [],
@@ -38,6 +39,7 @@ describe('GET /__mock/stats', () => {
       tokensIssued: 1,
       requests: { auth: { 200: 1, 401: 1 }, list: { 200: 2, 429: 2 } },
       rateLimited: 2,
+      injected429: 0,
       maxArrivalsInWindow: 4,
       maxAcceptedInWindow: 2,
     });

@@ -19,6 +19,14 @@ const REFERENCE_DEFAULTS: MockConfig = {
   generatedAccounts: 0,
   campaignsPerAccount: 100,
   maxPageLimit: 100,
+  burst429Rate: 0,
+  burst429Ms: 3000,
+  spikeRate: 0,
+  spikeMs: 5000,
+  dripRate: 0,
+  dripChunkMs: 1000,
+  resetRate: 0,
+  hostileAccount: false,
 };
 
 describe('mockConfigFromEnv', () => {
@@ -43,6 +51,14 @@ describe('mockConfigFromEnv', () => {
       MOCK_ACCOUNTS: '4',
       MOCK_CAMPAIGNS_PER_ACCOUNT: '12',
       MOCK_MAX_PAGE_LIMIT: '50',
+      MOCK_429_BURST_RATE: '0.01',
+      MOCK_429_BURST_MS: '800',
+      MOCK_LATENCY_SPIKE_RATE: '0.02',
+      MOCK_LATENCY_SPIKE_MS: '900',
+      MOCK_DRIP_RATE: '0.03',
+      MOCK_DRIP_CHUNK_MS: '700',
+      MOCK_RESET_RATE: '0.04',
+      MOCK_HOSTILE_ACCOUNT: 'true',
       UNRELATED: 'ignored',
     };
     expect(mockConfigFromEnv(env)).toEqual({
@@ -61,6 +77,14 @@ describe('mockConfigFromEnv', () => {
       generatedAccounts: 4,
       campaignsPerAccount: 12,
       maxPageLimit: 50,
+      burst429Rate: 0.01,
+      burst429Ms: 800,
+      spikeRate: 0.02,
+      spikeMs: 900,
+      dripRate: 0.03,
+      dripChunkMs: 700,
+      resetRate: 0.04,
+      hostileAccount: true,
     });
   });
 
