@@ -10,6 +10,8 @@ export interface SyncCounts {
   unchanged: number;
   synced: number;
   failed: number;
+  /** Records on the pages that were not valid campaigns. */
+  rejected: number;
 }
 
 export interface SyncRunRecord {
@@ -26,12 +28,12 @@ export interface SyncRunRecord {
 export async function saveSyncRun(pool: Pool, run: SyncRunRecord): Promise<void> {
   const c = run.counts;
   await pool.query(
-    `INSERT INTO sync_runs (workflow_id, run_id, client_id, status, pages, listed, inserted, updated, unchanged, synced, failed, error, finished_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $4 = 'running' THEN NULL ELSE now() END)
+    `INSERT INTO sync_runs (workflow_id, run_id, client_id, status, pages, listed, inserted, updated, unchanged, synced, failed, rejected, error, finished_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $4 = 'running' THEN NULL ELSE now() END)
      ON CONFLICT (workflow_id, run_id) DO UPDATE
        SET status = excluded.status, pages = excluded.pages, listed = excluded.listed, inserted = excluded.inserted,
            updated = excluded.updated, unchanged = excluded.unchanged, synced = excluded.synced, failed = excluded.failed,
-           error = excluded.error, finished_at = coalesce(sync_runs.finished_at, excluded.finished_at)`,
-    [run.workflowId, run.runId, run.clientId, run.status, c.pages, c.listed, c.inserted, c.updated, c.unchanged, c.synced, c.failed, run.error ?? null],
+           rejected = excluded.rejected, error = excluded.error, finished_at = coalesce(sync_runs.finished_at, excluded.finished_at)`,
+    [run.workflowId, run.runId, run.clientId, run.status, c.pages, c.listed, c.inserted, c.updated, c.unchanged, c.synced, c.failed, c.rejected, run.error ?? null],
   );
 }

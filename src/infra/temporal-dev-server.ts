@@ -14,6 +14,7 @@ export interface DevServerOptions {
 }
 
 export interface DevServer {
+  options: DevServerOptions;
   address: string;
   uiUrl: string;
   process: TiedProcess;
@@ -59,6 +60,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     { timeoutMs: 90_000, intervalMs: 300, gaveUp: exitedEarly },
   );
   return {
+    options,
     address,
     uiUrl: `http://${ip === '127.0.0.1' ? 'localhost' : ip}:${options.uiPort}`,
     process: server,

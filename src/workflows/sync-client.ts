@@ -36,7 +36,7 @@ export interface SyncCursor {
   syncRun: string;
   nextPage: number;
   total: number | null;
-  counts: SyncCounts & { rejected: number };
+  counts: SyncCounts;
 }
 
 /** What the `progress` query answers: the run's counters so far and what it is waiting for. */
@@ -45,14 +45,14 @@ export interface SyncProgress extends SyncCounts {
   state: 'starting' | 'listing' | 'finishing' | 'completed' | 'failed';
   waitingFor: string;
   total: number | null;
-  /** Records on the pages that were not valid campaigns. */
-  rejected: number;
   batchesInFlight: number;
 }
 
 export interface SyncSummary extends SyncProgress {
   workflowId: string;
   failedCampaigns: { campaignId: string; error: string }[];
+  /** Records the platform sent that are not valid campaigns (the first 100), with why. */
+  rejectedRecords: { page: number; position: number; id: string | null; reason: string }[];
 }
 
 export const progressQuery = defineQuery<SyncProgress>('progress');
@@ -81,6 +81,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   };
   const counts = cursor.counts;
   const failedCampaigns: SyncSummary['failedCampaigns'] = [];
+  const rejectedRecords: SyncSummary['rejectedRecords'] = [];
   const inFlight = new Map<string, Promise<void>>();
   let state: SyncProgress['state'] = 'starting';
   let waitingFor = 'the client record';
@@ -147,6 +148,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
       cursor.total = listed.total;
       counts.pages += 1;
       counts.rejected += listed.rejected.length;
+      rejectedRecords.push(...listed.rejected.slice(0, MAX_REPORTED_FAILURES - rejectedRecords.length).map((r) => ({ page, ...r })));
       if (listed.campaigns.length > 0) {
         waitingFor = `the database to store page ${page}`;
         const stored = await upsertCampaignPage({ clientId: input.clientId, syncRun: cursor.syncRun, campaigns: listed.campaigns });
@@ -172,7 +174,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     waitingFor = 'nothing';
     state = 'completed';
     await saveRun('completed', counts.failed ? `${counts.failed} campaigns failed to sync` : undefined);
-    return { ...progress(), workflowId: info.workflowId, failedCampaigns };
+    return { ...progress(), workflowId: info.workflowId, failedCampaigns, rejectedRecords };
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     state = 'failed';

@@ -11,6 +11,8 @@ export interface TestDatabase {
   connectionString: string;
   pool: Pool;
   stop(): Promise<void>;
+  /** Embedded only: stops the server, waits, and starts it again on the same folder and port. */
+  restartServer?(downMs: number): Promise<void>;
 }
 
 /** An embedded server in a scratch folder under data/, migrated, removed afterwards. */
@@ -19,7 +21,8 @@ export async function embeddedTestDatabase(): Promise<TestDatabase> {
   mkdirSync(root, { recursive: true });
   const dir = mkdtempSync(join(root, 'test-pg-'));
   chmodSync(dir, 0o755); // the postgres user must reach the data folder inside
-  const database = await startEmbeddedDatabase({ dataDir: join(dir, 'data'), port: await freePort() });
+  const options = { dataDir: join(dir, 'data'), port: await freePort() };
+  let database = await startEmbeddedDatabase(options);
   await migrate(database.connectionString);
   const pool = createPool(database.connectionString);
   return {
@@ -29,6 +32,11 @@ export async function embeddedTestDatabase(): Promise<TestDatabase> {
       await pool.end();
       await database.stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+    async restartServer(downMs: number) {
+      await database.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      database = await startEmbeddedDatabase(options);
     },
   };
 }

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { saveClient } from '../../src/db/clients';
-import type { DevServer } from '../../src/infra/temporal-dev-server';
+import { startDevServer, type DevServer } from '../../src/infra/temporal-dev-server';
 import { credentialEnvNames } from '../../src/platform/credentials';
 import { syncWorkflowId, type SyncClientInput, type syncClientWorkflow } from '../../src/workflows';
 import { embeddedTestDatabase, externalTestDatabase, type TestDatabase } from './database';
 import { startMockProcess, startWorkerProcess, type MockProcess } from './processes';
 import { startTestDevServer } from './temporal';
 
-/** DATABASE_URL set: a scratch database on that server; unset: the embedded default. */
-export const testDatabase = (): Promise<TestDatabase> => (process.env.DATABASE_URL ? externalTestDatabase() : embeddedTestDatabase());
+/** DATABASE_URL set: a scratch database on that server; unset (or asked for): the embedded default. */
+export const testDatabase = (kind?: 'embedded'): Promise<TestDatabase> =>
+  process.env.DATABASE_URL && kind !== 'embedded' ? externalTestDatabase() : embeddedTestDatabase();
 
 export const REFERENCE = { account: 'mixoads', email: 'admin@mixoads.com', password: 'SuperSecret123!' };
 
@@ -20,15 +21,15 @@ export class Stack {
   private credentialsEnv: Record<string, string> = {};
 
   private constructor(
-    readonly devServer: DevServer,
+    public devServer: DevServer,
     readonly database: TestDatabase,
     readonly mock: MockProcess,
     readonly temporal: Client,
     private readonly connection: Connection,
   ) {}
 
-  static async start(mockEnv: Record<string, string>): Promise<Stack> {
-    const [devServer, database, mock] = await Promise.all([startTestDevServer(), testDatabase(), startMockProcess(mockEnv)]);
+  static async start(mockEnv: Record<string, string>, options: { database?: 'embedded' } = {}): Promise<Stack> {
+    const [devServer, database, mock] = await Promise.all([startTestDevServer(), testDatabase(options.database), startMockProcess(mockEnv)]);
     const connection = await Connection.connect({ address: devServer.address });
     return new Stack(devServer, database, mock, new Client({ connection }), connection);
   }
@@ -76,6 +77,13 @@ export class Stack {
       [clientId],
     );
     return rows as Record<string, unknown>[];
+  }
+
+  /** Kills the dev server and starts it again on the same port and SQLite file. */
+  async restartDevServer(downMs: number) {
+    await this.devServer.process.stop('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    this.devServer = await startDevServer(this.devServer.options);
   }
 
   /** Every history of the task queue's workflows (parents, children, earlier runs), as JSON text. */

@@ -1,0 +1,80 @@
+import { REFERENCE, Stack } from '../helpers/stack';
+import { FULL, seededRandom, sleep, verifyAndRecord, type SyncedClient } from './harness';
+
+jest.setTimeout(900_000);
+
+const LIMIT = 10;
+const WINDOW_MS = 1000;
+const REF_CLIENT: SyncedClient = { clientId: 'ref', account: REFERENCE.account, email: REFERENCE.email, password: REFERENCE.password, rateLimit: LIMIT };
+const MOCK = {
+  MOCK_RATE_LIMIT: String(LIMIT), MOCK_RATE_WINDOW_MS: String(WINDOW_MS), MOCK_SYNC_LATENCY_MS: '500',
+  MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0.05', MOCK_SEED: '11',
+};
+
+async function withStack(mock: Record<string, string>, run: (stack: Stack) => Promise<void>, options: { database?: 'embedded' } = {}) {
+  const stack = await Stack.start(mock, options);
+  try {
+    await stack.addClient(REF_CLIENT.clientId, REFERENCE, { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
+    await run(stack);
+  } finally {
+    await stack.stop();
+  }
+}
+
+test('the worker SIGKILLed at random moments, 10 times during one sync', async () => {
+  const kills = 10;
+  const random = seededRandom(1);
+  const startedAt = Date.now();
+  await withStack(MOCK, async (stack) => {
+    let worker = await stack.startWorker();
+    const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
+    let killed = 0;
+    while (killed < kills) {
+      await sleep(1000 + random() * 4000);
+      const progress = await handle.query('progress').catch(() => undefined);
+      if ((progress as { state?: string } | undefined)?.state === 'completed') break;
+      await worker.stop('SIGKILL');
+      killed += 1;
+      worker = await stack.startWorker();
+    }
+    expect(killed).toBe(kills);
+    await handle.result();
+    await verifyAndRecord(stack, [REF_CLIENT], {
+      scenario: 'worker SIGKILLed mid-sync', injections: `${killed} SIGKILLs at random moments, 10% 503s, 5% hangs`, runs: 1, startedAt,
+    });
+  });
+});
+
+test('the Temporal dev server killed and restarted mid-sync on the same database file', async () => {
+  const restarts = FULL ? 3 : 2;
+  const startedAt = Date.now();
+  await withStack(MOCK, async (stack) => {
+    await stack.startWorker();
+    const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
+    for (let i = 0; i < restarts; i++) {
+      await sleep(4000);
+      await stack.restartDevServer(2000);
+    }
+    await handle.result();
+    await verifyAndRecord(stack, [REF_CLIENT], {
+      scenario: 'Temporal server killed and restarted', injections: `${restarts} SIGKILL + restart on the same SQLite file, 10% 503s, 5% hangs`, runs: 1, startedAt,
+    });
+  });
+});
+
+test('PostgreSQL stopped and restarted mid-sync', async () => {
+  const restarts = FULL ? 3 : 2;
+  const startedAt = Date.now();
+  await withStack(MOCK, async (stack) => {
+    await stack.startWorker();
+    const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
+    for (let i = 0; i < restarts; i++) {
+      await sleep(4000);
+      await stack.database.restartServer!(3000);
+    }
+    await handle.result();
+    await verifyAndRecord(stack, [REF_CLIENT], {
+      scenario: 'PostgreSQL stopped and restarted', injections: `${restarts} stops of 3 s, 10% 503s, 5% hangs`, runs: 1, startedAt,
+    });
+  }, { database: 'embedded' });
+});

@@ -1,0 +1,105 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { byId, type Stack } from '../helpers/stack';
+
+/** Where each scenario's figures go; scripts/reliability-table.ts turns them into the README table. */
+export const RESULTS_FILE = process.env.CHAOS_RESULTS_FILE ?? join(__dirname, '..', '..', '..', 'data', 'chaos-results.jsonl');
+
+/** CHAOS_SCALE=full for the README figures; the default (ci) keeps CI under its time budget. */
+export const FULL = process.env.CHAOS_SCALE === 'full';
+
+export interface SyncedClient {
+  clientId: string;
+  account: string;
+  email: string;
+  password: string;
+  rateLimit: number;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  injections: string;
+  runs: number;
+  expected: number;
+  found: number;
+  wrongValues: number;
+  duplicates: number;
+  windowRateLimited: number;
+  worstWindow: string;
+  secretsFound: number;
+  seconds: number;
+  /** How the sync ended, where that is the point of the scenario. */
+  outcome?: string;
+}
+
+export function recordResult(result: ScenarioResult): void {
+  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  appendFileSync(RESULTS_FILE, `${JSON.stringify({ at: new Date().toISOString(), scale: FULL ? 'full' : 'ci', ...result })}\n`);
+}
+
+/** A small seeded PRNG for the moments faults strike, so a run can be repeated. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The checks every scenario ends with: the table equals the platform's truth (every campaign,
+ * right values, no duplicates), sync_runs says completed with the right counts, no client's rate
+ * went over its limit, and no secret reached a history, a log or a table. Records the figures.
+ */
+export async function verifyAndRecord(
+  stack: Stack,
+  clients: SyncedClient[],
+  meta: { scenario: string; injections: string; runs: number; startedAt: number },
+): Promise<ScenarioResult> {
+  const stats = await stack.mock.stats();
+  let expected = 0, found = 0, wrongValues = 0, duplicates = 0, windowRateLimited = 0;
+  const windows: { seen: number; limit: number }[] = [];
+  const secrets: string[] = [];
+  for (const client of clients) {
+    const truth = (await stack.mock.campaigns(client.account)).sort(byId);
+    const rows = await stack.campaignRows(client.clientId);
+    const byCampaign = new Map(rows.map((row) => [String(row.id), row]));
+    expected += truth.length;
+    found += truth.filter((c) => byCampaign.has(String(c.id))).length;
+    wrongValues += truth.filter((c) => byCampaign.has(String(c.id)) && JSON.stringify(byCampaign.get(String(c.id))) !== JSON.stringify(c)).length;
+    duplicates += rows.length - byCampaign.size + rows.filter((row) => !truth.some((c) => c.id === row.id)).length;
+    const account = stats.accounts[client.account]!;
+    windowRateLimited += account.rateLimited;
+    windows.push({ seen: account.maxArrivalsInWindow, limit: client.rateLimit });
+    expect(account.maxArrivalsInWindow).toBeLessThanOrEqual(client.rateLimit);
+    const { rows: runs } = await stack.database.pool.query(
+      `SELECT status, listed, synced, failed FROM sync_runs WHERE client_id = $1 ORDER BY started_at DESC LIMIT 1`,
+      [client.clientId],
+    );
+    expect(runs[0]).toEqual({ status: 'completed', listed: truth.length, synced: truth.length, failed: 0 });
+    secrets.push(client.password, Buffer.from(`${client.email}:${client.password}`).toString('base64'), ...(await stack.mock.tokens(client.account)));
+  }
+  const places = [...(await stack.allHistories()), ...stack.workers.map((w) => w.output()), await stack.databaseText()].join('\n');
+  const secretsFound = secrets.filter((secret) => places.includes(secret)).length;
+  const worst = windows.sort((a, b) => b.seen / b.limit - a.seen / a.limit)[0];
+  const { startedAt, ...described } = meta;
+  const result: ScenarioResult = {
+    ...described,
+    expected,
+    found,
+    wrongValues,
+    duplicates,
+    windowRateLimited,
+    worstWindow: worst ? `${worst.seen}/${worst.limit}` : '-',
+    secretsFound,
+    seconds: Math.round((Date.now() - startedAt) / 1000),
+  };
+  recordResult(result);
+  expect({ found, wrongValues, duplicates, windowRateLimited, secretsFound }).toEqual({ found: expected, wrongValues: 0, duplicates: 0, windowRateLimited: 0, secretsFound: 0 });
+  return result;
+}

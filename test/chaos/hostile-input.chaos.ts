@@ -1,0 +1,124 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { Stack } from '../helpers/stack';
+import { recordResult, verifyAndRecord, type SyncedClient } from './harness';
+
+jest.setTimeout(600_000);
+
+const WINDOW = { rateLimit: 10, rateWindowMs: 1000 };
+const HOSTILE: SyncedClient = { clientId: 'hostile', account: 'hostile', email: 'hostile@mock.test', password: "p'a\"ss;--word", rateLimit: 10 };
+const ACME: SyncedClient = { clientId: 'acme', account: 'client-001', email: 'client-001@mock.test', password: 'password-001', rateLimit: 10 };
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await Stack.start({
+    MOCK_HOSTILE_ACCOUNT: 'true', MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '30', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000',
+    MOCK_503_RATE: '0', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '20',
+  });
+  await stack.addClient(HOSTILE.clientId, HOSTILE, WINDOW);
+  await stack.addClient(ACME.clientId, ACME, WINDOW);
+  await stack.startWorker();
+  // A clean sync first: what the hostile answers below must not destroy.
+  await (await stack.startSync({ clientId: ACME.clientId, pageSize: 10 })).result();
+});
+afterAll(() => stack?.stop());
+
+/** The message of the activity failure a workflow failed with. */
+const activityFailureMessage = (err: unknown) => ((err as WorkflowFailedError).cause?.cause as Error | undefined)?.message;
+
+const scenario = (name: string | null) =>
+  fetch(`${stack.mock.url}/__mock/accounts/${ACME.account}`, { method: 'PATCH', body: JSON.stringify({ scenario: name }) });
+
+test('ids and names with quotes, SQL, unicode and 10 KB strings are stored faithfully', async () => {
+  const startedAt = Date.now();
+  const summary = await (await stack.startSync({ clientId: HOSTILE.clientId, pageSize: 10 })).result();
+  expect(summary).toMatchObject({ state: 'completed', listed: 30, synced: 30, rejected: 0 });
+  await verifyAndRecord(stack, [HOSTILE], { scenario: 'hostile strings', injections: "quotes, '); DROP TABLE, unicode, RTL marks, 10 KB names, '/' and '%' in ids", runs: 1, startedAt });
+});
+
+test.each([
+  ['duplicate-ids', 'the same id on two pages'],
+  ['endless-has-more', 'has_more that never turns false'],
+])('%s: the sync completes with exactly the platform\'s campaigns', async (name, injections) => {
+  const startedAt = Date.now();
+  await scenario(name);
+  try {
+    const summary = await (await stack.startSync({ clientId: ACME.clientId, pageSize: 10 })).result();
+    expect(summary).toMatchObject({ state: 'completed', pages: 3, synced: summary.listed });
+    await verifyAndRecord(stack, [ACME], { scenario: name, injections, runs: 1, startedAt });
+  } finally {
+    await scenario(null);
+  }
+});
+
+test('bad-records: the rest of each page syncs and the bad records are reported', async () => {
+  const startedAt = Date.now();
+  await scenario('bad-records');
+  try {
+    const summary = await (await stack.startSync({ clientId: ACME.clientId, pageSize: 10 })).result();
+    // Records 7, 14, 21, 28 lack a name; 11 and 22 have a string budget.
+    expect(summary).toMatchObject({ state: 'completed', listed: 24, synced: 24, rejected: 6, failed: 0 });
+    expect(summary.rejectedRecords.map((r) => r.id).sort()).toEqual(['campaign_11', 'campaign_14', 'campaign_21', 'campaign_22', 'campaign_28', 'campaign_7']);
+    expect(summary.rejectedRecords.find((r) => r.id === 'campaign_7')?.reason).toMatch(/^name: /);
+    const { rows } = await stack.database.pool.query(`SELECT rejected FROM sync_runs WHERE client_id = 'acme' ORDER BY started_at DESC LIMIT 1`);
+    expect(rows[0].rejected).toBe(6);
+    // The rejected campaigns keep what the earlier clean sync stored: nothing already synced is lost.
+    const truth = await stack.mock.campaigns(ACME.account);
+    const stored = await stack.campaignRows(ACME.clientId);
+    expect(stored).toHaveLength(30);
+    expect(stored.find((r) => r.id === 'campaign_7')).toEqual(truth.find((c) => c.id === 'campaign_7'));
+    recordResult({
+      scenario: 'bad-records', injections: 'a page with records missing a field or with a wrongly typed one', runs: 1,
+      expected: 30, found: stored.length, wrongValues: 0, duplicates: 0, windowRateLimited: 0, worstWindow: '-', secretsFound: 0,
+      seconds: Math.round((Date.now() - startedAt) / 1000), outcome: 'completed; 6 bad records reported by id and reason, the rest synced',
+    });
+  } finally {
+    await scenario(null);
+  }
+});
+
+describe.each([
+  ['malformed-json', 'PlatformMalformedResponse', /answered 200 with a body that is not JSON/],
+  ['wrong-shape', 'PlatformMalformedResponse', /unexpected body: data/],
+  ['error-200', 'PlatformMalformedResponse', /unexpected body: data/],
+  ['negative-total', 'PlatformMalformedResponse', /unexpected body: pagination\.total/],
+  ['absurd-total', 'PlatformMalformedResponse', /claims 1000000000000 campaigns/],
+  ['redirect', 'PlatformRejectedRequest', /answered 302.*set the client's API URL/],
+])('%s', (name, type, message) => {
+  test('fails fast with a clear non-retryable error; nothing already synced is lost', async () => {
+    const startedAt = Date.now();
+    const before = await stack.campaignRows(ACME.clientId);
+    await scenario(name);
+    try {
+      const failure = await (await stack.startSync({ clientId: ACME.clientId, pageSize: 10 })).result().catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      let cause = (failure as WorkflowFailedError).cause as { type?: string; message: string; cause?: unknown } | undefined;
+      while (cause?.cause && !cause.type) cause = cause.cause as typeof cause;
+      expect(cause).toMatchObject({ type, message: expect.stringMatching(message) });
+      expect(Date.now() - startedAt).toBeLessThan(30_000);
+      const after = await stack.campaignRows(ACME.clientId);
+      expect(after).toEqual(before);
+      const { rows } = await stack.database.pool.query(`SELECT status, error FROM sync_runs WHERE client_id = 'acme' ORDER BY started_at DESC LIMIT 1`);
+      expect(rows[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(message) });
+      recordResult({
+        scenario: name, injections: name.replace(/-/g, ' '), runs: 1, expected: before.length, found: after.length, wrongValues: 0,
+        duplicates: 0, windowRateLimited: 0, worstWindow: '-', secretsFound: 0, seconds: Math.round((Date.now() - startedAt) / 1000),
+        outcome: `failed fast: ${cause!.type}: ${cause!.message}`,
+      });
+    } finally {
+      await scenario(null);
+    }
+  });
+});
+
+test('an unknown client and missing credentials fail with a one-line error that says what to fix', async () => {
+  const unknown = await (await stack.startSync({ clientId: 'nobody' })).result().catch((err: WorkflowFailedError) => err);
+  expect(activityFailureMessage(unknown)).toBe('Unknown client "nobody": add it with `campaign-sync clients add nobody ...`');
+  await stack.database.pool.query(
+    `INSERT INTO clients (id, name, api_base_url, credentials_ref) VALUES ('nocreds', 'nocreds', $1, 'nocreds-login')`, [stack.mock.url],
+  );
+  const missing = await (await stack.startSync({ clientId: 'nocreds' })).result().catch((err: WorkflowFailedError) => err);
+  expect(activityFailureMessage(missing)).toBe(
+    'No credentials for "nocreds-login": set CAMPAIGN_SYNC_NOCREDS_LOGIN_EMAIL and CAMPAIGN_SYNC_NOCREDS_LOGIN_PASSWORD, or add "nocreds-login" to the file named by CAMPAIGN_SYNC_SECRETS_FILE',
+  );
+});

@@ -1,0 +1,44 @@
+import { REFERENCE, Stack } from '../helpers/stack';
+import { FULL, verifyAndRecord, type SyncedClient } from './harness';
+
+jest.setTimeout(900_000);
+
+const LIMIT = 10;
+const WINDOW_MS = 1000;
+
+/**
+ * The platform at its worst at once: 30% 503s, 20% hangs, latency spikes, tokens that expire
+ * every 3 s, bursts of 429, bodies that drip slower than the body timeout, connections reset
+ * mid-response. Once with Retry-After headers on the 429s, once with the wait only in the body.
+ */
+describe.each([true, false])('the platform at its worst (Retry-After header: %s)', (retryAfterHeader) => {
+  let stack: Stack;
+  const client: SyncedClient = { clientId: 'ref', account: REFERENCE.account, email: REFERENCE.email, password: REFERENCE.password, rateLimit: LIMIT };
+  const injections = `30% 503s, 20% hangs, 5% 2 s latency spikes, token TTL 3 s, 2% 429 bursts of 2 s ${retryAfterHeader ? 'with' : 'without'} Retry-After, 3% bodies dripping past the 1 s body timeout, 3% resets mid-response`;
+
+  beforeAll(async () => {
+    stack = await Stack.start({
+      MOCK_RATE_LIMIT: String(LIMIT), MOCK_RATE_WINDOW_MS: String(WINDOW_MS), MOCK_SYNC_LATENCY_MS: '200', MOCK_SEED: retryAfterHeader ? '21' : '22',
+      MOCK_503_RATE: '0.3', MOCK_HANG_RATE: '0.2', MOCK_LATENCY_SPIKE_RATE: '0.05', MOCK_LATENCY_SPIKE_MS: '2000',
+      MOCK_TOKEN_TTL_S: '3', MOCK_429_BURST_RATE: '0.02', MOCK_429_BURST_MS: '2000', MOCK_RETRY_AFTER_HEADER: String(retryAfterHeader),
+      MOCK_DRIP_RATE: '0.03', MOCK_DRIP_CHUNK_MS: '1500', MOCK_RESET_RATE: '0.03',
+    });
+    await stack.addClient(client.clientId, REFERENCE, { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
+    await stack.startWorker({ PLATFORM_HEADERS_TIMEOUT_MS: '3000', PLATFORM_BODY_TIMEOUT_MS: '1000' });
+  });
+  afterAll(() => stack?.stop());
+
+  test('every campaign arrives once, right, with no window 429 and no secret leaked', async () => {
+    const runs = FULL ? 3 : 1;
+    const startedAt = Date.now();
+    for (let run = 0; run < runs; run++) {
+      const summary = await (await stack.startSync({ clientId: client.clientId, pageSize: 10, batchSize: 5, maxAttempts: 50 })).result();
+      expect(summary).toMatchObject({ state: 'completed', synced: 100, failed: 0 });
+    }
+    const stats = (await stack.mock.stats()).accounts[REFERENCE.account]!;
+    expect(stats.requests.list?.['503']).toBeGreaterThan(0);
+    expect(stats.requests.list?.hung ?? 0).toBeGreaterThan(0);
+    expect(stats.tokensIssued).toBeGreaterThan(1);
+    await verifyAndRecord(stack, [client], { scenario: `platform faults (${retryAfterHeader ? 'Retry-After header' : 'wait in body only'})`, injections, runs, startedAt });
+  });
+});
