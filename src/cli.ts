@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
+import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { dataPaths, loadSettings, type Settings } from './config';
 import { listClients, saveClient } from './db/clients';
 import { createPool } from './db/pool';
@@ -35,7 +36,7 @@ async function withTemporal<T>(settings: Settings, work: (temporal: Client) => P
     throw new Error(`Cannot reach Temporal at ${address}: start it with \`npm start\` or set TEMPORAL_ADDRESS`);
   });
   try {
-    return await work(new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE }));
+    return await work(new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(encryptionCodec(settings)) }));
   } finally {
     await connection.close();
   }

@@ -25,6 +25,14 @@ const settingsSchema = z.object({
   /** A request with no response headers by then is treated as hung and retried. */
   PLATFORM_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   PLATFORM_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** 32 bytes, base64: when set, every payload in Temporal history is encrypted (AES-256-GCM). */
+  CAMPAIGN_SYNC_ENCRYPTION_KEY: z
+    .string()
+    .refine((key) => Buffer.from(key, 'base64').length === 32, 'must be 32 bytes in base64 (openssl rand -base64 32)')
+    .optional(),
+  CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: z.string().min(1).default('campaign-sync-1'),
+  /** Port of the codec server the Web UI calls to show encrypted payloads. */
+  CODEC_SERVER_PORT: port.default(8888),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

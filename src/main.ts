@@ -2,6 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { describeProgress, failureReason, followSyncs, startClientSync, type SyncHandle } from './cli/syncs';
+import { startCodecServer } from './codec/codec-server';
+import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { dataPaths, loadSettings, platformTimeouts } from './config';
 import { saveClient } from './db/clients';
 import { createPool } from './db/pool';
@@ -51,6 +53,7 @@ async function main() {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err: String(err) }, 'while stopping'));
   };
 
+  const codec = encryptionCodec(settings);
   try {
     let address = settings.TEMPORAL_ADDRESS;
     let uiUrl = 'your Temporal cluster\'s Web UI';
@@ -61,9 +64,16 @@ async function main() {
         }
       }
       const cliPath = await ensureTemporalCli(process.env, say);
+      let uiCodecEndpoint: string | undefined;
+      if (codec) {
+        const codecServer = await startCodecServer(codec, { port: settings.CODEC_SERVER_PORT, uiOrigin: `http://localhost:${settings.TEMPORAL_UI_PORT}` });
+        stops.push(() => codecServer.close());
+        uiCodecEndpoint = codecServer.url;
+        say(`History encryption on; the Web UI decodes payloads through ${uiCodecEndpoint}`);
+      }
       say(`Starting the Temporal dev server (${cliPath})...`);
       const devServer = await startDevServer({
-        cliPath, dbFilename: dataPaths(settings).temporalDb, port: settings.TEMPORAL_PORT, uiPort: settings.TEMPORAL_UI_PORT,
+        cliPath, dbFilename: dataPaths(settings).temporalDb, port: settings.TEMPORAL_PORT, uiPort: settings.TEMPORAL_UI_PORT, uiCodecEndpoint,
       });
       stops.push(() => devServer.stop());
       address = devServer.address;
@@ -106,7 +116,7 @@ async function main() {
     const platform = new PlatformClient({ ...platformTimeouts(settings), headersMs: Math.min(settings.PLATFORM_HEADERS_TIMEOUT_MS, 5000) });
     const worker = await createCampaignSyncWorker({
       connection: nativeConnection, namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE,
-      pool, platform, credentials: createCredentialStore({ ...process.env, ...credentialEnv }),
+      pool, platform, credentials: createCredentialStore({ ...process.env, ...credentialEnv }), codec,
     });
     const workerRun = worker.run();
     stops.push(async () => {
@@ -117,7 +127,7 @@ async function main() {
 
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
-    const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+    const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(codec) });
     const handles = new Map<string, SyncHandle>();
     for (const clientId of clientIds) {
       handles.set(clientId, (await startClientSync(temporal, settings.TEMPORAL_TASK_QUEUE, { clientId, pageSize: 10 })).handle);

@@ -1,4 +1,6 @@
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { createPool } from './db/pool';
 import { createActivities, type ActivityDependencies } from './activities';
 import { dataPaths, loadSettings, platformTimeouts } from './config';
@@ -14,6 +16,8 @@ export interface CampaignSyncWorkerOptions extends ActivityDependencies {
   /** Defaults to this package's workflows; tests may bundle their own. */
   workflowsPath?: string;
   maxConcurrentActivityTaskExecutions?: number;
+  /** The encryption codec, when history encryption is on. */
+  codec?: PayloadCodec;
 }
 
 export async function createCampaignSyncWorker(options: CampaignSyncWorkerOptions): Promise<Worker> {
@@ -24,6 +28,7 @@ export async function createCampaignSyncWorker(options: CampaignSyncWorkerOption
     workflowsPath: options.workflowsPath ?? require.resolve('./workflows'),
     activities: createActivities(options),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
+    dataConverter: dataConverter(options.codec),
   });
 }
 
@@ -50,6 +55,7 @@ async function main() {
     platform,
     credentials: createCredentialStore(),
     maxConcurrentActivityTaskExecutions: settings.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    codec: encryptionCodec(settings),
   });
   log.info({ address, taskQueue: settings.TEMPORAL_TASK_QUEUE, pid: process.pid }, 'worker started');
   // The SDK's runtime turns SIGTERM/SIGINT into a graceful shutdown: run() resolves once drained.

@@ -10,6 +10,8 @@ export interface DevServerOptions {
   ip?: string;
   port: number;
   uiPort: number;
+  /** A codec server the Web UI calls to show encrypted payloads. */
+  uiCodecEndpoint?: string;
   onOutput?: (chunk: string) => void;
 }
 
@@ -32,6 +34,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
     // There is no internet here; the version check would only log failures.
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
     '--log-level', 'warn',
+    ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
 }
 

@@ -30,7 +30,7 @@ test('the worker SIGKILLed at random moments, 10 times during one sync', async (
     const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
     let killed = 0;
     while (killed < kills) {
-      await sleep(1000 + random() * 4000);
+      await sleep(500 + random() * 2000);
       const progress = await handle.query('progress').catch(() => undefined);
       if ((progress as { state?: string } | undefined)?.state === 'completed') break;
       await worker.stop('SIGKILL');

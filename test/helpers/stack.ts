@@ -3,6 +3,7 @@ import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '
 import { saveClient } from '../../src/db/clients';
 import { startDevServer, type DevServer } from '../../src/infra/temporal-dev-server';
 import { credentialEnvNames } from '../../src/platform/credentials';
+import { dataConverter, EncryptionCodec } from '../../src/codec/encryption-codec';
 import { syncWorkflowId, type SyncClientInput, type syncClientWorkflow } from '../../src/workflows';
 import { embeddedTestDatabase, externalTestDatabase, type TestDatabase } from './database';
 import { startMockProcess, startWorkerProcess, type MockProcess } from './processes';
@@ -12,6 +13,8 @@ import { startTestDevServer } from './temporal';
 export const testDatabase = (kind?: 'embedded'): Promise<TestDatabase> =>
   process.env.DATABASE_URL && kind !== 'embedded' ? externalTestDatabase() : embeddedTestDatabase();
 
+export const ENCRYPTION_KEY_ID = 'test-key';
+
 export const REFERENCE = { account: 'mixoads', email: 'admin@mixoads.com', password: 'SuperSecret123!' };
 
 /** The real parts, each its own process: Temporal dev server, PostgreSQL, the mock platform, workers. */
@@ -19,6 +22,7 @@ export class Stack {
   readonly taskQueue = `sync-${randomUUID()}`;
   readonly workers: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
   private credentialsEnv: Record<string, string> = {};
+  private workerEnv: Record<string, string> = {};
 
   private constructor(
     public devServer: DevServer,
@@ -28,10 +32,13 @@ export class Stack {
     private readonly connection: Connection,
   ) {}
 
-  static async start(mockEnv: Record<string, string>, options: { database?: 'embedded' } = {}): Promise<Stack> {
+  static async start(mockEnv: Record<string, string>, options: { database?: 'embedded'; encryptionKey?: string } = {}): Promise<Stack> {
     const [devServer, database, mock] = await Promise.all([startTestDevServer(), testDatabase(options.database), startMockProcess(mockEnv)]);
     const connection = await Connection.connect({ address: devServer.address });
-    return new Stack(devServer, database, mock, new Client({ connection }), connection);
+    const codec = options.encryptionKey ? new EncryptionCodec(Buffer.from(options.encryptionKey, 'base64'), ENCRYPTION_KEY_ID) : undefined;
+    const stack = new Stack(devServer, database, mock, new Client({ connection, dataConverter: dataConverter(codec) }), connection);
+    if (options.encryptionKey) stack.workerEnv = { CAMPAIGN_SYNC_ENCRYPTION_KEY: options.encryptionKey, CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: ENCRYPTION_KEY_ID };
+    return stack;
   }
 
   /** Registers a client (credentials by reference, given to workers through their environment). */
@@ -53,6 +60,7 @@ export class Stack {
       PLATFORM_HEADERS_TIMEOUT_MS: '2000',
       PLATFORM_BODY_TIMEOUT_MS: '2000',
       ...this.credentialsEnv,
+      ...this.workerEnv,
       ...env,
     });
     this.workers.push(worker);

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
+import { startCodecServer } from '../src/codec/codec-server';
+import { EncryptionCodec } from '../src/codec/encryption-codec';
+import { ENCRYPTION_KEY_ID, Stack } from './helpers/stack';
+
+jest.setTimeout(180_000);
+
+const KEY = randomBytes(32).toString('base64');
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await Stack.start(
+    { MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '12', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000', MOCK_503_RATE: '0', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '20' },
+    { encryptionKey: KEY },
+  );
+  await stack.addClient('sealed', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: 10, rateWindowMs: 1000 });
+  await stack.startWorker();
+});
+afterAll(() => stack?.stop());
+
+/** Every payload anywhere in a history (inputs, results, query-free events), found by shape. */
+function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
+  if (value && typeof value === 'object') {
+    const candidate = value as Payload;
+    if (candidate.metadata && 'data' in candidate) found.push(candidate);
+    else for (const child of Object.values(value)) payloadsIn(child, found);
+  }
+  return found;
+}
+
+const text = (payloads: Payload[]) => payloads.map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8')).join('\n');
+
+test('with a key set, every payload in history is AES-GCM ciphertext, and the sync still works', async () => {
+  const handle = await stack.startSync({ clientId: 'sealed', pageSize: 5 });
+  const summary = await handle.result();
+  expect(summary).toMatchObject({ state: 'completed', listed: 12, synced: 12 });
+  expect(await stack.campaignRows('sealed')).toHaveLength(12);
+
+  // Read the raw history with a client that has no codec: what is stored at rest.
+  const raw = new Client({ connection: stack.temporal.connection });
+  const payloads = payloadsIn(await raw.workflow.getHandle(handle.workflowId).fetchHistory());
+  expect(payloads.length).toBeGreaterThan(10);
+  for (const payload of payloads) {
+    expect(Buffer.from(payload.metadata!.encoding!).toString()).toBe('binary/encrypted');
+  }
+  expect(text(payloads)).not.toContain('Campaign 1');
+  // The same payloads, decrypted, hold the campaign data: the search above could have found it.
+  const codec = new EncryptionCodec(Buffer.from(KEY, 'base64'), ENCRYPTION_KEY_ID);
+  expect(text(await codec.decode(payloads))).toContain('Campaign 1');
+  // A wrong key cannot read them (GCM authenticates).
+  await expect(new EncryptionCodec(randomBytes(32), ENCRYPTION_KEY_ID).decode(payloads.slice(0, 1))).rejects.toThrow();
+});
+
+test('the codec server decodes payloads for the Web UI, for its origin only', async () => {
+  const codec = new EncryptionCodec(Buffer.from(KEY, 'base64'), ENCRYPTION_KEY_ID);
+  const origin = 'http://localhost:8233';
+  const server = await startCodecServer(codec, { port: 0, uiOrigin: origin });
+  try {
+    const [sealed] = await codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"name":"Campaign 1"}') }]);
+    const body = { payloads: [{ metadata: { encoding: Buffer.from(sealed!.metadata!.encoding!).toString('base64'), 'encryption-key-id': Buffer.from(sealed!.metadata!['encryption-key-id']!).toString('base64') }, data: Buffer.from(sealed!.data!).toString('base64') }] };
+    const response = await fetch(`${server.url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default' }, body: JSON.stringify(body) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+    const decoded = (await response.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
+    expect(Buffer.from(decoded.payloads[0]!.data, 'base64').toString()).toBe('{"name":"Campaign 1"}');
+    expect(Buffer.from(decoded.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
+  } finally {
+    await server.close();
+  }
+});
