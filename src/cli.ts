@@ -2,10 +2,11 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
-import { dataPaths, loadSettings, type Settings } from './config';
+import { loadSettings, type Settings } from './config';
 import { listClients, saveClient } from './db/clients';
 import { createPool } from './db/pool';
-import { migrate, openDatabase } from './infra/database';
+import { openConfiguredDatabase } from './infra/database';
+import { temporalUnreachable } from './infra/startup-errors';
 import { describeProgress, failureReason, followSyncs, readProgress, startClientSync, type SyncHandle } from './cli/syncs';
 import { syncWorkflowId } from './workflows';
 
@@ -15,12 +16,7 @@ const positiveInt = (value: string) => {
 };
 
 async function withDatabase<T>(settings: Settings, work: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
-  const database = await openDatabase({
-    databaseUrl: settings.DATABASE_URL,
-    dataDir: dataPaths(settings).embeddedPostgres,
-    port: settings.EMBEDDED_PG_PORT,
-  });
-  await migrate(database.connectionString);
+  const database = await openConfiguredDatabase(settings);
   const pool = createPool(database.connectionString);
   try {
     return await work(pool);
@@ -33,7 +29,7 @@ async function withDatabase<T>(settings: Settings, work: (pool: ReturnType<typeo
 async function withTemporal<T>(settings: Settings, work: (temporal: Client) => Promise<T>): Promise<T> {
   const address = settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
   const connection = await Connection.connect({ address, connectTimeout: 5000 }).catch(() => {
-    throw new Error(`Cannot reach Temporal at ${address}: start it with \`npm start\` or set TEMPORAL_ADDRESS`);
+    throw temporalUnreachable(address);
   });
   try {
     return await work(new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(encryptionCodec(settings)) }));

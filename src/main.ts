@@ -8,7 +8,7 @@ import { dataPaths, loadSettings, platformTimeouts } from './config';
 import { saveClient } from './db/clients';
 import { createPool } from './db/pool';
 import { freePort } from './infra/child-process';
-import { migrate, openDatabase } from './infra/database';
+import { openConfiguredDatabase } from './infra/database';
 import { startMockPlatformProcess } from './infra/mock-platform-process';
 import { ensureTemporalCli } from './infra/temporal-cli';
 import { startDevServer } from './infra/temporal-dev-server';
@@ -81,11 +81,8 @@ async function main() {
     }
 
     say(settings.DATABASE_URL ? 'Using PostgreSQL at DATABASE_URL...' : 'Starting the embedded PostgreSQL...');
-    const database = await openDatabase({
-      databaseUrl: settings.DATABASE_URL, dataDir: dataPaths(settings).embeddedPostgres, port: settings.EMBEDDED_PG_PORT, adoptLeftRunning: true,
-    });
+    const database = await openConfiguredDatabase(settings, { adoptLeftRunning: true });
     stops.push(() => database.stop());
-    await migrate(database.connectionString);
     const pool = createPool(database.connectionString, (err) => log.warn({ err: err.message }, 'database connection lost'));
     stops.push(() => pool.end());
 

@@ -3,8 +3,9 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { createPool } from './db/pool';
 import { createActivities, type ActivityDependencies } from './activities';
-import { dataPaths, loadSettings, platformTimeouts } from './config';
-import { migrate, openDatabase } from './infra/database';
+import { loadSettings, platformTimeouts } from './config';
+import { openConfiguredDatabase } from './infra/database';
+import { temporalUnreachable } from './infra/startup-errors';
 import { createLogger, installTemporalLogging } from './logger';
 import { PlatformClient } from './platform/client';
 import { createCredentialStore } from './platform/credentials';
@@ -37,16 +38,13 @@ async function main() {
   const settings = loadSettings();
   const log = createLogger(settings.LOG_LEVEL);
   installTemporalLogging(log);
-  const database = await openDatabase({
-    databaseUrl: settings.DATABASE_URL,
-    dataDir: dataPaths(settings).embeddedPostgres,
-    port: settings.EMBEDDED_PG_PORT,
-  });
-  await migrate(database.connectionString);
+  const database = await openConfiguredDatabase(settings);
   const pool = createPool(database.connectionString, (err) => log.warn({ err: err.message }, 'database connection lost'));
   const platform = new PlatformClient(platformTimeouts(settings));
   const address = settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect({ address }).catch(() => {
+    throw temporalUnreachable(address);
+  });
   const worker = await createCampaignSyncWorker({
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,

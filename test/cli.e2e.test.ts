@@ -74,3 +74,21 @@ test('bad input gets a one-line error that says what to fix', async () => {
   }).catch((err: { stderr: string }) => err);
   expect(badDbUrl.stderr).toBe('campaign-sync: Invalid DATABASE_URL: must look like postgres://user:password@host:5432/database\n');
 });
+
+test('a worker with bad configuration exits with a one-line error, no stack trace', async () => {
+  const worker = join(__dirname, '..', 'src', 'worker.js');
+  const run = (env: Record<string, string>) =>
+    promisify(execFile)(process.execPath, [worker], { env: { ...process.env, ...env }, timeout: 60_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+  const cases: [Record<string, string>, string][] = [
+    [{ DATABASE_URL: 'postgres//missing-colon' }, 'worker: Invalid DATABASE_URL: must look like postgres://user:password@host:5432/database\n'],
+    [{ DATABASE_URL: 'postgres://postgres:hunter2@127.0.0.1:1/db' }, 'worker: Cannot use PostgreSQL at 127.0.0.1:1/db (ECONNREFUSED): check DATABASE_URL and that the server runs\n'],
+    [{ DATABASE_URL: stack.database.connectionString, TEMPORAL_ADDRESS: '127.0.0.1:1' }, 'worker: Cannot reach Temporal at 127.0.0.1:1: start it with `npm start` or set TEMPORAL_ADDRESS\n'],
+    [{ DATABASE_URL: stack.database.connectionString, CAMPAIGN_SYNC_ENCRYPTION_KEY: 'too-short' }, 'worker: Invalid CAMPAIGN_SYNC_ENCRYPTION_KEY: must be 32 bytes in base64 (openssl rand -base64 32)\n'],
+  ];
+  for (const [env, message] of cases) {
+    expect(await run(env)).toMatchObject({ code: 1, stderr: message });
+  }
+});

@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { Client } from 'pg';
+import { dataPaths, type Settings } from '../config';
 import { waitFor } from './child-process';
+import { databaseUnreachable } from './startup-errors';
 
 export const MIGRATIONS_DIR = join(__dirname, '..', '..', '..', 'migrations');
 
@@ -122,4 +124,19 @@ export async function migrate(connectionString: string, log: (line: string) => v
     log,
     singleTransaction: true,
   });
+}
+
+/** The database the settings name (DATABASE_URL, else the embedded one), migrated; failures are one line. */
+export async function openConfiguredDatabase(settings: Settings, options: { adoptLeftRunning?: boolean } = {}): Promise<Database> {
+  const database = await openDatabase({
+    databaseUrl: settings.DATABASE_URL,
+    dataDir: dataPaths(settings).embeddedPostgres,
+    port: settings.EMBEDDED_PG_PORT,
+    ...options,
+  });
+  await migrate(database.connectionString).catch(async (err: unknown) => {
+    await database.stop();
+    throw databaseUnreachable(database.connectionString, err);
+  });
+  return database;
 }

@@ -35,6 +35,8 @@ export interface SyncClientInput {
 export interface SyncCursor {
   syncRun: string;
   nextPage: number;
+  /** Ids of the last page listed, so a repeat right after continue-as-new is still recognised. */
+  previousPageIds?: string[];
   total: number | null;
   counts: SyncCounts;
 }
@@ -80,6 +82,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     counts: { pages: 0, listed: 0, inserted: 0, updated: 0, unchanged: 0, synced: 0, failed: 0, rejected: 0 },
   };
   const counts = cursor.counts;
+  const seen = new Set<string>(cursor.previousPageIds);
   const failedCampaigns: SyncSummary['failedCampaigns'] = [];
   const rejectedRecords: SyncSummary['rejectedRecords'] = [];
   const inFlight = new Map<string, Promise<void>>();
@@ -149,14 +152,18 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
       counts.pages += 1;
       counts.rejected += listed.rejected.length;
       rejectedRecords.push(...listed.rejected.slice(0, MAX_REPORTED_FAILURES - rejectedRecords.length).map((r) => ({ page, ...r })));
-      if (listed.campaigns.length > 0) {
+      // Offset paging repeats a campaign when the list shifts between calls: store and sync it once.
+      const fresh = listed.campaigns.filter((c) => !seen.has(c.id));
+      fresh.forEach((c) => seen.add(c.id));
+      cursor.previousPageIds = listed.campaigns.map((c) => c.id);
+      if (fresh.length > 0) {
         waitingFor = `the database to store page ${page}`;
-        const stored = await upsertCampaignPage({ clientId: input.clientId, syncRun: cursor.syncRun, campaigns: listed.campaigns });
-        counts.listed += listed.campaigns.length;
+        const stored = await upsertCampaignPage({ clientId: input.clientId, syncRun: cursor.syncRun, campaigns: fresh });
+        counts.listed += fresh.length;
         counts.inserted += stored.inserted;
         counts.updated += stored.updated;
         counts.unchanged += stored.unchanged;
-        const ids = listed.campaigns.map((c) => c.id);
+        const ids = fresh.map((c) => c.id);
         for (let i = 0; i < ids.length; i += batchSize) {
           await startBatch(ids.slice(i, i + batchSize), `p${page}-b${i / batchSize}`);
         }

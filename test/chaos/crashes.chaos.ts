@@ -45,7 +45,8 @@ test('the worker SIGKILLed at random moments, 10 times during one sync', async (
   });
 });
 
-test('the Temporal dev server killed and restarted mid-sync on the same database file', async () => {
+/** Runs one sync while `restart` takes a part down and up again, `restarts` times, 4 s apart. */
+async function syncThroughRestarts(scenario: string, injections: string, restart: (stack: Stack) => Promise<void>, options: { database?: 'embedded' } = {}) {
   const restarts = FULL ? 3 : 2;
   const startedAt = Date.now();
   await withStack(MOCK, async (stack) => {
@@ -53,28 +54,15 @@ test('the Temporal dev server killed and restarted mid-sync on the same database
     const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
     for (let i = 0; i < restarts; i++) {
       await sleep(4000);
-      await stack.restartDevServer(2000);
+      await restart(stack);
     }
     await handle.result();
-    await verifyAndRecord(stack, [REF_CLIENT], {
-      scenario: 'Temporal server killed and restarted', injections: `${restarts} SIGKILL + restart on the same SQLite file, 10% 503s, 5% hangs`, runs: 1, startedAt,
-    });
-  });
-});
+    await verifyAndRecord(stack, [REF_CLIENT], { scenario, injections: `${restarts} ${injections}, 10% 503s, 5% hangs`, runs: 1, startedAt });
+  }, options);
+}
 
-test('PostgreSQL stopped and restarted mid-sync', async () => {
-  const restarts = FULL ? 3 : 2;
-  const startedAt = Date.now();
-  await withStack(MOCK, async (stack) => {
-    await stack.startWorker();
-    const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
-    for (let i = 0; i < restarts; i++) {
-      await sleep(4000);
-      await stack.database.restartServer!(3000);
-    }
-    await handle.result();
-    await verifyAndRecord(stack, [REF_CLIENT], {
-      scenario: 'PostgreSQL stopped and restarted', injections: `${restarts} stops of 3 s, 10% 503s, 5% hangs`, runs: 1, startedAt,
-    });
-  }, { database: 'embedded' });
-});
+test('the Temporal dev server killed and restarted mid-sync on the same database file', () =>
+  syncThroughRestarts('Temporal server killed and restarted', 'SIGKILL + restart on the same SQLite file', (stack) => stack.restartDevServer(2000)));
+
+test('PostgreSQL stopped and restarted mid-sync', () =>
+  syncThroughRestarts('PostgreSQL stopped and restarted', 'stops of 3 s', (stack) => stack.database.restartServer!(3000), { database: 'embedded' }));

@@ -13,7 +13,10 @@ const WINDOW_MS = 1000;
  */
 describe.each([true, false])('the platform at its worst (Retry-After header: %s)', (retryAfterHeader) => {
   let stack: Stack;
-  const client: SyncedClient = { clientId: 'ref', account: REFERENCE.account, email: REFERENCE.email, password: REFERENCE.password, rateLimit: LIMIT };
+  // Full scale: the reference account's 100 campaigns; CI scale: a 50-campaign account.
+  const client: SyncedClient = FULL
+    ? { clientId: 'ref', account: REFERENCE.account, email: REFERENCE.email, password: REFERENCE.password, rateLimit: LIMIT }
+    : { clientId: 'acme', account: 'client-001', email: 'client-001@mock.test', password: 'password-001', rateLimit: LIMIT };
   const injections = `30% 503s, 20% hangs, 5% 2 s latency spikes, token TTL 3 s, 2% 429 bursts of 2 s ${retryAfterHeader ? 'with' : 'without'} Retry-After, 3% bodies dripping past the 1 s body timeout, 3% resets mid-response`;
 
   beforeAll(async () => {
@@ -22,8 +25,9 @@ describe.each([true, false])('the platform at its worst (Retry-After header: %s)
       MOCK_503_RATE: '0.3', MOCK_HANG_RATE: '0.2', MOCK_LATENCY_SPIKE_RATE: '0.05', MOCK_LATENCY_SPIKE_MS: '2000',
       MOCK_TOKEN_TTL_S: '3', MOCK_429_BURST_RATE: '0.02', MOCK_429_BURST_MS: '2000', MOCK_RETRY_AFTER_HEADER: String(retryAfterHeader),
       MOCK_DRIP_RATE: '0.03', MOCK_DRIP_CHUNK_MS: '1500', MOCK_RESET_RATE: '0.03',
+      MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '50',
     });
-    await stack.addClient(client.clientId, REFERENCE, { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
+    await stack.addClient(client.clientId, client, { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
     await stack.startWorker({ PLATFORM_HEADERS_TIMEOUT_MS: '3000', PLATFORM_BODY_TIMEOUT_MS: '1000' });
   });
   afterAll(() => stack?.stop());
@@ -33,9 +37,9 @@ describe.each([true, false])('the platform at its worst (Retry-After header: %s)
     const startedAt = Date.now();
     for (let run = 0; run < runs; run++) {
       const summary = await (await stack.startSync({ clientId: client.clientId, pageSize: 10, batchSize: 5, maxAttempts: 50 })).result();
-      expect(summary).toMatchObject({ state: 'completed', synced: 100, failed: 0 });
+      expect(summary).toMatchObject({ state: 'completed', synced: summary.total, failed: 0 });
     }
-    const stats = (await stack.mock.stats()).accounts[REFERENCE.account]!;
+    const stats = (await stack.mock.stats()).accounts[client.account]!;
     expect(stats.requests.list?.['503']).toBeGreaterThan(0);
     expect(stats.requests.list?.hung ?? 0).toBeGreaterThan(0);
     expect(stats.tokensIssued).toBeGreaterThan(1);
