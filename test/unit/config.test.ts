@@ -26,6 +26,8 @@ test('defaults', () => {
     PLATFORM_CONNECT_TIMEOUT_MS: 5_000,
     PLATFORM_HEADERS_TIMEOUT_MS: 15_000,
     PLATFORM_BODY_TIMEOUT_MS: 15_000,
+    CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: 'campaign-sync-1',
+    CODEC_SERVER_PORT: 8888,
     LOG_LEVEL: 'info',
   });
 });
