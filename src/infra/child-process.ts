@@ -72,10 +72,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Retries `attempt` until it succeeds or `timeoutMs` passes. `gaveUp` ends the wait early with a
+ * reason; `retryIf` limits retries to the errors worth waiting out (others are thrown at once).
+ */
 export async function waitFor<T>(
   what: string,
   attempt: () => Promise<T>,
-  { timeoutMs = 60_000, intervalMs = 200, gaveUp }: { timeoutMs?: number; intervalMs?: number; gaveUp?: () => string | undefined } = {},
+  { timeoutMs = 60_000, intervalMs = 200, gaveUp, retryIf = () => true }: {
+    timeoutMs?: number;
+    intervalMs?: number;
+    gaveUp?: () => string | undefined;
+    retryIf?: (err: unknown) => boolean;
+  } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -85,6 +94,7 @@ export async function waitFor<T>(
     try {
       return await attempt();
     } catch (err) {
+      if (!retryIf(err)) throw err;
       lastError = err;
     }
     if (Date.now() > deadline) {

@@ -114,16 +114,21 @@ export async function openDatabase(options: { databaseUrl?: string } & EmbeddedD
   return startEmbeddedDatabase(options);
 }
 
-/** Applies every pending migration in migrations/ (plain SQL files, run by node-pg-migrate). */
+/**
+ * Applies every pending migration in migrations/ (plain SQL files, run by node-pg-migrate). Workers
+ * starting together race for node-pg-migrate's lock; the losers wait for the winner, then find
+ * nothing left to do.
+ */
 export async function migrate(connectionString: string, log: (line: string) => void = () => undefined): Promise<void> {
-  await runner({
-    databaseUrl: connectionString,
-    dir: MIGRATIONS_DIR,
-    direction: 'up',
-    migrationsTable: 'pgmigrations',
-    log,
-    singleTransaction: true,
-  });
+  await waitFor(
+    'database migrations',
+    () => runner({ databaseUrl: connectionString, dir: MIGRATIONS_DIR, direction: 'up', migrationsTable: 'pgmigrations', log, singleTransaction: true }),
+    {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      retryIf: (err) => err instanceof Error && /Another migration is already running/.test(err.message),
+    },
+  );
 }
 
 /** The database the settings name (DATABASE_URL, else the embedded one), migrated; failures are one line. */
