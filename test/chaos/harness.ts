@@ -59,7 +59,9 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export async function verifyAndRecord(
   stack: Stack,
   clients: SyncedClient[],
-  meta: { scenario: string; injections: string; runs: number; startedAt: number },
+  meta: { scenario: string; injections: string; runs: number; startedAt: number; outcome?: string },
+  /** What the newest sync_runs row of each client must say; by default a clean completed sync of every campaign. */
+  lastRun: (truthSize: number) => Record<string, unknown> = (n) => ({ status: 'completed', listed: n, synced: n, failed: 0 }),
 ): Promise<ScenarioResult> {
   const stats = await stack.mock.stats();
   let expected = 0, found = 0, wrongValues = 0, duplicates = 0, windowRateLimited = 0;
@@ -78,10 +80,10 @@ export async function verifyAndRecord(
     windows.push({ seen: account.maxArrivalsInWindow, limit: client.rateLimit });
     expect(account.maxArrivalsInWindow).toBeLessThanOrEqual(client.rateLimit);
     const { rows: runs } = await stack.database.pool.query(
-      `SELECT status, listed, synced, failed FROM sync_runs WHERE client_id = $1 ORDER BY started_at DESC LIMIT 1`,
+      `SELECT status, listed, synced, failed, rejected, error FROM sync_runs WHERE client_id = $1 ORDER BY started_at DESC LIMIT 1`,
       [client.clientId],
     );
-    expect(runs[0]).toEqual({ status: 'completed', listed: truth.length, synced: truth.length, failed: 0 });
+    expect(runs[0]).toMatchObject(lastRun(truth.length));
     secrets.push(client.password, Buffer.from(`${client.email}:${client.password}`).toString('base64'), ...(await stack.mock.tokens(client.account)));
   }
   const places = [...(await stack.allHistories()), ...stack.workers.map((w) => w.output()), await stack.databaseText()].join('\n');
