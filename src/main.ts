@@ -7,7 +7,7 @@ import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { dataPaths, loadSettings, platformTimeouts } from './config';
 import { saveClient } from './db/clients';
 import { createPool } from './db/pool';
-import { freePort } from './infra/child-process';
+import { freePort, portIsFree } from './infra/child-process';
 import { openConfiguredDatabase } from './infra/database';
 import { startMockPlatformProcess } from './infra/mock-platform-process';
 import { ensureTemporalCli } from './infra/temporal-cli';
@@ -32,14 +32,6 @@ const DEMO_PLATFORM = {
   MOCK_HANG_RATE: '0.05',
   MOCK_SYNC_LATENCY_MS: '1000',
 };
-
-async function portIsFree(port: number): Promise<boolean> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 async function main() {
   const once = process.argv.includes('--once');

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { MultiBar, Presets } from 'cli-progress';
 import { progressQuery, syncWorkflowId, type SyncClientInput, type SyncProgress, type SyncSummary, type syncClientWorkflow } from '../workflows';
 
@@ -8,7 +8,11 @@ export type SyncHandle = WorkflowHandle<typeof syncClientWorkflow>;
  * Starts a client's sync, or joins the one already running: the workflow id carries the client
  * id and the conflict policy is USE_EXISTING, so there is never a second concurrent sync.
  */
-export async function startClientSync(temporal: Client, taskQueue: string, input: SyncClientInput): Promise<{ handle: SyncHandle; joined: boolean }> {
+export async function startClientSync(
+  temporal: Client,
+  taskQueue: string,
+  input: SyncClientInput,
+): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId<typeof syncClientWorkflow>; joined: boolean }> {
   const workflowId = syncWorkflowId(input.clientId);
   const running = await temporal.workflow
     .getHandle(workflowId)

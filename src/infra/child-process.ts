@@ -72,6 +72,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether nothing listens on 127.0.0.1:port right now. */
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer().once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /**
  * Retries `attempt` until it succeeds or `timeoutMs` passes. `gaveUp` ends the wait early with a
  * reason; `retryIf` limits retries to the errors worth waiting out (others are thrown at once).

@@ -4,7 +4,8 @@ import { saveClient } from '../../src/db/clients';
 import { startDevServer, type DevServer } from '../../src/infra/temporal-dev-server';
 import { credentialEnvNames } from '../../src/platform/credentials';
 import { dataConverter, EncryptionCodec } from '../../src/codec/encryption-codec';
-import { syncWorkflowId, type SyncClientInput, type syncClientWorkflow } from '../../src/workflows';
+import { startClientSync } from '../../src/cli/syncs';
+import type { SyncClientInput, syncClientWorkflow } from '../../src/workflows';
 import { embeddedTestDatabase, externalTestDatabase, type TestDatabase } from './database';
 import { startMockProcess, startWorkerProcess, type MockProcess } from './processes';
 import { startTestDevServer } from './temporal';
@@ -67,13 +68,9 @@ export class Stack {
     return worker;
   }
 
-  startSync(input: SyncClientInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof syncClientWorkflow>> {
-    return this.temporal.workflow.start<typeof syncClientWorkflow>('syncClientWorkflow', {
-      taskQueue: this.taskQueue,
-      workflowId: syncWorkflowId(input.clientId),
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
+  /** Starts (or joins) a client's sync the way the CLI and `npm start` do. */
+  async startSync(input: SyncClientInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof syncClientWorkflow>> {
+    return (await startClientSync(this.temporal, this.taskQueue, input)).handle;
   }
 
   async campaignRows(clientId: string) {
