@@ -7,7 +7,7 @@ import { listClients, saveClient } from './db/clients';
 import { createPool } from './db/pool';
 import { openConfiguredDatabase } from './infra/database';
 import { temporalUnreachable } from './infra/startup-errors';
-import { describeProgress, failureReason, followSyncs, readProgress, startClientSync, type SyncHandle } from './cli/syncs';
+import { describeProgress, failureReason, followSyncs, readProgress, startClientSyncs, type SyncHandle } from './cli/syncs';
 import { syncWorkflowId } from './workflows';
 
 const positiveInt = (value: string) => {
@@ -89,12 +89,10 @@ export function buildCli(settings: () => Settings = loadSettings): Command {
       const ids = options.all ? (await withDatabase(s, listClients)).filter((c) => c.enabled).map((c) => c.id) : clientIds;
       if (!ids.length) throw new Error('name at least one client id, or pass --all');
       const failed = await withTemporal(s, async (temporal) => {
-        const handles = new Map<string, SyncHandle>();
-        for (const clientId of ids) {
-          const { handle, joined } = await startClientSync(temporal, s.TEMPORAL_TASK_QUEUE, { clientId, pageSize: options.pageSize });
-          handles.set(clientId, handle);
-          console.log(`${clientId}: ${joined ? 'already syncing, following' : 'sync started'} (workflow ${handle.workflowId})`);
-        }
+        const started = await startClientSyncs(temporal, s.TEMPORAL_TASK_QUEUE, ids.map((clientId) => ({ clientId, pageSize: options.pageSize })), (clientId, { handle, joined }) =>
+          console.log(`${clientId}: ${joined ? 'already syncing, following' : 'sync started'} (workflow ${handle.workflowId})`),
+        );
+        const handles = new Map<string, SyncHandle>(ids.map((clientId, i) => [clientId, started[i]!.handle]));
         if (!options.wait) return 0;
         const outcomes = await followSyncs(handles);
         for (const [clientId, outcome] of outcomes) {

@@ -5,6 +5,9 @@ const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+/** Batch activities mostly wait for rate slots and answers: cheap to hold, so a worker runs many. */
+export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 1000;
+
 const settingsSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -20,7 +23,9 @@ const settingsSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('campaign-sync'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(DEFAULT_MAX_CONCURRENT_ACTIVITIES),
+  /** Workflows a worker keeps in memory between their tasks; unset: the SDK's default for the heap size. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   PLATFORM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** A request with no response headers by then is treated as hung and retried. */
   PLATFORM_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),

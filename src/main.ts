@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { generatedAccountCredentials } from '../mock-api/accounts';
-import { describeProgress, failureReason, followSyncs, startClientSync, type SyncHandle } from './cli/syncs';
+import { describeProgress, failureReason, followSyncs, startClientSyncs, type SyncHandle } from './cli/syncs';
 import { startCodecServer } from './codec/codec-server';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { dataPaths, loadSettings, platformTimeouts } from './config';
@@ -117,10 +117,8 @@ async function main() {
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(codec) });
-    const handles = new Map<string, SyncHandle>();
-    for (const clientId of clientIds) {
-      handles.set(clientId, (await startClientSync(temporal, settings.TEMPORAL_TASK_QUEUE, { clientId, pageSize: 10 })).handle);
-    }
+    const syncs = await startClientSyncs(temporal, settings.TEMPORAL_TASK_QUEUE, clientIds.map((clientId) => ({ clientId, pageSize: 10 })));
+    const handles = new Map<string, SyncHandle>(clientIds.map((clientId, i) => [clientId, syncs[i]!.handle]));
     say(`Syncing ${clientIds.length} clients; watch them at ${uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows`);
     const started = Date.now();
     const outcomes = await followSyncs(handles, process.stdout);

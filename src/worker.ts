@@ -3,20 +3,22 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { createPool } from './db/pool';
 import { createActivities, type ActivityDependencies } from './activities';
-import { loadSettings, platformTimeouts } from './config';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, loadSettings, platformTimeouts } from './config';
 import { openConfiguredDatabase } from './infra/database';
 import { temporalUnreachable } from './infra/startup-errors';
 import { createLogger, installTemporalLogging } from './logger';
 import { PlatformClient } from './platform/client';
 import { createCredentialStore } from './platform/credentials';
+import { workflowCode } from './workflow-bundle';
 
 export interface CampaignSyncWorkerOptions extends ActivityDependencies {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** Defaults to this package's workflows; tests may bundle their own. */
+  /** Defaults to this package's workflows (the prebuilt bundle when there is one); tests may bundle their own. */
   workflowsPath?: string;
   maxConcurrentActivityTaskExecutions?: number;
+  maxCachedWorkflows?: number;
   /** The encryption codec, when history encryption is on. */
   codec?: PayloadCodec;
 }
@@ -26,9 +28,14 @@ export async function createCampaignSyncWorker(options: CampaignSyncWorkerOption
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowsPath: options.workflowsPath ?? require.resolve('./workflows'),
+    ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : workflowCode()),
     activities: createActivities(options),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    maxCachedWorkflows: options.maxCachedWorkflows,
+    // A fleet's syncs start at once: pollers scale with the backlog instead of a fixed few
+    // (by default 2 of 10 workflow pollers take new workflows' first tasks).
+    workflowTaskPollerBehavior: { type: 'autoscaling' },
+    activityTaskPollerBehavior: { type: 'autoscaling' },
     dataConverter: dataConverter(options.codec),
   });
 }
@@ -53,6 +60,7 @@ async function main() {
     platform,
     credentials: createCredentialStore(),
     maxConcurrentActivityTaskExecutions: settings.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
     codec: encryptionCodec(settings),
   });
   log.info({ address, taskQueue: settings.TEMPORAL_TASK_QUEUE, pid: process.pid }, 'worker started');

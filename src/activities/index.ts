@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { markCampaignsSynced, upsertCampaigns } from '../db/campaigns';
+import { markCampaignsSynced, upsertCampaigns, type SyncConfirmation } from '../db/campaigns';
 import { findClient, type ClientRecord } from '../db/clients';
 import { saveSyncRun, type SyncRunRecord } from '../db/sync-runs';
 import type { Campaign } from '../platform/campaign';
@@ -10,8 +10,11 @@ import type { CredentialStore } from '../platform/credentials';
 import { PlatformError } from '../platform/errors';
 import { TokenCache } from '../platform/token-cache';
 import { FailureType } from '../failure-types';
+import { syncCampaignBatch, type CampaignBatchCall } from './campaign-batch';
 import { toActivityFailure } from './failures';
 import { waitForRateSlot } from './rate-budget';
+
+export type { CampaignBatchCall, CampaignBatchOutcome } from './campaign-batch';
 
 export interface ActivityDependencies {
   pool: Pool;
@@ -44,6 +47,19 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
   // Passwords, Basic headers and tokens the worker has handled; scrubbed from every failure message.
   const secrets = new Set<string>();
 
+  /**
+   * Runs an activity's work; what goes wrong becomes the typed, scrubbed failure Temporal
+   * records, except a cancellation, which Temporal must see as one.
+   */
+  async function reported<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (Context.current().cancellationSignal.aborted) throw err;
+      throw toActivityFailure(err, [...secrets]);
+    }
+  }
+
   async function loadClient(clientId: string): Promise<ClientRecord> {
     const client = await findClient(pool, clientId);
     if (!client) {
@@ -65,36 +81,26 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
   });
 
   /**
-   * One platform request for a client: a slot from the shared rate budget, a token, the call.
-   * A token the platform calls expired is replaced once within the attempt; every other failure
-   * goes to Temporal's retry policy as a typed failure.
+   * One platform request for a client: a slot from the shared rate budget (however far off), a
+   * token, the call. A token the platform calls expired is replaced once within the attempt;
+   * every other failure goes to Temporal's retry policy as a typed failure.
    */
   async function callPlatform<T>(clientId: string, call: (client: ClientRecord, token: string, signal: AbortSignal) => Promise<T>): Promise<T> {
-    try {
-      const client = await loadClient(clientId);
-      for (let renewed = false; ; renewed = true) {
-        await waitForRateSlot(pool, client.id, client.rateWindowMs);
-        const token = await tokens.get(client.id);
-        try {
-          return await withHeartbeats(call(client, token, Context.current().cancellationSignal));
-        } catch (err) {
-          if (err instanceof PlatformError && err.kind === 'token_expired' && !renewed) {
-            tokens.invalidate(client.id, token);
-            continue;
-          }
-          throw err;
+    const client = await loadClient(clientId);
+    for (let renewed = false; ; renewed = true) {
+      await waitForRateSlot(pool, client.id, client.rateWindowMs);
+      const token = await tokens.get(client.id);
+      try {
+        return await withHeartbeats(call(client, token, Context.current().cancellationSignal));
+      } catch (err) {
+        if (err instanceof PlatformError && err.kind === 'token_expired' && !renewed) {
+          tokens.invalidate(client.id, token);
+          continue;
         }
+        throw err;
       }
-    } catch (err) {
-      throw toActivityFailure(err, [...secrets]);
     }
   }
-
-  /** Database work: a row PostgreSQL refuses becomes a typed failure; an outage stays retryable. */
-  const inDatabase = <T>(work: () => Promise<T>): Promise<T> =>
-    work().catch((err: unknown) => {
-      throw toActivityFailure(err, [...secrets]);
-    });
 
   return {
     async loadClientPolicy(clientId: string): Promise<ClientPolicy> {
@@ -106,28 +112,41 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
     },
 
     async fetchCampaignPage(input: { clientId: string; page: number; pageSize: number }) {
-      return callPlatform(input.clientId, (client, token, signal) =>
-        platform.listCampaigns(client.apiBaseUrl, token, client.id, input.page, input.pageSize, signal),
+      return reported(() =>
+        callPlatform(input.clientId, (client, token, signal) =>
+          platform.listCampaigns(client.apiBaseUrl, token, client.id, input.page, input.pageSize, signal),
+        ),
       );
     },
 
     async upsertCampaignPage(input: { clientId: string; syncRun: string; campaigns: Campaign[] }) {
-      return inDatabase(() => upsertCampaigns(pool, input.clientId, input.syncRun, input.campaigns));
+      return reported(() => upsertCampaigns(pool, input.clientId, input.syncRun, input.campaigns));
     },
 
+    /** Syncs a batch of campaigns as fast as the client's rate budget allows (see campaign-batch.ts). */
+    async syncCampaignBatch(call: CampaignBatchCall) {
+      return reported(async () =>
+        syncCampaignBatch({ pool, platform, tokens, secrets: () => [...secrets] }, await loadClient(call.clientId), call),
+      );
+    },
+
+    async recordSyncRun(run: SyncRunRecord) {
+      await reported(() => saveSyncRun(pool, run));
+    },
+
+    /** For batches started before the batch activity: one campaign per activity. */
     async syncCampaign(input: { clientId: string; campaignId: string }) {
-      const { syncedAt } = await callPlatform(input.clientId, (client, token, signal) =>
-        platform.syncCampaign(client.apiBaseUrl, token, client.id, input.campaignId, signal),
+      const { syncedAt } = await reported(() =>
+        callPlatform(input.clientId, (client, token, signal) =>
+          platform.syncCampaign(client.apiBaseUrl, token, client.id, input.campaignId, signal),
+        ),
       );
       return { campaignId: input.campaignId, syncedAt };
     },
 
-    async recordCampaignsSynced(input: { clientId: string; confirmations: { campaignId: string; syncedAt: string }[] }) {
-      await inDatabase(() => markCampaignsSynced(pool, input.clientId, input.confirmations));
-    },
-
-    async recordSyncRun(run: SyncRunRecord) {
-      await inDatabase(() => saveSyncRun(pool, run));
+    /** For batches started before the batch activity: their confirmations, stored at the batch's end. */
+    async recordCampaignsSynced(input: { clientId: string; confirmations: SyncConfirmation[] }) {
+      await reported(() => markCampaignsSynced(pool, input.clientId, null, input.confirmations));
     },
   };
 }

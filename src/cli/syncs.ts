@@ -28,6 +28,30 @@ export async function startClientSync(
   return { handle, joined: running };
 }
 
+/** Syncs started at once by `sync --all`: enough to start a thousand in seconds, few enough not to flood the server. */
+const STARTS_IN_FLIGHT = 32;
+
+type StartedSync = Awaited<ReturnType<typeof startClientSync>>;
+
+/** Starts (or joins) many clients' syncs at once, calling `onStarted` as each is under way; results in input order. */
+export async function startClientSyncs(
+  temporal: Client,
+  taskQueue: string,
+  inputs: SyncClientInput[],
+  onStarted: (clientId: string, started: StartedSync) => void = () => undefined,
+): Promise<StartedSync[]> {
+  const results: StartedSync[] = [];
+  let next = 0;
+  const starter = async () => {
+    for (let i = next++; i < inputs.length; i = next++) {
+      results[i] = await startClientSync(temporal, taskQueue, inputs[i]!);
+      onStarted(inputs[i]!.clientId, results[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STARTS_IN_FLIGHT, inputs.length) }, starter));
+  return results;
+}
+
 export async function readProgress(handle: SyncHandle): Promise<SyncProgress | undefined> {
   return handle.query(progressQuery).catch(() => undefined);
 }

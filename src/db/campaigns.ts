@@ -62,13 +62,31 @@ export async function upsertCampaigns(pool: Pool, clientId: string, syncRun: str
   return { inserted: Number(row.inserted), updated: Number(row.updated), unchanged: Number(row.unchanged) };
 }
 
-/** Stores the platform's sync confirmations for a batch in one statement. */
-export async function markCampaignsSynced(pool: Pool, clientId: string, confirmations: { campaignId: string; syncedAt: string }[]): Promise<void> {
+export interface SyncConfirmation {
+  campaignId: string;
+  syncedAt: string;
+}
+
+/**
+ * Stores the platform's sync confirmations in one statement, with the sync run that obtained
+ * them (null for confirmations stored by batches of older versions).
+ */
+export async function markCampaignsSynced(pool: Pool, clientId: string, syncRun: string | null, confirmations: SyncConfirmation[]): Promise<void> {
   await pool.query(
     `UPDATE campaigns c
-        SET platform_synced_at = confirmed.synced_at
-       FROM unnest($2::text[], $3::timestamptz[]) AS confirmed(campaign_id, synced_at)
+        SET platform_synced_at = confirmed.synced_at, platform_sync_run = $2
+       FROM unnest($3::text[], $4::timestamptz[]) AS confirmed(campaign_id, synced_at)
       WHERE c.client_id = $1 AND c.campaign_id = confirmed.campaign_id`,
-    [clientId, confirmations.map((c) => c.campaignId), confirmations.map((c) => c.syncedAt)],
+    [clientId, syncRun, confirmations.map((c) => c.campaignId), confirmations.map((c) => c.syncedAt)],
   );
+}
+
+/** Which of these campaigns the platform has already confirmed in this sync run (a retried batch skips them). */
+export async function confirmedCampaignIds(pool: Pool, clientId: string, syncRun: string, campaignIds: string[]): Promise<Set<string>> {
+  const { rows } = await pool.query<{ campaign_id: string }>(
+    `SELECT campaign_id FROM campaigns
+      WHERE client_id = $1 AND platform_sync_run = $2 AND campaign_id = any($3::text[])`,
+    [clientId, syncRun, campaignIds],
+  );
+  return new Set(rows.map((r) => r.campaign_id));
 }

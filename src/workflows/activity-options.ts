@@ -2,6 +2,9 @@ import type { ActivityOptions } from '@temporalio/workflow';
 import type { ClientPolicy } from '../activities';
 import { NON_RETRYABLE_FAILURES } from '../failure-types';
 
+/** Attempts per platform call (or per campaign batch call) before giving up, unless a sync says otherwise. */
+export const DEFAULT_MAX_ATTEMPTS = 25;
+
 /**
  * Retry policies, declared once. Platform calls back off exponentially on 5xx, timeouts and
  * resets; a 429 overrides the backoff with the platform's own wait (nextRetryDelay); bad
@@ -20,6 +23,15 @@ export function platformCallOptions(policy: ClientPolicy, maxAttempts: number): 
       nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
     },
   };
+}
+
+/**
+ * A batch call sends up to `campaigns` requests as the client's rate windows allow: it may span
+ * every window the batch needs, plus the platform's slowest answers.
+ */
+export function campaignBatchOptions(policy: ClientPolicy, maxAttempts: number, campaigns: number): ActivityOptions {
+  const windows = Math.ceil(campaigns / policy.rateLimit) + 1;
+  return { ...platformCallOptions(policy, maxAttempts), startToCloseTimeout: windows * policy.rateWindowMs + 120_000 };
 }
 
 /** Database work: keep trying while PostgreSQL is down; statements are idempotent. */

@@ -1,12 +1,23 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities, ClientPolicy } from '../activities';
-import { databaseOptions, platformCallOptions } from './activity-options';
+import { campaignBatchOptions, databaseOptions, DEFAULT_MAX_ATTEMPTS, platformCallOptions } from './activity-options';
+
+/**
+ * Marks executions that sync a batch with one activity per rate window (`syncCampaignBatch`)
+ * instead of one activity per campaign. Histories recorded before it replay the old way.
+ */
+export const BATCH_ACTIVITY_PATCH = 'campaign-batch-activity';
+
+/** A batch wakes this long before its next rate slot, so the slot is not missed while it starts up. */
+export const WAKE_BEFORE_SLOT_MS = 1000;
 
 export interface CampaignBatchInput {
   policy: ClientPolicy;
   syncRun: string;
   campaignIds: string[];
   maxAttempts?: number;
+  /** The client workflow that receives this batch's live count (absent in batches started before it). */
+  parentWorkflowId?: string;
 }
 
 export interface CampaignBatchResult {
@@ -14,20 +25,53 @@ export interface CampaignBatchResult {
   failed: { campaignId: string; error: string }[];
 }
 
-const { recordCampaignsSynced } = proxyActivities<Activities>(databaseOptions);
+/**
+ * Calls the platform's sync endpoint for every campaign of a batch. One activity sends as many
+ * as the client's rate budget allows now, storing each confirmation as it comes; when the next
+ * rate slot is further off, it hands back what is left and the batch sleeps durably until then.
+ * A campaign that still fails after its retries is reported, not fatal to the batch.
+ */
+export async function syncCampaignBatchWorkflow(input: CampaignBatchInput): Promise<CampaignBatchResult> {
+  if (!patched(BATCH_ACTIVITY_PATCH)) return syncOneCampaignAtATime(input);
+  const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  let pending = input.campaignIds;
+  const result: CampaignBatchResult = { synced: 0, failed: [] };
+  while (pending.length > 0) {
+    const { syncCampaignBatch } = proxyActivities<Activities>(campaignBatchOptions(input.policy, maxAttempts, pending.length));
+    let outcome;
+    try {
+      outcome = await syncCampaignBatch({
+        clientId: input.policy.id,
+        syncRun: input.syncRun,
+        campaignIds: pending,
+        maxAttempts,
+        progress: input.parentWorkflowId ? { workflowId: input.parentWorkflowId, syncedBefore: result.synced } : undefined,
+      });
+    } catch (err) {
+      // Out of attempts, or a failure no retry can fix: what is confirmed stays confirmed.
+      if (isCancellation(err)) throw err;
+      result.failed.push(...pending.map((campaignId) => ({ campaignId, error: failureMessage(err) })));
+      break;
+    }
+    result.synced += outcome.synced;
+    result.failed.push(...outcome.failed);
+    pending = outcome.pending;
+    if (pending.length > 0 && outcome.nextSlotInMs !== undefined) {
+      await sleep(Math.max(0, outcome.nextSlotInMs - WAKE_BEFORE_SLOT_MS));
+    }
+  }
+  return result;
+}
 
 function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause.message;
   return err instanceof Error ? err.message : String(err);
 }
 
-/**
- * Calls the platform's sync endpoint for each campaign of a batch, one after another (the
- * client's rate budget, not this loop, sets the pace), then stores the confirmations at once.
- * A campaign that still fails after its retries is reported, not fatal to the batch.
- */
-export async function syncCampaignBatchWorkflow(input: CampaignBatchInput): Promise<CampaignBatchResult> {
-  const { syncCampaign } = proxyActivities<Activities>(platformCallOptions(input.policy, input.maxAttempts ?? 25));
+/** How batches ran before BATCH_ACTIVITY_PATCH: an activity per campaign, confirmations stored at the end. */
+async function syncOneCampaignAtATime(input: CampaignBatchInput): Promise<CampaignBatchResult> {
+  const { recordCampaignsSynced } = proxyActivities<Activities>(databaseOptions);
+  const { syncCampaign } = proxyActivities<Activities>(platformCallOptions(input.policy, input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
   const confirmations: { campaignId: string; syncedAt: string }[] = [];
   const failed: CampaignBatchResult['failed'] = [];
   for (const campaignId of input.campaignIds) {

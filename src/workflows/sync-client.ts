@@ -4,25 +4,27 @@ import {
   ContinueAsNew,
   ParentClosePolicy,
   continueAsNew,
-  defineQuery,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, ClientPolicy } from '../activities';
 import type { SyncCounts } from '../db/sync-runs';
-import { databaseOptions, platformCallOptions } from './activity-options';
-import { syncCampaignBatchWorkflow, type CampaignBatchResult } from './sync-campaign-batch';
+import { databaseOptions, DEFAULT_MAX_ATTEMPTS, platformCallOptions } from './activity-options';
+import { batchProgressSignal, progressQuery, type SyncProgress } from './definitions';
+import { BATCH_ACTIVITY_PATCH, syncCampaignBatchWorkflow, type CampaignBatchResult } from './sync-campaign-batch';
 
 export interface SyncClientInput {
   clientId: string;
   /** Campaigns asked for per list call (the platform caps it at 100). */
   pageSize?: number;
-  /** Campaigns per child workflow. */
+  /** Campaigns per child workflow (at most a page: a page's campaigns are cut into batches). */
   batchSize?: number;
-  /** Child workflows running at once; defaults to the client's rate limit. */
+  /** Child workflows running at once. */
   maxBatchesInFlight?: number;
   /** Attempts per platform call before a page fails the sync or a campaign is reported failed. */
   maxAttempts?: number;
@@ -39,32 +41,32 @@ export interface SyncCursor {
   previousPageIds?: string[];
   total: number | null;
   counts: SyncCounts;
-}
-
-/** What the `progress` query answers: the run's counters so far and what it is waiting for. */
-export interface SyncProgress extends SyncCounts {
-  clientId: string;
-  state: 'starting' | 'listing' | 'finishing' | 'completed' | 'failed';
-  waitingFor: string;
-  total: number | null;
-  batchesInFlight: number;
+  /** The reports so far (runs before continue-as-new included); absent in cursors of older versions. */
+  failedCampaigns?: SyncSummary['failedCampaigns'];
+  rejectedRecords?: SyncSummary['rejectedRecords'];
 }
 
 export interface SyncSummary extends SyncProgress {
   workflowId: string;
+  /** Campaigns the platform would not sync after every retry (the first 100), with why. */
   failedCampaigns: { campaignId: string; error: string }[];
   /** Records the platform sent that are not valid campaigns (the first 100), with why. */
   rejectedRecords: { page: number; position: number; id: string | null; reason: string }[];
 }
 
-export const progressQuery = defineQuery<SyncProgress>('progress');
-
-/** Workflow ids carry the client id, so one client has at most one sync running. */
-export const syncWorkflowId = (clientId: string) => `campaign-sync-${clientId}`;
-
 const MAX_REPORTED_FAILURES = 100;
+/** A `total` beyond this many pages is taken for a broken platform, not paged through. */
+const MAX_PAGES = 100_000;
+const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 
-const { loadClientPolicy, upsertCampaignPage, recordSyncRun } = proxyActivities<Activities>(databaseOptions);
+/**
+ * Batching before and after BATCH_ACTIVITY_PATCH. An activity per campaign wanted small batches,
+ * as many in flight as the rate limit; a batch activity paces itself by the rate budget, so a
+ * page makes one batch and two in flight keep the budget busy while the next page is listed.
+ */
+const batchDefaults = (batchActivity: boolean, policy: ClientPolicy, pageSize: number) =>
+  batchActivity ? { batchSize: pageSize, maxBatchesInFlight: 2 } : { batchSize: 5, maxBatchesInFlight: policy.rateLimit };
+
 
 /**
  * Syncs every campaign of one client: lists the campaigns page by page, upserts each page, and
@@ -72,9 +74,14 @@ const { loadClientPolicy, upsertCampaignPage, recordSyncRun } = proxyActivities<
  */
 export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSummary> {
   const info = workflowInfo();
+  const batchActivity = patched(BATCH_ACTIVITY_PATCH);
+  // Since the patch, the short database steps run as local activities: in the workflow task that
+  // asks for them, with no round trip through the server's task queue.
+  const { loadClientPolicy, upsertCampaignPage, recordSyncRun } = batchActivity
+    ? proxyLocalActivities<Activities>(databaseOptions)
+    : proxyActivities<Activities>(databaseOptions);
   const pageSize = input.pageSize ?? 100;
-  const batchSize = input.batchSize ?? 5;
-  const maxAttempts = input.maxAttempts ?? 25;
+  const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const cursor: SyncCursor = input.resume ?? {
     syncRun: info.runId,
     nextPage: 1,
@@ -83,23 +90,32 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   };
   const counts = cursor.counts;
   const seen = new Set<string>(cursor.previousPageIds);
-  const failedCampaigns: SyncSummary['failedCampaigns'] = [];
-  const rejectedRecords: SyncSummary['rejectedRecords'] = [];
+  const failedCampaigns = (cursor.failedCampaigns ??= []);
+  const rejectedRecords = (cursor.rejectedRecords ??= []);
   const inFlight = new Map<string, Promise<void>>();
+  /** Campaigns confirmed so far by each batch still running, as its activities report them. */
+  const liveSynced = new Map<string, number>();
   let state: SyncProgress['state'] = 'starting';
   let waitingFor = 'the client record';
 
   const progress = (): SyncProgress => ({
-    ...counts, clientId: input.clientId, state, waitingFor, total: cursor.total, batchesInFlight: inFlight.size,
+    ...counts,
+    synced: counts.synced + [...liveSynced.values()].reduce((a, b) => a + b, 0),
+    clientId: input.clientId, state, waitingFor, total: cursor.total, batchesInFlight: inFlight.size,
   });
   setHandler(progressQuery, progress);
+  setHandler(batchProgressSignal, ({ batch, synced }) => {
+    if (inFlight.has(batch)) liveSynced.set(batch, Math.max(synced, liveSynced.get(batch) ?? 0));
+  });
 
   const saveRun = (status: 'running' | 'completed' | 'failed' | 'cancelled', error?: string) =>
     recordSyncRun({ workflowId: info.workflowId, runId: cursor.syncRun, clientId: input.clientId, status, counts, error });
 
   const policy: ClientPolicy = await loadClientPolicy(input.clientId);
   const { fetchCampaignPage } = proxyActivities<Activities>(platformCallOptions(policy, maxAttempts));
-  const maxBatchesInFlight = input.maxBatchesInFlight ?? policy.rateLimit;
+  const defaults = batchDefaults(batchActivity, policy, pageSize);
+  const batchSize = input.batchSize ?? defaults.batchSize;
+  const maxBatchesInFlight = input.maxBatchesInFlight ?? defaults.maxBatchesInFlight;
 
   const startBatch = async (campaignIds: string[], key: string) => {
     while (inFlight.size >= maxBatchesInFlight) {
@@ -109,7 +125,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     const childId = `${info.workflowId}/${cursor.syncRun}/${key}`;
     const done = executeChild(syncCampaignBatchWorkflow, {
       workflowId: childId,
-      args: [{ policy, syncRun: cursor.syncRun, campaignIds, maxAttempts }],
+      args: [{ policy, syncRun: cursor.syncRun, campaignIds, maxAttempts, ...(batchActivity ? { parentWorkflowId: info.workflowId } : {}) }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     }).then(
       (result: CampaignBatchResult) => {
@@ -121,7 +137,10 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
         if (isCancellation(err)) throw err;
         counts.failed += campaignIds.length;
       },
-    ).finally(() => inFlight.delete(childId));
+    ).finally(() => {
+      inFlight.delete(childId);
+      liveSynced.delete(childId);
+    });
     inFlight.set(childId, done);
   };
 
@@ -141,7 +160,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
       if (cursor.total !== null && (page - 1) * pageSize >= cursor.total) break;
       waitingFor = `page ${page}`;
       const listed = await fetchCampaignPage({ clientId: input.clientId, page, pageSize });
-      if (listed.total > pageSize * 100_000) {
+      if (listed.total > pageSize * MAX_PAGES) {
         throw ApplicationFailure.create({
           type: 'PlatformMalformedResponse',
           message: `page ${page} claims ${listed.total} campaigns; refusing to page through that many`,
@@ -170,7 +189,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
       }
       cursor.nextPage = page + 1;
       if (!listed.hasMore || listed.campaigns.length === 0) break;
-      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.maxHistoryEvents ?? 10_000)) {
+      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS)) {
         await drainBatches();
         await saveRun('running');
         await continueAsNew<typeof syncClientWorkflow>({ ...input, resume: cursor });

@@ -1,4 +1,4 @@
-import { markCampaignsSynced, upsertCampaigns } from '../../src/db/campaigns';
+import { confirmedCampaignIds, markCampaignsSynced, upsertCampaigns } from '../../src/db/campaigns';
 import type { Campaign } from '../../src/platform/campaign';
 import { addTestClient, useUnitTestDatabase } from './helpers/database';
 
@@ -149,7 +149,7 @@ describe('markCampaignsSynced', () => {
     await upsert([campaign('c1'), campaign('c2'), campaign('c3')]);
     await upsert([campaign('c1'), campaign('c3')], 'run-1', other);
 
-    await markCampaignsSynced(database().pool, clientId, [
+    await markCampaignsSynced(database().pool, clientId, 'run-1', [
       { campaignId: 'c1', syncedAt: '2024-11-22T10:00:02.123Z' },
       { campaignId: 'c3', syncedAt: '2024-11-22T12:00:04.000+01:00' },
       { campaignId: 'not-stored', syncedAt: '2024-11-22T10:00:02.000Z' },
@@ -164,8 +164,26 @@ describe('markCampaignsSynced', () => {
   test('an empty batch changes nothing', async () => {
     await upsert([campaign('c1')]);
 
-    await markCampaignsSynced(database().pool, clientId, []);
+    await markCampaignsSynced(database().pool, clientId, 'run-1', []);
 
     expect((await stored()).get('c1')!.platform_synced_at).toBeNull();
+  });
+});
+
+describe('confirmedCampaignIds', () => {
+  test('names the campaigns confirmed in the given sync run, of the given client, among those asked about', async () => {
+    const other = await addTestClient(database());
+    await upsert([campaign('c1'), campaign('c2'), campaign('c3'), campaign('c4')]);
+    await upsert([campaign('c1')], 'run-1', other);
+    await markCampaignsSynced(database().pool, clientId, 'run-1', [
+      { campaignId: 'c1', syncedAt: '2024-11-22T10:00:00.000Z' },
+      { campaignId: 'c2', syncedAt: '2024-11-22T10:00:00.000Z' },
+    ]);
+    await markCampaignsSynced(database().pool, clientId, 'run-0', [{ campaignId: 'c3', syncedAt: '2024-11-22T09:00:00.000Z' }]);
+    await markCampaignsSynced(database().pool, other, 'run-1', [{ campaignId: 'c1', syncedAt: '2024-11-22T10:00:00.000Z' }]);
+
+    const confirmed = await confirmedCampaignIds(database().pool, clientId, 'run-1', ['c1', 'c3', 'c4', 'unknown']);
+
+    expect([...confirmed]).toEqual(['c1']);
   });
 });

@@ -1,0 +1,260 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Pool } from 'pg';
+import { confirmedCampaignIds, markCampaignsSynced, type SyncConfirmation } from '../db/campaigns';
+import type { ClientRecord } from '../db/clients';
+import { releaseRateSlots, reserveRateSlots, type RateSlot } from '../db/rate-reservations';
+import { FailureType } from '../failure-types';
+import type { PlatformClient } from '../platform/client';
+import { PlatformError } from '../platform/errors';
+import type { TokenCache } from '../platform/token-cache';
+import { batchProgressSignal } from '../workflows/definitions';
+import { redact } from './failures';
+import { latenessAllowedMs, rateMarginMs } from './rate-budget';
+
+/** A batch call waits at most this long for a rate slot; a later slot is left to a durable sleep. */
+export const SLOT_HORIZON_MS = 2000;
+/** How long a live count waits for more confirmations to report with it. */
+const PROGRESS_DELAY_MS = 500;
+const HEARTBEAT_EVERY_MS = 2000;
+
+export interface CampaignBatchCall {
+  clientId: string;
+  syncRun: string;
+  campaignIds: string[];
+  /** On its last attempt a call reports the campaigns that keep failing instead of failing itself. */
+  maxAttempts: number;
+  /** Where the live count goes, and how many of the batch earlier calls synced. */
+  progress?: { workflowId: string; syncedBefore: number };
+}
+
+export interface CampaignBatchOutcome {
+  /** Campaigns of this call the platform has confirmed in this sync (earlier attempts included). */
+  synced: number;
+  /** Campaigns the platform refused, or that kept failing through the last attempt. */
+  failed: { campaignId: string; error: string }[];
+  /** Campaigns left for a later call: their rate slots are further off than a call waits. */
+  pending: string[];
+  /** When `pending` is not empty: how long until the client's next free rate slot. */
+  nextSlotInMs?: number;
+}
+
+export interface CampaignBatchDependencies {
+  pool: Pool;
+  platform: PlatformClient;
+  tokens: TokenCache;
+  /** Every secret the worker has handled, for scrubbing failure messages. */
+  secrets: () => string[];
+}
+
+/**
+ * Stores confirmations as they arrive, a statement per group: while one write is under way the
+ * next confirmations gather, so a busy batch writes rarely and a quiet one at once. A campaign
+ * whose confirmation is stored is skipped by any later attempt.
+ */
+class ConfirmationWriter {
+  private waiting: SyncConfirmation[] = [];
+  private writing: Promise<void> | undefined;
+  stored = 0;
+  error: unknown;
+
+  constructor(private readonly write: (confirmations: SyncConfirmation[]) => Promise<void>, private readonly onStored: () => void) {}
+
+  add(confirmation: SyncConfirmation): void {
+    this.waiting.push(confirmation);
+    this.writing ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.waiting.length > 0 && this.error === undefined) {
+        const group = this.waiting;
+        this.waiting = [];
+        await this.write(group);
+        this.stored += group.length;
+        this.onStored();
+      }
+    } catch (err) {
+      this.error = err;
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+}
+
+/**
+ * Sends the batch's running total to the client workflow, so its progress moves per campaign.
+ * Each signal costs the client workflow a task, so confirmations that arrive together (a rate
+ * window's requests answer at about the same time) share one: a signal goes out
+ * PROGRESS_DELAY_MS after the first confirmation it reports.
+ */
+class ProgressReporter {
+  private lastSent = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> = Promise.resolve();
+  private readonly context = Context.current();
+
+  constructor(private readonly target: CampaignBatchCall['progress'], private readonly total: () => number) {}
+
+  /** A confirmation was stored: report it soon, with whatever follows it shortly. */
+  changed(): void {
+    if (this.target && !this.timer) this.timer = setTimeout(() => this.send(), PROGRESS_DELAY_MS);
+  }
+
+  /** Reports the total now, if it changed; returns once the signal has gone. */
+  async flush(): Promise<void> {
+    this.send();
+    await this.sending;
+  }
+
+  /** Nothing more to report from this call (its result, or its failure, says the rest). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private send(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const target = this.target;
+    const total = this.total();
+    if (!target || total === this.lastSent) return;
+    this.lastSent = total;
+    // The batch is known to the client workflow by its workflow id.
+    const update = { batch: this.context.info.workflowExecution?.workflowId ?? '', synced: target.syncedBefore + total };
+    // Best effort: the batch's result carries the authoritative count.
+    this.sending = this.sending
+      .then(() => this.context.client.workflow.getHandle(target.workflowId).signal(batchProgressSignal, update))
+      .catch(() => undefined);
+  }
+}
+
+/**
+ * One call of a batch: sends the sync request of every campaign not yet confirmed in this sync,
+ * each in a rate slot of the client's shared budget, as many at once as the platform allows per
+ * window, and stores each confirmation. Returns when every campaign is answered, or when the
+ * next slot is further off than SLOT_HORIZON_MS (the rest is `pending`).
+ *
+ * Failures per campaign: a refusal (4xx, malformed answer) is reported at once; a transient
+ * failure (5xx, timeout, reset) goes back to `pending` if the call stops for the next window
+ * anyway, and otherwise fails the attempt, so Temporal's retry policy retries it with backoff
+ * (confirmed campaigns are skipped); on the last attempt it is reported instead. A 429 stops
+ * the call and fails the attempt with the platform's wait as the retry delay.
+ */
+export async function syncCampaignBatch(deps: CampaignBatchDependencies, client: ClientRecord, call: CampaignBatchCall): Promise<CampaignBatchOutcome> {
+  const context = Context.current();
+  const { pool, platform, tokens } = deps;
+  const confirmedBefore = await confirmedCampaignIds(pool, client.id, call.syncRun, call.campaignIds);
+  const queue = call.campaignIds.filter((id) => !confirmedBefore.has(id));
+  const failed: CampaignBatchOutcome['failed'] = [];
+  const transient = new Map<string, string>();
+  const renewedFor = new Set<string>();
+  let fatal: unknown;
+  let throttledForMs: number | undefined;
+  let throttled = false;
+  const writer = new ConfirmationWriter(
+    (confirmations) => markCampaignsSynced(pool, client.id, call.syncRun, confirmations),
+    () => progress.changed(),
+  );
+  const progress = new ProgressReporter(call.progress, () => confirmedBefore.size + writer.stored);
+  const message = (err: Error) => redact(err.message, deps.secrets());
+  // A bad password fails the call here, before any slot is taken.
+  if (queue.length > 0) await tokens.get(client.id);
+
+  async function syncOne(campaignId: string, slot: RateSlot, dueAt: number): Promise<void> {
+    if (dueAt > Date.now()) await context.sleep(dueAt - Date.now());
+    if (Date.now() - dueAt > latenessAllowedMs(client.rateWindowMs)) {
+      // Woken too late (a paused worker): the slot's place is lost; give it back, take another.
+      queue.unshift(campaignId);
+      await releaseRateSlots(pool, [slot.reservationId]);
+      return;
+    }
+    const token = await tokens.get(client.id);
+    try {
+      const { syncedAt } = await platform.syncCampaign(client.apiBaseUrl, token, client.id, campaignId, context.cancellationSignal);
+      writer.add({ campaignId, syncedAt });
+    } catch (err) {
+      if (!(err instanceof PlatformError)) throw err;
+      if (err.kind === 'token_expired' && !renewedFor.has(campaignId)) {
+        tokens.invalidate(client.id, token);
+        renewedFor.add(campaignId);
+        queue.unshift(campaignId);
+      } else if (err.kind === 'rate_limited') {
+        throttled = true;
+        throttledForMs = Math.max(throttledForMs ?? 0, err.details.retryAfterMs ?? 0) || undefined;
+        transient.set(campaignId, message(err));
+      } else if (err.kind === 'transient' || err.kind === 'token_expired') {
+        transient.set(campaignId, message(err));
+      } else if (err.kind === 'rejected' || err.kind === 'malformed') {
+        failed.push({ campaignId, error: message(err) });
+      } else {
+        throw err;
+      }
+    }
+  }
+
+  const inFlight = new Set<Promise<void>>();
+  const launch = (campaignId: string, slot: RateSlot, dueAt: number) => {
+    const task = syncOne(campaignId, slot, dueAt)
+      .catch((err: unknown) => {
+        fatal ??= err;
+      })
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  };
+
+  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  let nextSlotInMs: number | undefined;
+  try {
+    while (queue.length > 0 && fatal === undefined && !throttled && writer.error === undefined) {
+      const room = Math.min(client.rateLimit - inFlight.size, queue.length);
+      if (room <= 0) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      const reservation = await reserveRateSlots(pool, client.id, { count: room, horizonMs: SLOT_HORIZON_MS, marginMs: rateMarginMs(client.rateWindowMs) });
+      // Counted from after the reservation returns: never earlier than the database's slot.
+      const reservedAt = Date.now();
+      for (const slot of reservation.slots) launch(queue.shift()!, slot, reservedAt + slot.waitMs);
+      if (reservation.slots.length === room) continue;
+      if (inFlight.size === 0) {
+        nextSlotInMs = reservation.nextSlotInMs;
+        break;
+      }
+      // Requests are out: wait for one of them, or for the next slot to come within the horizon.
+      await Promise.race([...inFlight, context.sleep(Math.max(0, reservation.nextSlotInMs! - SLOT_HORIZON_MS)).catch(() => undefined)]);
+    }
+    await Promise.all(inFlight);
+    await writer.flush();
+  } finally {
+    clearInterval(heartbeat);
+    progress.stop();
+  }
+  if (fatal !== undefined) throw fatal;
+  if (writer.error !== undefined) throw writer.error;
+
+  const lastAttempt = context.info.attempt >= call.maxAttempts;
+  const unsynced = [...transient].map(([campaignId, error]) => ({ campaignId, error }));
+  if (unsynced.length > 0 && !lastAttempt && (throttled || queue.length === 0)) {
+    const [first] = unsynced;
+    throw ApplicationFailure.create({
+      type: throttled ? FailureType.rateLimited : FailureType.transient,
+      message: `${unsynced.length} of ${call.campaignIds.length} campaigns not synced yet (${first!.campaignId}: ${first!.error})`,
+      nextRetryDelay: throttledForMs,
+    });
+  }
+  if (lastAttempt) failed.push(...unsynced);
+  const pending = lastAttempt ? [...queue] : [...unsynced.map((u) => u.campaignId), ...queue];
+  // A call that leaves nothing pending is followed at once by the batch's result: no signal needed.
+  if (pending.length > 0) await progress.flush();
+  return {
+    synced: confirmedBefore.size + writer.stored,
+    failed,
+    pending,
+    nextSlotInMs: pending.length > 0 ? nextSlotInMs ?? 0 : undefined,
+  };
+}

@@ -1,0 +1,145 @@
+import { planSlots, releaseRateSlots, reserveRateSlots, type RateSlot } from '../../src/db/rate-reservations';
+import { addTestClient, useUnitTestDatabase } from './helpers/database';
+
+const LIMIT = 5;
+const WINDOW_MS = 1000;
+const MARGIN_MS = 50;
+const POLICY = { limit: LIMIT, windowMs: WINDOW_MS, marginMs: MARGIN_MS };
+
+describe('planSlots (the rule)', () => {
+  test('with no history, the first `limit` slots are now and the next ones a window plus the margin later', () => {
+    const { slots, nextAt } = planSlots([], 10_000, POLICY, 12, Infinity);
+    expect(nextAt).toBeUndefined();
+    expect(slots).toEqual([...Array(5).fill(10_000), ...Array(5).fill(11_050), 12_100, 12_100]);
+  });
+
+  test('stops at the first slot beyond the horizon and says when it is', () => {
+    const { slots, nextAt } = planSlots([], 10_000, POLICY, 8, 500);
+    expect(slots).toEqual(Array(5).fill(10_000));
+    expect(nextAt).toBe(11_050);
+  });
+
+  test('counts the slots already handed out, in whatever order they come', () => {
+    const recent = [9_900, 9_500, 9_700, 9_600, 9_800];
+    const { slots } = planSlots(recent, 10_000, POLICY, 2, Infinity);
+    expect(slots).toEqual([10_550, 10_650]);
+  });
+
+  test('old slots no longer limit: a slot is never earlier than now', () => {
+    const { slots } = planSlots([1_000, 1_100, 1_200, 1_300, 1_400], 10_000, POLICY, 3, 0);
+    expect(slots).toEqual([10_000, 10_000, 10_000]);
+  });
+
+  test('any `limit + 1` consecutive planned slots span at least a window plus the margin', () => {
+    const { slots } = planSlots([9_990, 9_995], 10_000, POLICY, 40, Infinity);
+    const all = [9_990, 9_995, ...slots];
+    for (let i = LIMIT; i < all.length; i++) expect(all[i]! - all[i - LIMIT]!).toBeGreaterThanOrEqual(WINDOW_MS + MARGIN_MS);
+  });
+});
+
+describe('reserveRateSlots (in PostgreSQL)', () => {
+  const database = useUnitTestDatabase();
+  const addClient = () => addTestClient(database(), { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
+  const reserve = (clientId: string, count = 1, horizonMs = Infinity) => reserveRateSlots(database().pool, clientId, { count, horizonMs, marginMs: MARGIN_MS });
+
+  /** The client's reservations, oldest slot first, with slot times in epoch milliseconds (microsecond precision). */
+  async function slotsOf(clientId: string): Promise<{ id: string; atMs: number }[]> {
+    const { rows } = await database().pool.query<{ id: string; at_ms: number }>(
+      `SELECT id::text, (extract(epoch FROM slot_at) * 1000)::float8 AS at_ms
+         FROM rate_reservations WHERE client_id = $1 ORDER BY slot_at, id`,
+      [clientId],
+    );
+    return rows.map((row) => ({ id: row.id, atMs: row.at_ms }));
+  }
+
+  /** Adds a reservation directly, `agoMs` before the database's clock. */
+  async function addSlotAgo(clientId: string, agoMs: number): Promise<string> {
+    const { rows } = await database().pool.query<{ id: string }>(
+      `INSERT INTO rate_reservations (client_id, slot_at)
+       VALUES ($1, clock_timestamp() - make_interval(secs => $2 / 1000.0)) RETURNING id::text`,
+      [clientId, agoMs],
+    );
+    return rows[0]!.id;
+  }
+
+  test('concurrent reservations, single and in bulk, never put more than the limit into one window (plus margin)', async () => {
+    const clientId = await addClient();
+
+    const reservations = await Promise.all([
+      ...Array.from({ length: 20 }, () => reserve(clientId)),
+      ...Array.from({ length: 5 }, () => reserve(clientId, 4)),
+    ]);
+
+    const handedOut = reservations.flatMap((r) => r.slots);
+    expect(handedOut).toHaveLength(40);
+    const stored = await slotsOf(clientId);
+    expect(stored.map((s) => s.id).sort()).toEqual(handedOut.map((s) => s.reservationId).sort());
+    const tightest = Math.min(...stored.slice(LIMIT).map((slot, i) => slot.atMs - stored[i]!.atMs));
+    expect(tightest).toBeGreaterThanOrEqual(WINDOW_MS + MARGIN_MS - 0.01);
+  });
+
+  test('a bulk reservation: the first LIMIT slots need no wait, the next ones a window', async () => {
+    const clientId = await addClient();
+
+    const { slots, nextSlotInMs } = await reserve(clientId, 2 * LIMIT);
+
+    const waits = slots.map((s: RateSlot) => s.waitMs);
+    expect(nextSlotInMs).toBeUndefined();
+    expect(waits.slice(0, LIMIT)).toEqual(Array(LIMIT).fill(0));
+    for (const wait of waits.slice(LIMIT)) expect(wait).toBeCloseTo(WINDOW_MS + MARGIN_MS, 0);
+  });
+
+  test('only slots within the horizon are taken; the reply says when the next one is free', async () => {
+    const clientId = await addClient();
+
+    const first = await reserve(clientId, 3 * LIMIT, 200);
+    const second = await reserve(clientId, 3 * LIMIT, 200);
+
+    expect(first.slots).toHaveLength(LIMIT);
+    expect(first.nextSlotInMs).toBeGreaterThan(WINDOW_MS);
+    expect(first.nextSlotInMs).toBeLessThanOrEqual(WINDOW_MS + MARGIN_MS);
+    expect(second.slots).toHaveLength(0);
+    expect((await slotsOf(clientId))).toHaveLength(LIMIT);
+  });
+
+  test('clients have separate budgets', async () => {
+    const busy = await addClient();
+    const idle = await addClient();
+    await reserve(busy, 2 * LIMIT);
+
+    const { slots } = await reserve(idle);
+
+    expect(slots[0]!.waitMs).toBe(0);
+  });
+
+  test('releaseRateSlots deletes the reservations and frees their places', async () => {
+    const clientId = await addClient();
+    const { slots } = await reserve(clientId, LIMIT);
+    const released = [slots[1]!.reservationId, slots[3]!.reservationId];
+
+    await releaseRateSlots(database().pool, released);
+
+    const remaining = (await slotsOf(clientId)).map((s) => s.id);
+    expect(remaining).toHaveLength(LIMIT - 2);
+    expect(remaining).not.toContain(released[0]);
+    expect((await reserve(clientId, 2)).slots.map((s) => s.waitMs)).toEqual([0, 0]);
+    expect((await reserve(clientId)).slots[0]!.waitMs).toBeGreaterThan(0);
+  });
+
+  test('a reservation removes slots older than two windows, of its own client only', async () => {
+    const clientId = await addClient();
+    const other = await addClient();
+    await addSlotAgo(clientId, 3 * WINDOW_MS);
+    const recent = await addSlotAgo(clientId, 1.5 * WINDOW_MS);
+    const othersExpired = await addSlotAgo(other, 3 * WINDOW_MS);
+
+    const { slots } = await reserve(clientId);
+
+    expect((await slotsOf(clientId)).map((s) => s.id).sort()).toEqual([recent, slots[0]!.reservationId].sort());
+    expect((await slotsOf(other)).map((s) => s.id)).toEqual([othersExpired]);
+  });
+
+  test('an unknown client is an error, not an unlimited budget', async () => {
+    await expect(reserve('no-such-client')).rejects.toThrow(/no-such-client/);
+  });
+});
