@@ -1,8 +1,10 @@
 /**
  * Records real workflow histories for the replay test (test/replay.test.ts): runs syncs on the
  * real stack (dev server, PostgreSQL, mock platform, a worker process) and saves each history
- * with its workflow id. Run it again after a deliberate, versioned workflow change:
- *   npm run build && node dist/scripts/record-histories.js
+ * with its workflow id, under names starting with the given prefix. After a deliberate, versioned
+ * workflow change, record the new version's histories under a new prefix and keep the old ones,
+ * so syncs started by either version are known to replay:
+ *   npm run build && node dist/scripts/record-histories.js batch-activity-
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +16,11 @@ import { Stack } from '../test/helpers/stack';
 const OUT = join(__dirname, '..', '..', 'test', 'fixtures', 'histories');
 const LOGIN = { email: 'client-001@mock.test', password: 'password-001' };
 
+const PREFIX = process.argv[2] ?? '';
+
 /** The CLI's JSON export is the format the SDK's historyFromJSON reads. */
 function save(stack: Stack, name: string, handle: WorkflowHandle, runId: string) {
+  name = `${PREFIX}${name}`;
   const json = execFileSync(findTemporalCli()!, [
     'workflow', 'show', '--address', stack.devServer.address, '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json',
   ], { maxBuffer: 64 * 1024 * 1024 }).toString();
@@ -33,6 +38,8 @@ async function main() {
     await stack.addClient('recorded', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
     await stack.addClient('recorded-can', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
     await stack.addClient('recorded-badpw', { ...LOGIN, password: 'wrong' }, { rateLimit: 10, rateWindowMs: 1000 });
+    // Stricter than the platform: its batches run out of rate slots and sleep until the next window.
+    await stack.addClient('recorded-wait', LOGIN, { rateLimit: 3, rateWindowMs: 3000 });
     await stack.startWorker();
 
     const completed = await stack.startSync({ clientId: 'recorded', pageSize: 5, batchSize: 3 });
@@ -47,6 +54,13 @@ async function main() {
     await continued.result();
     save(stack, 'sync-continued-as-new-first-run', continued, continued.firstExecutionRunId);
     save(stack, 'sync-continued-as-new-last-run', continued, (await continued.describe()).runId);
+
+    const waiting = await stack.startSync({ clientId: 'recorded-wait' });
+    await waiting.result();
+    for await (const child of stack.temporal.workflow.list({ query: `WorkflowId STARTS_WITH '${waiting.workflowId}/'` })) {
+      save(stack, 'campaign-batch-waiting-for-rate-window', stack.temporal.workflow.getHandle(child.workflowId), child.runId);
+      break;
+    }
 
     const failed = await stack.startSync({ clientId: 'recorded-badpw' });
     await failed.result().catch(() => undefined);

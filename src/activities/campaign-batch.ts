@@ -210,7 +210,9 @@ export async function syncCampaignBatch(deps: CampaignBatchDependencies, client:
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   let nextSlotInMs: number | undefined;
   try {
-    while (queue.length > 0 && fatal === undefined && !throttled && writer.error === undefined) {
+    while (fatal === undefined && !throttled && writer.error === undefined) {
+      // Requests still out may put their campaign back in the queue (an expired token, a late slot).
+      if (queue.length === 0 && inFlight.size === 0) break;
       const room = Math.min(client.rateLimit - inFlight.size, queue.length);
       if (room <= 0) {
         await Promise.race(inFlight);

@@ -67,7 +67,6 @@ const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const batchDefaults = (batchActivity: boolean, policy: ClientPolicy, pageSize: number) =>
   batchActivity ? { batchSize: pageSize, maxBatchesInFlight: 2 } : { batchSize: 5, maxBatchesInFlight: policy.rateLimit };
 
-
 /**
  * Syncs every campaign of one client: lists the campaigns page by page, upserts each page, and
  * fans the page's campaigns out to child workflows that call the platform's sync endpoint.

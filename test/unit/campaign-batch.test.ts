@@ -1,0 +1,211 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../src/activities';
+import type { CampaignBatchCall, CampaignBatchOutcome } from '../../src/activities/campaign-batch';
+import { markCampaignsSynced, upsertCampaigns } from '../../src/db/campaigns';
+import { saveClient } from '../../src/db/clients';
+import { PlatformClient } from '../../src/platform/client';
+import { createCredentialStore, credentialEnvNames } from '../../src/platform/credentials';
+import { json, startServer, type TestServer } from './helpers/http-server';
+import { useUnitTestDatabase } from './helpers/database';
+
+// The batch activity against PostgreSQL and a scripted platform, in Temporal's mock activity
+// context: what it sends, what it stores, what it hands back, and when it fails the attempt.
+
+const database = useUnitTestDatabase();
+const LOGIN = { email: 'batch@example.test', password: 'batch-password-1' };
+const credentials = createCredentialStore({
+  [credentialEnvNames('batch-login').email]: LOGIN.email,
+  [credentialEnvNames('batch-login').password]: LOGIN.password,
+});
+
+/** How the scripted platform answers one campaign's sync call (the n-th call for that campaign, from 1). */
+type SyncAnswer = (res: ServerResponse, call: number) => void;
+const ok: SyncAnswer = (res) => json(res, 200, { success: true, synced_at: '2026-11-22T10:00:00.000Z' });
+
+let server: TestServer | undefined;
+let platform: PlatformClient | undefined;
+let clients = 0;
+
+afterEach(async () => {
+  await server?.close();
+  await platform?.close();
+});
+
+/** A platform whose sync endpoint answers each campaign as scripted (ok by default), and a client registered against it. */
+async function scenario(options: { campaigns: string[]; answers?: Record<string, SyncAnswer>; rateLimit?: number; rateWindowMs?: number; auth?: (res: ServerResponse) => void }) {
+  const calls = new Map<string, number>();
+  const arrivals: number[] = [];
+  server = await startServer((req: IncomingMessage, res) => {
+    if (req.url === '/auth/token') return options.auth ? options.auth(res) : json(res, 200, { access_token: `token-${calls.size}`, expires_in: 3600 });
+    const id = decodeURIComponent(/^\/api\/campaigns\/([^/]+)\/sync$/.exec(req.url ?? '')?.[1] ?? '');
+    calls.set(id, (calls.get(id) ?? 0) + 1);
+    arrivals.push(Date.now());
+    (options.answers?.[id] ?? ok)(res, calls.get(id)!);
+  });
+  platform = new PlatformClient({ connectMs: 1000, headersMs: 1000, bodyMs: 1000 });
+  const clientId = `batch-${process.pid}-${++clients}`;
+  await saveClient(database().pool, {
+    id: clientId, name: clientId, apiBaseUrl: server.url, credentialsRef: 'batch-login', enabled: true,
+    rateLimit: options.rateLimit ?? 10, rateWindowMs: options.rateWindowMs ?? 1000,
+  });
+  await upsertCampaigns(database().pool, clientId, 'run-1', options.campaigns.map((id) => ({
+    id, name: id, status: 'active', budget: 1, impressions: 1, clicks: 1, conversions: 1, created_at: '2026-01-01T00:00:00.000Z',
+  })));
+  const activities = createActivities({ pool: database().pool, platform, credentials });
+  const signals: unknown[] = [];
+  const fakeClient = {
+    withAbortSignal: <R>(_signal: AbortSignal, fn: () => R) => fn(),
+    workflow: { getHandle: () => ({ signal: async (_def: unknown, update: unknown) => void signals.push(update) }) },
+  } as unknown as Client;
+  const run = (call: Partial<CampaignBatchCall> = {}, attempt = 1, environment = new MockActivityEnvironment({ attempt }, { client: fakeClient })) =>
+    environment.run(activities.syncCampaignBatch, {
+      clientId, syncRun: 'run-1', campaignIds: options.campaigns, maxAttempts: 3, progress: { workflowId: 'parent', syncedBefore: 0 }, ...call,
+    }) as Promise<CampaignBatchOutcome>;
+  const syncCalls = () => server!.requests.filter((r) => r.url.endsWith('/sync')).map((r) => decodeURIComponent(r.url.split('/')[3]!));
+  const confirmed = async () => {
+    const { rows } = await database().pool.query<{ campaign_id: string }>(
+      `SELECT campaign_id FROM campaigns WHERE client_id = $1 AND platform_sync_run = 'run-1' ORDER BY campaign_id`, [clientId]);
+    return rows.map((r) => r.campaign_id);
+  };
+  const reservations = async () => {
+    const { rows } = await database().pool.query<{ n: number }>('SELECT count(*)::int AS n FROM rate_reservations WHERE client_id = $1', [clientId]);
+    return rows[0]!.n;
+  };
+  /** The most requests that arrived within any `windowMs`. */
+  const mostInWindow = (windowMs: number) => Math.max(0, ...arrivals.map((at) => arrivals.filter((t) => t >= at && t < at + windowMs).length));
+  return { clientId, run, syncCalls, confirmed, reservations, signals, mostInWindow };
+}
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
+
+async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+test('syncs every campaign once, within the rate budget, storing each confirmation with the run', async () => {
+  const s = await scenario({ campaigns: ids(12), rateLimit: 5, rateWindowMs: 300 });
+
+  const outcome = await s.run();
+
+  expect(outcome).toEqual({ synced: 12, failed: [], pending: [], nextSlotInMs: undefined });
+  expect(s.syncCalls().sort()).toEqual(ids(12));
+  expect(await s.confirmed()).toEqual(ids(12));
+  // Twelve syncs, never more than five in a window.
+  expect(s.mostInWindow(300)).toBe(5);
+});
+
+test('campaigns already confirmed in this run (by an earlier attempt) are not sent again, but are counted', async () => {
+  const s = await scenario({ campaigns: ids(6) });
+  await markCampaignsSynced(database().pool, s.clientId, 'run-1', ['c02', 'c05'].map((campaignId) => ({ campaignId, syncedAt: '2026-11-22T09:00:00.000Z' })));
+
+  const outcome = await s.run();
+
+  expect(outcome.synced).toBe(6);
+  expect(s.syncCalls().sort()).toEqual(['c01', 'c03', 'c04', 'c06']);
+});
+
+test('a slot further off than the horizon is not waited for: the rest is pending, with the time of the next slot', async () => {
+  const s = await scenario({ campaigns: ids(5), rateLimit: 2, rateWindowMs: 5000 });
+
+  const outcome = await s.run();
+
+  expect(outcome.synced).toBe(2);
+  expect(outcome.pending).toEqual(['c03', 'c04', 'c05']);
+  expect(outcome.nextSlotInMs).toBeGreaterThan(4000);
+  expect(outcome.nextSlotInMs).toBeLessThanOrEqual(5000 + 100); // the window plus the margin
+  expect(await s.reservations()).toBe(2);
+  // The client workflow heard about the two confirmed before the batch slept.
+  expect(s.signals).toEqual([{ batch: expect.any(String), synced: 2 }]);
+});
+
+test('a refused campaign is reported at once; the others sync; the attempt does not fail', async () => {
+  const s = await scenario({ campaigns: ids(4), answers: { c02: (res) => json(res, 404, { error: 'Not Found', message: 'no such campaign' }) } });
+
+  const outcome = await s.run();
+
+  expect(outcome.synced).toBe(3);
+  expect(outcome.failed).toEqual([{ campaignId: 'c02', error: expect.stringMatching(/answered 404.*no such campaign/) }]);
+  expect(outcome.pending).toEqual([]);
+});
+
+describe('a transient failure (503)', () => {
+  const flaky: SyncAnswer = (res) => json(res, 503, { error: 'Service temporarily unavailable' });
+
+  test('fails the attempt when nothing else is left, so the retry policy retries it; the confirmed stay confirmed', async () => {
+    const s = await scenario({ campaigns: ids(4), answers: { c03: flaky } });
+
+    const err = await failure(s.run());
+
+    expect(err.type).toBe('PlatformUnavailable');
+    expect(err.message).toMatch(/^1 of 4 campaigns not synced yet \(c03: POST .* answered 503/);
+    expect(await s.confirmed()).toEqual(['c01', 'c02', 'c04']);
+    // The retry sends only what is not confirmed.
+    await expect(s.run({}, 2)).rejects.toThrow(/1 of 4/);
+    expect(s.syncCalls().filter((id) => id !== 'c03').sort()).toEqual(['c01', 'c02', 'c04']);
+  });
+
+  test('goes back to pending when the call stops for the next rate window anyway', async () => {
+    const s = await scenario({ campaigns: ids(4), rateLimit: 2, rateWindowMs: 5000, answers: { c01: flaky } });
+
+    const outcome = await s.run();
+
+    expect(outcome).toMatchObject({ synced: 1, failed: [], pending: ['c01', 'c03', 'c04'] });
+  });
+
+  test('on the last attempt it is reported, not retried', async () => {
+    const s = await scenario({ campaigns: ids(3), answers: { c02: flaky } });
+
+    const outcome = await s.run({}, 3);
+
+    expect(outcome.synced).toBe(2);
+    expect(outcome.failed).toEqual([{ campaignId: 'c02', error: expect.stringMatching(/answered 503/) }]);
+  });
+});
+
+test('a 429 stops the call and fails the attempt with the platform\'s wait as the retry delay', async () => {
+  const throttled: SyncAnswer = (res) => json(res, 429, { error: 'Rate limit exceeded', retry_after: 7 }, { 'retry-after': '7' });
+  const s = await scenario({ campaigns: ids(3), answers: { c01: throttled } });
+
+  const err = await failure(s.run());
+
+  expect(err.type).toBe('PlatformRateLimited');
+  expect(err.nextRetryDelay).toBe(7000);
+});
+
+test('a token the platform calls expired is renewed and the campaign sent again in the same call', async () => {
+  const expiredOnce: SyncAnswer = (res, call) => (call === 1 ? json(res, 401, { error: 'Token expired' }) : ok(res, call));
+  const s = await scenario({ campaigns: ids(2), answers: { c01: expiredOnce } });
+
+  const outcome = await s.run();
+
+  expect(outcome).toMatchObject({ synced: 2, failed: [], pending: [] });
+  expect(server!.requests.filter((r) => r.url === '/auth/token')).toHaveLength(2);
+});
+
+test('wrong credentials fail the call before any rate slot is taken, without the password in the message', async () => {
+  const s = await scenario({ campaigns: ids(2), auth: (res) => json(res, 401, { error: 'Invalid credentials' }) });
+
+  const err = await failure(s.run());
+
+  expect(err.type).toBe('PlatformBadCredentials');
+  expect(err.message).not.toContain(LOGIN.password);
+  expect(await s.reservations()).toBe(0);
+  expect(s.syncCalls()).toEqual([]);
+});
+
+test('a cancelled call stops sending and reports the cancellation', async () => {
+  const s = await scenario({ campaigns: ids(6), rateLimit: 2, rateWindowMs: 1500 });
+  const environment = new MockActivityEnvironment({ attempt: 1 });
+  const running = s.run({ progress: undefined }, 1, environment);
+  setTimeout(() => environment.cancel(), 300);
+
+  const err = await running.then(() => undefined, (e: unknown) => e);
+
+  expect(err).toBeInstanceOf(CancelledFailure);
+  expect(s.syncCalls()).toHaveLength(2);
+});

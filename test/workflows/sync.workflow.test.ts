@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Activities, CampaignBatchCall, CampaignBatchOutcome } from '../../src/activities';
+import type { CampaignPage } from '../../src/platform/client';
+import type { Campaign } from '../../src/platform/campaign';
+import { findTemporalCli } from '../../src/infra/temporal-cli';
+import { batchProgressSignal, progressQuery, type SyncClientInput, type SyncSummary } from '../../src/workflows';
+
+// The workflow tier: the real workflows on a local dev server, every activity replaced by an
+// in-memory fake. Fast, and nothing here touches PostgreSQL or the platform.
+
+jest.setTimeout(60_000);
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  const path = findTemporalCli();
+  if (!path) throw new Error('No Temporal CLI: run `npm run temporal:ensure` first (or set TEMPORAL_CLI)');
+  [env, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path } } }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
+  ]);
+});
+
+afterAll(() => env?.teardown());
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
+const campaign = (id: string): Campaign => ({
+  id, name: id, status: 'active', budget: 1, impressions: 1, clicks: 1, conversions: 1, created_at: '2026-01-01T00:00:00.000Z',
+});
+
+/** Campaign ids c1..cN, cut into pages the way the platform's list endpoint pages them. */
+function listing(total: number, overrides: { hasMore?: (page: number) => boolean; extra?: Record<number, Partial<CampaignPage>> } = {}) {
+  return (page: number, pageSize: number): CampaignPage => {
+    const first = (page - 1) * pageSize;
+    const campaigns = Array.from({ length: Math.max(0, Math.min(pageSize, total - first)) }, (_, i) => campaign(`c${first + i + 1}`));
+    return { campaigns, rejected: [], total, hasMore: overrides.hasMore ? overrides.hasMore(page) : first + pageSize < total, ...overrides.extra?.[page] };
+  };
+}
+
+interface Fakes {
+  list: (page: number, pageSize: number) => CampaignPage;
+  /** What one batch call does; by default every campaign is confirmed. */
+  batch?: (call: CampaignBatchCall) => Promise<CampaignBatchOutcome>;
+}
+
+/** In-memory activities that record what the workflows asked of them. */
+function fakeActivities(fakes: Fakes) {
+  const log = { pages: [] as number[], batchCalls: [] as CampaignBatchCall[], runs: [] as string[], batchesInFlight: 0, mostBatchesInFlight: 0 };
+  const confirmAll = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => ({ synced: call.campaignIds.length, failed: [], pending: [] });
+  const activities: Partial<Activities> = {
+    async loadClientPolicy(clientId) {
+      return { id: clientId, rateLimit: 10, rateWindowMs: 1000 };
+    },
+    async fetchCampaignPage({ page, pageSize }) {
+      log.pages.push(page);
+      return fakes.list(page, pageSize);
+    },
+    async upsertCampaignPage({ campaigns }) {
+      return { inserted: campaigns.length, updated: 0, unchanged: 0 };
+    },
+    async syncCampaignBatch(call) {
+      log.batchCalls.push(call);
+      log.mostBatchesInFlight = Math.max(log.mostBatchesInFlight, ++log.batchesInFlight);
+      try {
+        return await (fakes.batch ?? confirmAll)(call);
+      } finally {
+        log.batchesInFlight -= 1;
+      }
+    },
+    async recordSyncRun(run) {
+      log.runs.push(run.status);
+    },
+  };
+  return { activities, log };
+}
+
+/** Runs a sync on a fresh worker with these fakes; resolves with the summary (or the failure) and the log. */
+async function runSync(fakes: Fakes, input: Partial<SyncClientInput> = {}, whileRunning?: (handle: WorkflowHandle) => Promise<void>) {
+  const { activities, log } = fakeActivities(fakes);
+  const taskQueue = `wf-${randomUUID()}`;
+  // Heartbeats reach the server at once, so a cancellation reaches the fakes at once.
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, maxHeartbeatThrottleInterval: '100 ms' });
+  const startSync = () => env.client.workflow.start('syncClientWorkflow', { taskQueue, workflowId: `sync-${randomUUID()}`, args: [{ clientId: 'acme', ...input }] });
+  const outcome = await worker.runUntil(async () => {
+    const handle = await startSync();
+    await whileRunning?.(handle);
+    return (handle.result() as Promise<SyncSummary>).catch((err: unknown) => err as Error);
+  });
+  return { outcome, log };
+}
+
+const summaryOf = (outcome: SyncSummary | Error): SyncSummary => {
+  if (outcome instanceof Error) throw outcome;
+  return outcome;
+};
+
+describe('pages', () => {
+  test('listing stops when the platform says has_more = false', async () => {
+    const { outcome, log } = await runSync({ list: listing(250) });
+    expect(log.pages).toEqual([1, 2, 3]);
+    expect(summaryOf(outcome)).toMatchObject({ state: 'completed', pages: 3, listed: 250, synced: 250, failed: 0 });
+    expect(log.runs).toEqual(['running', 'completed']);
+  });
+
+  test('listing stops at `total` even when has_more stays true (the reference platform)', async () => {
+    const { log } = await runSync({ list: listing(250, { hasMore: () => true }) });
+    expect(log.pages).toEqual([1, 2, 3]);
+  });
+
+  test('listing stops at an empty page', async () => {
+    const { outcome, log } = await runSync({ list: listing(150, { hasMore: () => true, extra: { 1: { total: 10_000 }, 2: { campaigns: [], total: 10_000 } } }) });
+    expect(log.pages).toEqual([1, 2]);
+    expect(summaryOf(outcome)).toMatchObject({ listed: 100, synced: 100 });
+  });
+
+  test('a total beyond 100 000 pages fails the sync instead of paging forever', async () => {
+    const { outcome, log } = await runSync({ list: listing(10, { extra: { 1: { total: 10 ** 12 } } }) });
+    expect(outcome).toBeInstanceOf(WorkflowFailedError);
+    expect(((outcome as WorkflowFailedError).cause as ApplicationFailure).type).toBe('PlatformMalformedResponse');
+    expect(log.runs).toEqual(['running', 'failed']);
+  });
+
+  test('a campaign the platform repeats on a later page is stored and synced once', async () => {
+    const page2 = [campaign('c100'), campaign('c101')];
+    const { outcome, log } = await runSync({ list: listing(102, { extra: { 2: { campaigns: page2 } } }) });
+    const sent = log.batchCalls.flatMap((c) => c.campaignIds);
+    expect(sent.filter((id) => id === 'c100')).toHaveLength(1);
+    expect(summaryOf(outcome)).toMatchObject({ listed: 101, synced: 101 });
+  });
+
+  test('records that are not campaigns are reported with their page and reason', async () => {
+    const rejected = [{ position: 3, id: 'bad', reason: 'budget: expected number' }];
+    const { outcome } = await runSync({ list: listing(20, { extra: { 1: { rejected } } }) });
+    expect(summaryOf(outcome)).toMatchObject({ rejected: 1, rejectedRecords: [{ page: 1, ...rejected[0] }] });
+  });
+});
+
+describe('batches', () => {
+  test('a page makes one batch by default; batchSize cuts smaller ones; at most maxBatchesInFlight run at once', async () => {
+    const slowBatch = async (call: CampaignBatchCall) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return { synced: call.campaignIds.length, failed: [], pending: [] };
+    };
+    const byPage = await runSync({ list: listing(250), batch: slowBatch });
+    expect(byPage.log.batchCalls.map((c) => c.campaignIds.length)).toEqual([100, 100, 50]);
+    expect(byPage.log.mostBatchesInFlight).toBeLessThanOrEqual(2);
+
+    const small = await runSync({ list: listing(100), batch: slowBatch }, { batchSize: 10, maxBatchesInFlight: 3 });
+    expect(small.log.batchCalls).toHaveLength(10);
+    expect(small.log.mostBatchesInFlight).toBe(3);
+    expect(summaryOf(small.outcome).synced).toBe(100);
+  });
+
+  test('a batch that must wait for its rate window hands back the rest and carries on with it', async () => {
+    const inSteps = async (call: CampaignBatchCall) => ({ synced: Math.min(4, call.campaignIds.length), failed: [], pending: call.campaignIds.slice(4), nextSlotInMs: 1100 });
+    const { outcome, log } = await runSync({ list: listing(10), batch: inSteps });
+    expect(log.batchCalls.map((c) => [c.campaignIds.length, c.progress?.syncedBefore])).toEqual([[10, 0], [6, 4], [2, 8]]);
+    expect(summaryOf(outcome)).toMatchObject({ synced: 10, failed: 0 });
+  });
+
+  test('campaigns that fail are reported by id and reason; a batch whose activity gives up reports what it had left', async () => {
+    const batch = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => {
+      if (call.campaignIds.includes('c101')) throw ApplicationFailure.create({ type: 'PlatformBadCredentials', message: 'check the email and password', nonRetryable: true });
+      return { synced: call.campaignIds.length - 1, failed: [{ campaignId: 'c7', error: 'answered 404' }], pending: [] };
+    };
+    const { outcome } = await runSync({ list: listing(150), batch });
+    const summary = summaryOf(outcome);
+    expect(summary).toMatchObject({ synced: 99, failed: 51 });
+    expect(summary.failedCampaigns).toContainEqual({ campaignId: 'c7', error: 'answered 404' });
+    expect(summary.failedCampaigns).toContainEqual({ campaignId: 'c150', error: 'check the email and password' });
+  });
+});
+
+test('continue-as-new carries every counter and the failed and rejected lists of earlier runs', async () => {
+  const batch = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => ({
+    synced: call.campaignIds.length - 1, failed: [{ campaignId: call.campaignIds[0]!, error: 'refused' }], pending: [],
+  });
+  const rejected = { rejected: [{ position: 0, id: 'x', reason: 'id: too short' }] };
+  const { outcome, log } = await runSync(
+    { list: listing(40, { extra: { 1: rejected, 4: rejected } }), batch },
+    { pageSize: 10, maxHistoryEvents: 20 },
+  );
+  const summary = summaryOf(outcome);
+  expect(log.pages).toEqual([1, 2, 3, 4]);
+  expect(log.runs.filter((status) => status === 'running').length).toBeGreaterThan(1); // saved before each continue-as-new
+  expect(summary).toMatchObject({ pages: 4, listed: 40, synced: 36, failed: 4, rejected: 2 });
+  expect(summary.failedCampaigns.map((f) => f.campaignId)).toEqual(['c1', 'c11', 'c21', 'c31']);
+  expect(summary.rejectedRecords.map((r) => r.page)).toEqual([1, 4]);
+});
+
+test('progress moves per campaign: a batch\'s live count shows before the batch ends', async () => {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const batch = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => {
+    const context = Context.current();
+    await context.client.workflow.getHandle(call.progress!.workflowId).signal(batchProgressSignal, {
+      batch: context.info.workflowExecution!.workflowId, synced: 3,
+    });
+    await released;
+    return { synced: call.campaignIds.length, failed: [], pending: [] };
+  };
+  let seen: number | undefined;
+  const { outcome } = await runSync({ list: listing(10), batch }, {}, async (handle) => {
+    for (let i = 0; i < 100 && seen !== 3; i++) {
+      seen = (await handle.query(progressQuery)).synced;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    release();
+  });
+  expect(seen).toBe(3);
+  expect(summaryOf(outcome).synced).toBe(10);
+});
+
+test('cancelling a sync cancels its batches and records the run as cancelled', async () => {
+  const batch = async (): Promise<CampaignBatchOutcome> => {
+    const context = Context.current();
+    for (;;) {
+      context.heartbeat();
+      await context.sleep(100);
+    }
+  };
+  const { outcome, log } = await runSync({ list: listing(10), batch }, {}, async (handle) => {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await handle.cancel();
+  });
+  expect(outcome).toBeInstanceOf(WorkflowFailedError);
+  expect(log.runs).toEqual(['running', 'cancelled']);
+});
