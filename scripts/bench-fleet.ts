@@ -266,7 +266,9 @@ async function clientTimelines(mock: Awaited<ReturnType<typeof startMockProcess>
     for (let i = config.limit; i < arrivals.length; i++) windowLate.push(arrivals[i]! - arrivals[i - config.limit]! - config.windowMs);
     afterLastRequest.push((finished.get(id) ?? NaN) - arrivals[arrivals.length - 1]!);
   }
-  const summary = (values: number[]) => ({ median: round(quantile(values, 0.5) / 1000, 2), p90: round(quantile(values, 0.9) / 1000, 2) });
+  const summary = (values: number[]) => ({
+    min: round(quantile(values, 0) / 1000, 3), median: round(quantile(values, 0.5) / 1000, 2), p90: round(quantile(values, 0.9) / 1000, 2),
+  });
   return { firstRequestS: summary(firstRequest), windowLateS: summary(windowLate), afterLastRequestS: summary(afterLastRequest) };
 }
 

@@ -3,14 +3,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { confirmedCampaignIds, markCampaignsSynced, type SyncConfirmation } from '../db/campaigns';
 import type { ClientRecord } from '../db/clients';
-import { releaseRateSlots, reserveRateSlots, type RateSlot } from '../db/rate-reservations';
+import { releaseRateSlots, type RateSlot } from '../db/rate-reservations';
 import { FailureType } from '../failure-types';
 import type { PlatformClient } from '../platform/client';
 import { PlatformError } from '../platform/errors';
 import type { TokenCache } from '../platform/token-cache';
 import { batchProgressSignal } from '../workflows/definitions';
 import { redact } from './failures';
-import { latenessAllowedMs, rateMarginMs } from './rate-budget';
+import { latenessAllowedMs, reserveSlots } from './rate-budget';
 
 /** A batch call waits at most this long for a rate slot; a later slot is left to a durable sleep. */
 export const SLOT_HORIZON_MS = 2000;
@@ -165,15 +165,17 @@ export async function syncCampaignBatch(deps: CampaignBatchDependencies, client:
   // A bad password fails the call here, before any slot is taken.
   if (queue.length > 0) await tokens.get(client.id);
 
-  async function syncOne(campaignId: string, slot: RateSlot, dueAt: number): Promise<void> {
+  async function syncOne(campaignId: string, slot: RateSlot): Promise<void> {
+    const { dueAt } = slot;
     if (dueAt > Date.now()) await context.sleep(dueAt - Date.now());
+    const token = await tokens.get(client.id);
+    // Checked right before sending, after everything that may take time (a token renewal included).
     if (Date.now() - dueAt > latenessAllowedMs(client.rateWindowMs)) {
-      // Woken too late (a paused worker): the slot's place is lost; give it back, take another.
+      // Too late (a paused worker, a slow token request): the slot's place is lost; give it back, take another.
       queue.unshift(campaignId);
       await releaseRateSlots(pool, [slot.reservationId]);
       return;
     }
-    const token = await tokens.get(client.id);
     try {
       const { syncedAt } = await platform.syncCampaign(client.apiBaseUrl, token, client.id, campaignId, context.cancellationSignal);
       writer.add({ campaignId, syncedAt });
@@ -198,8 +200,8 @@ export async function syncCampaignBatch(deps: CampaignBatchDependencies, client:
   }
 
   const inFlight = new Set<Promise<void>>();
-  const launch = (campaignId: string, slot: RateSlot, dueAt: number) => {
-    const task = syncOne(campaignId, slot, dueAt)
+  const launch = (campaignId: string, slot: RateSlot) => {
+    const task = syncOne(campaignId, slot)
       .catch((err: unknown) => {
         fatal ??= err;
       })
@@ -208,7 +210,7 @@ export async function syncCampaignBatch(deps: CampaignBatchDependencies, client:
   };
 
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
-  let nextSlotInMs: number | undefined;
+  let nextDueAt: number | undefined;
   try {
     while (fatal === undefined && !throttled && writer.error === undefined) {
       // Requests still out may put their campaign back in the queue (an expired token, a late slot).
@@ -218,17 +220,15 @@ export async function syncCampaignBatch(deps: CampaignBatchDependencies, client:
         await Promise.race(inFlight);
         continue;
       }
-      const reservation = await reserveRateSlots(pool, client.id, { count: room, horizonMs: SLOT_HORIZON_MS, marginMs: rateMarginMs(client.rateWindowMs) });
-      // Counted from after the reservation returns: never earlier than the database's slot.
-      const reservedAt = Date.now();
-      for (const slot of reservation.slots) launch(queue.shift()!, slot, reservedAt + slot.waitMs);
+      const reservation = await reserveSlots(pool, client, room, SLOT_HORIZON_MS);
+      for (const slot of reservation.slots) launch(queue.shift()!, slot);
       if (reservation.slots.length === room) continue;
       if (inFlight.size === 0) {
-        nextSlotInMs = reservation.nextSlotInMs;
+        nextDueAt = reservation.nextDueAt;
         break;
       }
       // Requests are out: wait for one of them, or for the next slot to come within the horizon.
-      await Promise.race([...inFlight, context.sleep(Math.max(0, reservation.nextSlotInMs! - SLOT_HORIZON_MS)).catch(() => undefined)]);
+      await Promise.race([...inFlight, context.sleep(Math.max(0, reservation.nextDueAt! - Date.now() - SLOT_HORIZON_MS)).catch(() => undefined)]);
     }
     await Promise.all(inFlight);
     await writer.flush();
@@ -257,6 +257,6 @@ export async function syncCampaignBatch(deps: CampaignBatchDependencies, client:
     synced: confirmedBefore.size + writer.stored,
     failed,
     pending,
-    nextSlotInMs: pending.length > 0 ? nextSlotInMs ?? 0 : undefined,
+    nextSlotInMs: pending.length > 0 ? Math.max(0, (nextDueAt ?? 0) - Date.now()) : undefined,
   };
 }

@@ -88,8 +88,9 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
   async function callPlatform<T>(clientId: string, call: (client: ClientRecord, token: string, signal: AbortSignal) => Promise<T>): Promise<T> {
     const client = await loadClient(clientId);
     for (let renewed = false; ; renewed = true) {
-      await waitForRateSlot(pool, client.id, client.rateWindowMs);
-      const token = await tokens.get(client.id);
+      // A token first: asking for one after the slot has come would send the call late.
+      await tokens.get(client.id);
+      const token = await waitForRateSlot(pool, client, () => tokens.get(client.id));
       try {
         return await withHeartbeats(call(client, token, Context.current().cancellationSignal));
       } catch (err) {

@@ -1,12 +1,23 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { releaseRateSlots, reserveRateSlots } from '../db/rate-reservations';
+import { releaseRateSlots, reserveRateSlots, type RateReservation } from '../db/rate-reservations';
 
-/** Spacing added to every window: covers the time between our send and the platform's count. */
-export const rateMarginMs = (windowMs: number) => Math.max(100, Math.round(windowMs * 0.005));
+/**
+ * Spacing added to every window. It covers how much later than its slot a request may reach the
+ * platform: up to latenessAllowedMs before it is sent, then the way there, which on a 2-core
+ * machine running a fleet (workers, Temporal, PostgreSQL and the platform together) took up to
+ * 98 ms at the start of a fleet's syncs (ARCHITECTURE.md, "The rate budget").
+ */
+export const rateMarginMs = (windowMs: number) => Math.max(150, Math.round(windowMs * 0.005));
 
-/** A request that goes out later than this after its slot has lost its place: the slot is given back. */
-export const latenessAllowedMs = (windowMs: number) => rateMarginMs(windowMs) / 2;
+/** A request not sent within this of its slot has lost its place: the slot is given back. */
+export const latenessAllowedMs = (windowMs: number) => rateMarginMs(windowMs) / 6;
+
+/** Takes up to `count` of the client's next slots due within `horizonMs` (see reserveRateSlots). */
+export function reserveSlots(pool: Pool, client: { id: string; rateWindowMs: number }, count: number, horizonMs: number): Promise<RateReservation> {
+  const marginMs = rateMarginMs(client.rateWindowMs);
+  return reserveRateSlots(pool, client.id, { count, horizonMs, marginMs, leadMs: marginMs });
+}
 
 const MAX_RESERVATIONS = 5;
 
@@ -21,18 +32,18 @@ export async function sleepUntil(dueAt: number): Promise<void> {
 
 /**
  * Waits, heartbeating and cancellable, until this request's slot in the client's shared budget
- * comes, however far off. A slot we wake up too late for is given back and a new one taken, so a
- * request never reaches the platform closer than a window to the request `limit` slots before it.
+ * comes, however far off, then runs `prepare` (what the request needs, e.g. its token) and
+ * returns its result for sending at once. A slot we are too late for by then is given back and a
+ * new one taken, so a request never reaches the platform closer than a window to the request
+ * `limit` slots before it.
  */
-export async function waitForRateSlot(pool: Pool, clientId: string, windowMs: number): Promise<void> {
+export async function waitForRateSlot<T>(pool: Pool, client: { id: string; rateWindowMs: number }, prepare: () => Promise<T>): Promise<T> {
   for (let attempt = 1; attempt <= MAX_RESERVATIONS; attempt++) {
-    const { slots } = await reserveRateSlots(pool, clientId, { count: 1, horizonMs: Infinity, marginMs: rateMarginMs(windowMs) });
-    const slot = slots[0]!;
-    // Counted from after the reservation returns: never earlier than the database's slot.
-    const due = Date.now() + slot.waitMs;
-    await sleepUntil(due);
-    if (Date.now() - due <= latenessAllowedMs(windowMs)) return;
+    const slot = (await reserveSlots(pool, client, 1, Infinity)).slots[0]!;
+    await sleepUntil(slot.dueAt);
+    const prepared = await prepare();
+    if (Date.now() - slot.dueAt <= latenessAllowedMs(client.rateWindowMs)) return prepared;
     await releaseRateSlots(pool, [slot.reservationId]);
   }
-  throw new Error(`the worker is too busy to keep the rate budget of client ${clientId}`);
+  throw new Error(`the worker is too busy to keep the rate budget of client ${client.id}`);
 }

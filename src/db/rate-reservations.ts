@@ -3,14 +3,17 @@ import type { Pool, PoolClient } from 'pg';
 /** A request slot handed out from a client's budget. */
 export interface RateSlot {
   reservationId: string;
-  /** How long to wait, by the database's clock, before sending. */
-  waitMs: number;
+  /**
+   * When to send, by this process's clock (Date.now()): the database's slot time carried over as
+   * a distance from the moment its clock was read, so clock differences between hosts do not matter.
+   */
+  dueAt: number;
 }
 
 export interface RateReservation {
   slots: RateSlot[];
-  /** When fewer slots than asked for fell inside the horizon: how long until the next free one. */
-  nextSlotInMs?: number;
+  /** When fewer slots than asked for fell inside the horizon: when the next free one is, by this process's clock. */
+  nextDueAt?: number;
 }
 
 export interface BudgetPolicy {
@@ -23,16 +26,21 @@ export interface BudgetPolicy {
 /**
  * The rule of the budget: a slot is never closer than a window (plus the margin) to the slot
  * `limit` places before it, so no sliding window holds more than `limit` slots. Given the latest
- * `limit` slots (epoch ms), plans up to `count` more, stopping at the first that lies beyond
- * `now + horizonMs`, whose time it returns as `nextAt`.
+ * `limit` slots (epoch ms), plans up to `count` more, none before `notBefore`, stopping at the
+ * first that lies beyond `notAfter`, whose time it returns as `nextAt`.
  */
-export function planSlots(recent: readonly number[], nowMs: number, policy: BudgetPolicy, count: number, horizonMs: number): { slots: number[]; nextAt?: number } {
+export function planSlots(
+  recent: readonly number[],
+  { notBefore, notAfter }: { notBefore: number; notAfter: number },
+  policy: BudgetPolicy,
+  count: number,
+): { slots: number[]; nextAt?: number } {
   const times = [...recent].sort((a, b) => a - b);
   const slots: number[] = [];
   while (slots.length < count) {
-    const limiting = times.length >= policy.limit ? times[times.length - policy.limit]! + policy.windowMs + policy.marginMs : nowMs;
-    const slot = Math.max(nowMs, limiting);
-    if (slot > nowMs + horizonMs) return { slots, nextAt: slot };
+    const limiting = times.length >= policy.limit ? times[times.length - policy.limit]! + policy.windowMs + policy.marginMs : notBefore;
+    const slot = Math.max(notBefore, limiting);
+    if (slot > notAfter) return { slots, nextAt: slot };
     times.push(slot);
     slots.push(slot);
   }
@@ -80,24 +88,30 @@ async function insertSlots(tx: PoolClient, clientId: string, slotsMs: number[], 
 
 /**
  * Takes up to `count` of the client's next free request slots, in one transaction, but only
- * slots due within `horizonMs`: a caller does not hold slots it would wait long for.
+ * slots due within `horizonMs`: a caller does not hold slots it would wait long for. No slot is
+ * sooner than `leadMs` from now: the transaction must commit and the caller get ready before the
+ * first one is due, or the request would reach the platform later than its slot says.
  */
 export async function reserveRateSlots(
   pool: Pool,
   clientId: string,
-  request: { count: number; horizonMs: number; marginMs: number },
+  request: { count: number; horizonMs: number; marginMs: number; leadMs: number },
 ): Promise<RateReservation> {
   const tx = await pool.connect();
   try {
     await tx.query('BEGIN');
     const policy = await lockClientBudget(tx, clientId);
     const { nowMs, recentMs } = await latestSlots(tx, clientId, policy.limit);
-    const plan = planSlots(recentMs, nowMs, { ...policy, marginMs: request.marginMs }, request.count, request.horizonMs);
+    // The database's `now` was read a moment before this: local times derived from it are, if anything, late.
+    const readAt = Date.now();
+    const earliest = nowMs + request.leadMs;
+    const plan = planSlots(recentMs, { notBefore: earliest, notAfter: earliest + request.horizonMs }, { ...policy, marginMs: request.marginMs }, request.count);
     const inserted = plan.slots.length ? await insertSlots(tx, clientId, plan.slots, policy.windowMs) : [];
     await tx.query('COMMIT');
+    const local = (slotMs: number) => readAt + (slotMs - nowMs);
     return {
-      slots: inserted.map(({ id, slotMs }) => ({ reservationId: id, waitMs: Math.max(0, slotMs - nowMs) })),
-      nextSlotInMs: plan.nextAt === undefined ? undefined : plan.nextAt - nowMs,
+      slots: inserted.map(({ id, slotMs }) => ({ reservationId: id, dueAt: local(slotMs) })),
+      nextDueAt: plan.nextAt === undefined ? undefined : local(plan.nextAt),
     };
   } catch (err) {
     await tx.query('ROLLBACK').catch(() => undefined);

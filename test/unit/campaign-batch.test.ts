@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
+import { rateMarginMs } from '../../src/activities/rate-budget';
 import type { CampaignBatchCall, CampaignBatchOutcome } from '../../src/activities/campaign-batch';
 import { markCampaignsSynced, upsertCampaigns } from '../../src/db/campaigns';
 import { saveClient } from '../../src/db/clients';
@@ -117,7 +118,7 @@ test('a slot further off than the horizon is not waited for: the rest is pending
   expect(outcome.synced).toBe(2);
   expect(outcome.pending).toEqual(['c03', 'c04', 'c05']);
   expect(outcome.nextSlotInMs).toBeGreaterThan(4000);
-  expect(outcome.nextSlotInMs).toBeLessThanOrEqual(5000 + 100); // the window plus the margin
+  expect(outcome.nextSlotInMs).toBeLessThanOrEqual(5000 + rateMarginMs(5000) + rateMarginMs(5000)); // the window, the margin, the lead
   expect(await s.reservations()).toBe(2);
   // The client workflow heard about the two confirmed before the batch slept.
   expect(s.signals).toEqual([{ batch: expect.any(String), synced: 2 }]);

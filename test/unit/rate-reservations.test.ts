@@ -7,31 +7,33 @@ const MARGIN_MS = 50;
 const POLICY = { limit: LIMIT, windowMs: WINDOW_MS, marginMs: MARGIN_MS };
 
 describe('planSlots (the rule)', () => {
+  const from = (notBefore: number, horizon = Infinity) => ({ notBefore, notAfter: notBefore + horizon });
+
   test('with no history, the first `limit` slots are now and the next ones a window plus the margin later', () => {
-    const { slots, nextAt } = planSlots([], 10_000, POLICY, 12, Infinity);
+    const { slots, nextAt } = planSlots([], from(10_000), POLICY, 12);
     expect(nextAt).toBeUndefined();
     expect(slots).toEqual([...Array(5).fill(10_000), ...Array(5).fill(11_050), 12_100, 12_100]);
   });
 
   test('stops at the first slot beyond the horizon and says when it is', () => {
-    const { slots, nextAt } = planSlots([], 10_000, POLICY, 8, 500);
+    const { slots, nextAt } = planSlots([], from(10_000, 500), POLICY, 8);
     expect(slots).toEqual(Array(5).fill(10_000));
     expect(nextAt).toBe(11_050);
   });
 
   test('counts the slots already handed out, in whatever order they come', () => {
     const recent = [9_900, 9_500, 9_700, 9_600, 9_800];
-    const { slots } = planSlots(recent, 10_000, POLICY, 2, Infinity);
+    const { slots } = planSlots(recent, from(10_000), POLICY, 2);
     expect(slots).toEqual([10_550, 10_650]);
   });
 
   test('old slots no longer limit: a slot is never earlier than now', () => {
-    const { slots } = planSlots([1_000, 1_100, 1_200, 1_300, 1_400], 10_000, POLICY, 3, 0);
+    const { slots } = planSlots([1_000, 1_100, 1_200, 1_300, 1_400], from(10_000, 0), POLICY, 3);
     expect(slots).toEqual([10_000, 10_000, 10_000]);
   });
 
   test('any `limit + 1` consecutive planned slots span at least a window plus the margin', () => {
-    const { slots } = planSlots([9_990, 9_995], 10_000, POLICY, 40, Infinity);
+    const { slots } = planSlots([9_990, 9_995], from(10_000), POLICY, 40);
     const all = [9_990, 9_995, ...slots];
     for (let i = LIMIT; i < all.length; i++) expect(all[i]! - all[i - LIMIT]!).toBeGreaterThanOrEqual(WINDOW_MS + MARGIN_MS);
   });
@@ -40,7 +42,10 @@ describe('planSlots (the rule)', () => {
 describe('reserveRateSlots (in PostgreSQL)', () => {
   const database = useUnitTestDatabase();
   const addClient = () => addTestClient(database(), { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
-  const reserve = (clientId: string, count = 1, horizonMs = Infinity) => reserveRateSlots(database().pool, clientId, { count, horizonMs, marginMs: MARGIN_MS });
+  const reserve = (clientId: string, count = 1, horizonMs = Infinity, leadMs = 0) =>
+    reserveRateSlots(database().pool, clientId, { count, horizonMs, marginMs: MARGIN_MS, leadMs });
+  /** How long after `since` each slot is due, by this process's clock. */
+  const waits = (slots: RateSlot[], since: number) => slots.map((s) => s.dueAt - since);
 
   /** The client's reservations, oldest slot first, with slot times in epoch milliseconds (microsecond precision). */
   async function slotsOf(clientId: string): Promise<{ id: string; atMs: number }[]> {
@@ -78,15 +83,25 @@ describe('reserveRateSlots (in PostgreSQL)', () => {
     expect(tightest).toBeGreaterThanOrEqual(WINDOW_MS + MARGIN_MS - 0.01);
   });
 
-  test('a bulk reservation: the first LIMIT slots need no wait, the next ones a window', async () => {
+  test('a bulk reservation: the first LIMIT slots are due at once, the next ones a window later', async () => {
     const clientId = await addClient();
+    const before = Date.now();
 
-    const { slots, nextSlotInMs } = await reserve(clientId, 2 * LIMIT);
+    const { slots, nextDueAt } = await reserve(clientId, 2 * LIMIT);
 
-    const waits = slots.map((s: RateSlot) => s.waitMs);
-    expect(nextSlotInMs).toBeUndefined();
-    expect(waits.slice(0, LIMIT)).toEqual(Array(LIMIT).fill(0));
-    for (const wait of waits.slice(LIMIT)) expect(wait).toBeCloseTo(WINDOW_MS + MARGIN_MS, 0);
+    const due = waits(slots, before);
+    expect(nextDueAt).toBeUndefined();
+    for (const wait of due.slice(0, LIMIT)) expect(wait).toBeLessThan(50);
+    for (const [i, wait] of due.slice(LIMIT).entries()) expect(wait - due[i]!).toBeCloseTo(WINDOW_MS + MARGIN_MS, 0);
+  });
+
+  test('no slot is due sooner than the lead: the transaction and the caller get ready first', async () => {
+    const clientId = await addClient();
+    const before = Date.now();
+
+    const { slots } = await reserve(clientId, 2, Infinity, 300);
+
+    for (const wait of waits(slots, before)) expect(wait).toBeGreaterThanOrEqual(299.9); // microsecond timestamps
   });
 
   test('only slots within the horizon are taken; the reply says when the next one is free', async () => {
@@ -96,8 +111,7 @@ describe('reserveRateSlots (in PostgreSQL)', () => {
     const second = await reserve(clientId, 3 * LIMIT, 200);
 
     expect(first.slots).toHaveLength(LIMIT);
-    expect(first.nextSlotInMs).toBeGreaterThan(WINDOW_MS);
-    expect(first.nextSlotInMs).toBeLessThanOrEqual(WINDOW_MS + MARGIN_MS);
+    expect(first.nextDueAt! - first.slots[0]!.dueAt).toBeCloseTo(WINDOW_MS + MARGIN_MS, 0);
     expect(second.slots).toHaveLength(0);
     expect((await slotsOf(clientId))).toHaveLength(LIMIT);
   });
@@ -107,9 +121,10 @@ describe('reserveRateSlots (in PostgreSQL)', () => {
     const idle = await addClient();
     await reserve(busy, 2 * LIMIT);
 
+    const before = Date.now();
     const { slots } = await reserve(idle);
 
-    expect(slots[0]!.waitMs).toBe(0);
+    expect(waits(slots, before)[0]).toBeLessThan(50);
   });
 
   test('releaseRateSlots deletes the reservations and frees their places', async () => {
@@ -122,8 +137,9 @@ describe('reserveRateSlots (in PostgreSQL)', () => {
     const remaining = (await slotsOf(clientId)).map((s) => s.id);
     expect(remaining).toHaveLength(LIMIT - 2);
     expect(remaining).not.toContain(released[0]);
-    expect((await reserve(clientId, 2)).slots.map((s) => s.waitMs)).toEqual([0, 0]);
-    expect((await reserve(clientId)).slots[0]!.waitMs).toBeGreaterThan(0);
+    const before = Date.now();
+    for (const wait of waits((await reserve(clientId, 2)).slots, before)) expect(wait).toBeLessThan(50);
+    expect(waits((await reserve(clientId)).slots, before)[0]).toBeGreaterThan(WINDOW_MS / 2);
   });
 
   test('a reservation removes slots older than two windows, of its own client only', async () => {
