@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { temporal as temporal_api } from '@temporalio/proto';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { childPids, machineTicks, PartMeter, pidsNamed } from './process-meter';
 import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from '../test/helpers/database';
@@ -268,6 +269,7 @@ async function clientTimelines(mock: Awaited<ReturnType<typeof startMockProcess>
   }
   const summary = (values: number[]) => ({
     min: round(quantile(values, 0) / 1000, 3), median: round(quantile(values, 0.5) / 1000, 2), p90: round(quantile(values, 0.9) / 1000, 2),
+    max: round(quantile(values, 1) / 1000, 3),
   });
   return { firstRequestS: summary(firstRequest), windowLateS: summary(windowLate), afterLastRequestS: summary(afterLastRequest) };
 }
@@ -285,7 +287,7 @@ async function explainSlowest(address: string, database: TestDatabase, startMs: 
       console.log(`--- ${workflowId}`);
       for (const event of history.events ?? []) {
         const at = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
-        const type = String(event.eventType).replace('EVENT_TYPE_', '');
+        const type = String(temporal_api.api.enums.v1.EventType[event.eventType ?? 0]).replace('EVENT_TYPE_', '');
         const activity = event.activityTaskScheduledEventAttributes?.activityType?.name ?? event.markerRecordedEventAttributes?.markerName ?? '';
         console.log(`${((at - startMs) / 1000).toFixed(3).padStart(8)} s  ${type} ${activity}`);
       }

@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { createPool } from './db/pool';
 import { createActivities, type ActivityDependencies } from './activities';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, loadSettings, platformTimeouts } from './config';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS, loadSettings, platformTimeouts } from './config';
 import { openConfiguredDatabase } from './infra/database';
 import { temporalUnreachable } from './infra/startup-errors';
 import { createLogger, installTemporalLogging } from './logger';
@@ -18,6 +18,7 @@ export interface CampaignSyncWorkerOptions extends ActivityDependencies {
   /** Defaults to this package's workflows (the prebuilt bundle when there is one); tests may bundle their own. */
   workflowsPath?: string;
   maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
   maxCachedWorkflows?: number;
   /** The encryption codec, when history encryption is on. */
   codec?: PayloadCodec;
@@ -31,6 +32,7 @@ export async function createCampaignSyncWorker(options: CampaignSyncWorkerOption
     ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : workflowCode()),
     activities: createActivities(options),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: options.maxCachedWorkflows,
     // A fleet's syncs start at once: pollers scale with the backlog instead of a fixed few
     // (by default 2 of 10 workflow pollers take new workflows' first tasks).
@@ -60,6 +62,7 @@ async function main() {
     platform,
     credentials: createCredentialStore(),
     maxConcurrentActivityTaskExecutions: settings.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: settings.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
     codec: encryptionCodec(settings),
   });

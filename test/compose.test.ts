@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadSettings } from '../src/config';
+import { devServerArgs } from '../src/infra/temporal-dev-server';
 
 // No Docker engine runs in CI: the compose file is checked by parsing it.
 const compose = parse(readFileSync(join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8'));
@@ -11,6 +12,13 @@ test('declares PostgreSQL, Temporal, the mock platform and a worker', () => {
   expect(Object.keys(compose.services).sort()).toEqual(['mock-api', 'postgres', 'temporal', 'worker']);
   expect(compose.services.temporal.image).toBe('temporalio/temporal:1.5.1');
   expect(compose.services.temporal.command).toContain('start-dev');
+});
+
+test('the dev server runs with the same tuning as `npm start` (eager activities, SQLite write-ahead log)', () => {
+  const args = devServerArgs({ cliPath: 'temporal', dbFilename: 'x', port: 1, uiPort: 2 });
+  const tuning = args.flatMap((arg, i) => (arg === '--dynamic-config-value' || arg === '--sqlite-pragma' ? [`${arg}=${args[i + 1]}`] : []));
+  expect(tuning.length).toBeGreaterThanOrEqual(4);
+  for (const flag of tuning) expect(compose.services.temporal.command).toContain(flag);
 });
 
 test('every npm script the containers run exists', () => {

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { markCampaignsSynced, upsertCampaigns, type SyncConfirmation } from '../db/campaigns';
 import { findClient, type ClientRecord } from '../db/clients';
 import { saveSyncRun, type SyncRunRecord } from '../db/sync-runs';
+import { NO_COUNTS } from '../sync-counts';
 import type { Campaign } from '../platform/campaign';
 import type { PlatformClient } from '../platform/client';
 import type { CredentialStore } from '../platform/credentials';
@@ -71,6 +72,14 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
     return client;
   }
 
+  async function loadEnabledPolicy(clientId: string): Promise<ClientPolicy> {
+    const client = await loadClient(clientId);
+    if (!client.enabled) {
+      throw ApplicationFailure.create({ type: FailureType.unknownClient, message: `Client "${clientId}" is disabled; enable it to sync` });
+    }
+    return { id: client.id, rateLimit: client.rateLimit, rateWindowMs: client.rateWindowMs };
+  }
+
   const tokens = new TokenCache(async (clientId) => {
     const client = await loadClient(clientId);
     const creds = credentials.get(client.credentialsRef);
@@ -104,12 +113,13 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
   }
 
   return {
-    async loadClientPolicy(clientId: string): Promise<ClientPolicy> {
-      const client = await loadClient(clientId);
-      if (!client.enabled) {
-        throw ApplicationFailure.create({ type: FailureType.unknownClient, message: `Client "${clientId}" is disabled; enable it to sync` });
-      }
-      return { id: client.id, rateLimit: client.rateLimit, rateWindowMs: client.rateWindowMs };
+    loadClientPolicy: loadEnabledPolicy,
+
+    /** A sync's first step: the client's policy, and its sync_runs row written as running. */
+    async startSyncRun(run: { workflowId: string; runId: string; clientId: string }): Promise<ClientPolicy> {
+      const policy = await loadEnabledPolicy(run.clientId);
+      await reported(() => saveSyncRun(pool, { ...run, status: 'running', counts: NO_COUNTS }));
+      return policy;
     },
 
     async fetchCampaignPage(input: { clientId: string; page: number; pageSize: number }) {

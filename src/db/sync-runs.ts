@@ -1,18 +1,9 @@
 import type { Pool } from 'pg';
+import type { SyncCounts } from '../sync-counts';
+
 
 export type SyncRunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
-export interface SyncCounts {
-  pages: number;
-  listed: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  synced: number;
-  failed: number;
-  /** Records on the pages that were not valid campaigns. */
-  rejected: number;
-}
 
 export interface SyncRunRecord {
   workflowId: string;

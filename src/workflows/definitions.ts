@@ -2,7 +2,7 @@
 // a batch activity sends its live count with. Imported by the CLI and by activities, so nothing
 // here may pull in workflow logic.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { SyncCounts } from '../db/sync-runs';
+import type { SyncCounts } from '../sync-counts';
 
 /** What the `progress` query answers: the run's counters so far and what it is waiting for. */
 export interface SyncProgress extends SyncCounts {

@@ -1,12 +1,6 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities, ClientPolicy } from '../activities';
 import { campaignBatchOptions, databaseOptions, DEFAULT_MAX_ATTEMPTS, platformCallOptions } from './activity-options';
-
-/**
- * Marks executions that sync a batch with one activity per rate window (`syncCampaignBatch`)
- * instead of one activity per campaign. Histories recorded before it replay the old way.
- */
-export const BATCH_ACTIVITY_PATCH = 'campaign-batch-activity';
 
 /** A batch wakes this long before its next rate slot, so the slot is not missed while it starts up. */
 export const WAKE_BEFORE_SLOT_MS = 1000;
@@ -16,7 +10,12 @@ export interface CampaignBatchInput {
   syncRun: string;
   campaignIds: string[];
   maxAttempts?: number;
-  /** The client workflow that receives this batch's live count (absent in batches started before it). */
+  /**
+   * Set by client workflows since BATCH_ACTIVITY_PATCH: sync with one activity per rate window.
+   * Batches of older client workflows (and their recorded histories) sync one activity per campaign.
+   */
+  batchActivity?: true;
+  /** The client workflow that receives this batch's live count. */
   parentWorkflowId?: string;
 }
 
@@ -32,7 +31,7 @@ export interface CampaignBatchResult {
  * A campaign that still fails after its retries is reported, not fatal to the batch.
  */
 export async function syncCampaignBatchWorkflow(input: CampaignBatchInput): Promise<CampaignBatchResult> {
-  if (!patched(BATCH_ACTIVITY_PATCH)) return syncOneCampaignAtATime(input);
+  if (!input.batchActivity) return syncOneCampaignAtATime(input);
   const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   let pending = input.campaignIds;
   const result: CampaignBatchResult = { synced: 0, failed: [] };

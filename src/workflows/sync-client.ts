@@ -13,10 +13,17 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, ClientPolicy } from '../activities';
-import type { SyncCounts } from '../db/sync-runs';
+import { NO_COUNTS, type SyncCounts } from '../sync-counts';
 import { databaseOptions, DEFAULT_MAX_ATTEMPTS, platformCallOptions } from './activity-options';
 import { batchProgressSignal, progressQuery, type SyncProgress } from './definitions';
-import { BATCH_ACTIVITY_PATCH, syncCampaignBatchWorkflow, type CampaignBatchResult } from './sync-campaign-batch';
+import { syncCampaignBatchWorkflow, type CampaignBatchResult } from './sync-campaign-batch';
+
+/**
+ * Marks syncs that run a batch with one activity per rate window (`syncCampaignBatch`) instead of
+ * one per campaign, with local activities for the database steps. Histories recorded before it
+ * replay the old way (ARCHITECTURE.md, "Running syncs across an upgrade").
+ */
+export const BATCH_ACTIVITY_PATCH = 'campaign-batch-activity';
 
 export interface SyncClientInput {
   clientId: string;
@@ -76,7 +83,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   const batchActivity = patched(BATCH_ACTIVITY_PATCH);
   // Since the patch, the short database steps run as local activities: in the workflow task that
   // asks for them, with no round trip through the server's task queue.
-  const { loadClientPolicy, upsertCampaignPage, recordSyncRun } = batchActivity
+  const { loadClientPolicy, startSyncRun, upsertCampaignPage, recordSyncRun } = batchActivity
     ? proxyLocalActivities<Activities>(databaseOptions)
     : proxyActivities<Activities>(databaseOptions);
   const pageSize = input.pageSize ?? 100;
@@ -85,7 +92,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     syncRun: info.runId,
     nextPage: 1,
     total: null,
-    counts: { pages: 0, listed: 0, inserted: 0, updated: 0, unchanged: 0, synced: 0, failed: 0, rejected: 0 },
+    counts: { ...NO_COUNTS },
   };
   const counts = cursor.counts;
   const seen = new Set<string>(cursor.previousPageIds);
@@ -110,7 +117,11 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   const saveRun = (status: 'running' | 'completed' | 'failed' | 'cancelled', error?: string) =>
     recordSyncRun({ workflowId: info.workflowId, runId: cursor.syncRun, clientId: input.clientId, status, counts, error });
 
-  const policy: ClientPolicy = await loadClientPolicy(input.clientId);
+  // Since the patch, a new sync reads its policy and records itself as running in one step.
+  const startsWithRun = batchActivity && !input.resume;
+  const policy: ClientPolicy = startsWithRun
+    ? await startSyncRun({ workflowId: info.workflowId, runId: cursor.syncRun, clientId: input.clientId })
+    : await loadClientPolicy(input.clientId);
   const { fetchCampaignPage } = proxyActivities<Activities>(platformCallOptions(policy, maxAttempts));
   const defaults = batchDefaults(batchActivity, policy, pageSize);
   const batchSize = input.batchSize ?? defaults.batchSize;
@@ -124,7 +135,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     const childId = `${info.workflowId}/${cursor.syncRun}/${key}`;
     const done = executeChild(syncCampaignBatchWorkflow, {
       workflowId: childId,
-      args: [{ policy, syncRun: cursor.syncRun, campaignIds, maxAttempts, ...(batchActivity ? { parentWorkflowId: info.workflowId } : {}) }],
+      args: [{ policy, syncRun: cursor.syncRun, campaignIds, maxAttempts, ...(batchActivity ? { batchActivity: true as const, parentWorkflowId: info.workflowId } : {}) }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     }).then(
       (result: CampaignBatchResult) => {
@@ -151,7 +162,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   };
 
   try {
-    if (!input.resume) await saveRun('running');
+    if (!input.resume && !startsWithRun) await saveRun('running');
     state = 'listing';
     for (;;) {
       const page = cursor.nextPage;

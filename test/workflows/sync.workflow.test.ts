@@ -58,6 +58,10 @@ function fakeActivities(fakes: Fakes) {
     async loadClientPolicy(clientId) {
       return { id: clientId, rateLimit: 10, rateWindowMs: 1000 };
     },
+    async startSyncRun({ clientId }) {
+      log.runs.push('running');
+      return { id: clientId, rateLimit: 10, rateWindowMs: 1000 };
+    },
     async fetchCampaignPage({ page, pageSize }) {
       log.pages.push(page);
       return fakes.list(page, pageSize);

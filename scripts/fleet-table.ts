@@ -1,0 +1,49 @@
+/**
+ * Prints the README's fleet table from the figures `npm run bench:fleet` appended:
+ *   node dist/scripts/fleet-table.js [data/bench-fleet.jsonl]
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface FleetResult {
+  label: string;
+  revision: string;
+  load: { clients: number; campaigns: number; limit: number; windowMs: number; workers: number; syncLatencyMs: number; faults: boolean; killEveryS: number };
+  wallS: number;
+  boundS: number;
+  ratio: number | null;
+  rows: number;
+  distinctRows: number;
+  confirmedByPlatform: number;
+  lostCampaigns: number;
+  window429s: number;
+  mostInAWindow: number;
+  repeatedSyncCalls: number;
+  kills: number;
+  repeatedSyncCallsPerKill: number | null;
+  requests: number;
+  campaignsPerS: number;
+  cpuS: { workers: number; temporalServer: number };
+  cpuMsPerCampaign: number;
+  peakRssMb: { worker: number; temporalServer: number };
+  machineBusyPct: number;
+}
+
+const file = process.argv[2] ?? join(__dirname, '..', '..', 'data', 'bench-fleet.jsonl');
+const results = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as FleetResult);
+
+const describeLoad = ({ load }: FleetResult) =>
+  `${load.clients} × ${load.campaigns}, ${load.limit} per ${load.windowMs / 1000} s, /sync ${load.syncLatencyMs / 1000} s` +
+  (load.faults ? ', 10% 503s + 5% hangs' : '') +
+  (load.killEveryS ? `, a worker SIGKILLed every ${load.killEveryS} s` : '');
+
+console.log('| load | workers | wall | bound | ratio | rows (distinct) | confirmed by the platform | lost | window 429s (most in a window) | repeated /sync | requests | CPU s worker / server | CPU ms per campaign | campaigns/s | peak RSS MB worker / server | machine busy |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const r of results) {
+  const repeated = r.kills ? `${r.repeatedSyncCalls} (${r.repeatedSyncCallsPerKill} per kill, ${r.kills} kills)` : String(r.repeatedSyncCalls);
+  console.log(
+    `| ${describeLoad(r)} | ${r.load.workers} | ${r.wallS} s | ${r.boundS} s | ${r.ratio ?? '—'} | ${r.rows} (${r.distinctRows}) | ${r.confirmedByPlatform} | ${r.lostCampaigns} | ` +
+      `${r.window429s} (${r.mostInAWindow}/${r.load.limit}) | ${repeated} | ${r.requests} | ${r.cpuS.workers} / ${r.cpuS.temporalServer} | ${r.cpuMsPerCampaign} | ` +
+      `${r.campaignsPerS} | ${r.peakRssMb.worker} / ${r.peakRssMb.temporalServer} | ${r.machineBusyPct}% |`,
+  );
+}
