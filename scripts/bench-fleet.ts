@@ -24,7 +24,7 @@ import { temporal as temporal_api } from '@temporalio/proto';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { childPids, machineTicks, PartMeter, pidsNamed } from './process-meter';
 import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from '../test/helpers/database';
-import { startMockProcess, startWorkerProcess, type MockAccountStats } from '../test/helpers/processes';
+import { startMockProcess, startWorkerProcess } from '../test/helpers/processes';
 import { startTestDevServer } from '../test/helpers/temporal';
 
 const ROOT = join(__dirname, '..', '..');
@@ -187,13 +187,14 @@ async function main() {
               (SELECT count(DISTINCT (client_id, campaign_id))::int FROM campaigns) AS distinct_rows,
               (SELECT count(*)::int FROM campaigns WHERE platform_synced_at IS NOT NULL) AS confirmed_rows`,
     );
-    const stats = Object.values((await mock.stats()).accounts) as (MockAccountStats & { syncCalls: Record<string, number> })[];
+    const stats = Object.values((await mock.stats()).accounts);
     const sum = (f: (s: (typeof stats)[number]) => number) => stats.reduce((total, s) => total + f(s), 0);
     const requests = sum((s) => Object.entries(s.requests).filter(([endpoint]) => endpoint !== 'auth')
       .reduce((n, [, byStatus]) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0));
     const confirmedByPlatform = sum((s) => s.syncedCampaignIds.length);
     const repeatedSyncs = sum((s) => Object.values(s.syncCalls).reduce((n, calls) => n + Math.max(0, calls - 1), 0));
     const timeline = await clientTimelines(mock, database, ids, startRow!.at * 1000);
+    const wrongValues = await countWrongValues(mock, database, ids);
     const expected = config.clients * config.campaigns;
     const wallS = outcome!.last_finished - startRow!.at;
     const campaignsCpu = workerMeter.cpuSeconds() + serverMeter.cpuSeconds();
@@ -213,6 +214,7 @@ async function main() {
       confirmedRows: outcome!.confirmed_rows,
       lostCampaigns: expected - outcome!.confirmed_rows,
       duplicatedRows: outcome!.rows - outcome!.distinct_rows,
+      wrongValues,
       confirmedByPlatform,
       requests,
       window429s: sum((s) => s.rateLimited),
@@ -272,6 +274,22 @@ async function clientTimelines(mock: Awaited<ReturnType<typeof startMockProcess>
     max: round(quantile(values, 1) / 1000, 3),
   });
   return { firstRequestS: summary(firstRequest), windowLateS: summary(windowLate), afterLastRequestS: summary(afterLastRequest) };
+}
+
+/** Campaigns of the platform whose stored record differs from the platform's (or is missing). */
+async function countWrongValues(mock: Awaited<ReturnType<typeof startMockProcess>>, database: TestDatabase, ids: string[]): Promise<number> {
+  const { rows } = await database.pool.query<{ client_id: string; campaign_id: string; platform_record: Record<string, unknown> }>(
+    'SELECT client_id, campaign_id, platform_record FROM campaigns',
+  );
+  const stored = new Map(rows.map((r) => [`${r.client_id}/${r.campaign_id}`, r.platform_record]));
+  let wrong = 0;
+  for (const id of ids) {
+    for (const truth of await mock.campaigns(id)) {
+      const record = stored.get(`${id}/${String(truth.id)}`);
+      if (!record || Object.entries(truth).some(([key, value]) => record[key] !== value)) wrong += 1;
+    }
+  }
+  return wrong;
 }
 
 /** --explain: the event timeline of the client that finished last (parent and first batch), for finding where time goes. */

@@ -30,6 +30,8 @@ export interface MockAccountStats {
   rateLimited: number;
   maxArrivalsInWindow: number;
   syncedCampaignIds: string[];
+  /** Successful sync calls per campaign id. */
+  syncCalls: Record<string, number>;
 }
 
 export interface MockStats {
