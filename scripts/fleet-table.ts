@@ -38,13 +38,13 @@ const describeLoad = ({ load }: FleetResult) =>
   (load.faults ? ', 10% 503s + 5% hangs' : '') +
   (load.killEveryS ? `, a worker SIGKILLed every ${load.killEveryS} s` : '');
 
-console.log('| load | workers | wall | bound | ratio | rows (distinct) | confirmed by the platform | lost | wrong values | window 429s (most in a window) | repeated /sync | requests | CPU s worker / server | CPU ms per campaign | campaigns/s | peak RSS MB worker / server | machine busy |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| load | workers | wall | bound | ratio | rows (distinct) | confirmed by the platform | lost | wrong values | window 429s (most in a window) | repeated /sync | requests | CPU s worker / server | CPU ms per campaign | campaigns/s | peak RSS MB worker / server | machine busy | revision |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   const repeated = r.kills ? `${r.repeatedSyncCalls} (${r.repeatedSyncCallsPerKill} per kill, ${r.kills} kills)` : String(r.repeatedSyncCalls);
   console.log(
     `| ${describeLoad(r)} | ${r.load.workers} | ${r.wallS} s | ${r.boundS} s | ${r.ratio ?? '—'} | ${r.rows} (${r.distinctRows}) | ${r.confirmedByPlatform} | ${r.lostCampaigns} | ${r.wrongValues ?? '—'} | ` +
       `${r.window429s} (${r.mostInAWindow}/${r.load.limit}) | ${repeated} | ${r.requests} | ${r.cpuS.workers} / ${r.cpuS.temporalServer} | ${r.cpuMsPerCampaign} | ` +
-      `${r.campaignsPerS} | ${r.peakRssMb.worker} / ${r.peakRssMb.temporalServer} | ${r.machineBusyPct}% |`,
+      `${r.campaignsPerS} | ${r.peakRssMb.worker} / ${r.peakRssMb.temporalServer} | ${r.machineBusyPct}% | ${r.revision} |`,
   );
 }

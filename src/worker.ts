@@ -37,6 +37,9 @@ export async function createCampaignSyncWorker(options: CampaignSyncWorkerOption
     // A fleet's syncs start at once: pollers scale with the backlog instead of a fixed few
     // (by default 2 of 10 workflow pollers take new workflows' first tasks).
     workflowTaskPollerBehavior: { type: 'autoscaling' },
+    // A killed worker's cached workflows (a batch's timer firing, say) move to a live worker after
+    // 3 s instead of the SDK's 10: the server only stops dispatching to it 10 s after its last poll.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     activityTaskPollerBehavior: { type: 'autoscaling' },
     dataConverter: dataConverter(options.codec),
   });
