@@ -32,14 +32,21 @@ function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
 
 /**
  * Payloads the SDK writes for its own bookkeeping, not ours: a local activity marker's `data`
- * (sequence number, attempt, times) and a patch marker's patch id. They hold no user data.
+ * (sequence number, attempt, times), a patch marker's patch id, and the TemporalChangeVersion
+ * search attribute that names the patches (search attributes are for the server to index, so no
+ * codec ever encodes them). They hold no user data.
  */
-function bookkeepingPayloads(history: { events?: { markerRecordedEventAttributes?: { markerName?: string | null; details?: Record<string, unknown> | null } | null }[] | null }): Set<Payload> {
+interface HistoryEvent {
+  markerRecordedEventAttributes?: { markerName?: string | null; details?: Record<string, unknown> | null } | null;
+  upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, unknown> | null } | null } | null;
+}
+function bookkeepingPayloads(history: { events?: HistoryEvent[] | null }): Set<Payload> {
   const found = new Set<Payload>();
   for (const event of history.events ?? []) {
     const marker = event.markerRecordedEventAttributes;
-    if (!marker?.details) continue;
-    const own = marker.markerName === 'core_patch' ? marker.details : { data: marker.details.data };
+    const own = marker?.details
+      ? marker.markerName === 'core_patch' ? marker.details : { data: marker.details.data }
+      : { version: event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion };
     for (const payload of payloadsIn(own)) found.add(payload);
   }
   return found;

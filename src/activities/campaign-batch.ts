@@ -50,11 +50,14 @@ export interface CampaignBatchDependencies {
 /**
  * Stores confirmations as they arrive, a statement per group: while one write is under way the
  * next confirmations gather, so a busy batch writes rarely and a quiet one at once. A campaign
- * whose confirmation is stored is skipped by any later attempt.
+ * whose confirmation is stored is skipped by any later attempt. After a failed write it stores
+ * nothing more: the attempt fails, and its retry sends again what was not stored.
  */
-class ConfirmationWriter {
+export class ConfirmationWriter {
   private waiting: SyncConfirmation[] = [];
-  private writing: Promise<void> | undefined;
+  /** Set and cleared synchronously by drain(): a confirmation added after the loop's last check starts a new drain. */
+  private draining = false;
+  private writing: Promise<void> = Promise.resolve();
   stored = 0;
   error: unknown;
 
@@ -62,10 +65,11 @@ class ConfirmationWriter {
 
   add(confirmation: SyncConfirmation): void {
     this.waiting.push(confirmation);
-    this.writing ??= this.drain();
+    if (!this.draining) this.writing = this.drain();
   }
 
   private async drain(): Promise<void> {
+    this.draining = true;
     try {
       while (this.waiting.length > 0 && this.error === undefined) {
         const group = this.waiting;
@@ -77,12 +81,13 @@ class ConfirmationWriter {
     } catch (err) {
       this.error = err;
     } finally {
-      this.writing = undefined;
+      this.draining = false;
     }
   }
 
+  /** Resolves once everything added so far is stored (or a write has failed). */
   async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.draining) await this.writing;
   }
 }
 

@@ -1,4 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
+import { failureReason } from '../../src/cli/syncs';
 import { Stack } from '../helpers/stack';
 import { verifyAndRecord, type SyncedClient } from './harness';
 
@@ -24,7 +25,8 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /** The message of the activity failure a workflow failed with. */
-const activityFailureMessage = (err: unknown) => ((err as WorkflowFailedError).cause?.cause as Error | undefined)?.message;
+/** What the CLI prints for a failed sync: the innermost cause's message. */
+const activityFailureMessage = (err: unknown) => failureReason(err as Error);
 
 const scenario = (name: string | null) =>
   fetch(`${stack.mock.url}/__mock/accounts/${ACME.account}`, { method: 'PATCH', body: JSON.stringify({ scenario: name }) });

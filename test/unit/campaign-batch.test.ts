@@ -4,7 +4,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
 import { rateMarginMs } from '../../src/activities/rate-budget';
-import type { CampaignBatchCall, CampaignBatchOutcome } from '../../src/activities/campaign-batch';
+import { ConfirmationWriter, type CampaignBatchCall, type CampaignBatchOutcome } from '../../src/activities/campaign-batch';
 import { markCampaignsSynced, upsertCampaigns } from '../../src/db/campaigns';
 import { saveClient } from '../../src/db/clients';
 import { PlatformClient } from '../../src/platform/client';
@@ -33,6 +33,8 @@ let clients = 0;
 afterEach(async () => {
   await server?.close();
   await platform?.close();
+  server = undefined;
+  platform = undefined;
 });
 
 /** A platform whose sync endpoint answers each campaign as scripted (ok by default), and a client registered against it. */
@@ -209,4 +211,45 @@ test('a cancelled call stops sending and reports the cancellation', async () => 
 
   expect(err).toBeInstanceOf(CancelledFailure);
   expect(s.syncCalls()).toHaveLength(2);
+});
+
+describe('ConfirmationWriter', () => {
+  const confirmation = (campaignId: string) => ({ campaignId, syncedAt: '2026-11-22T10:00:00.000Z' });
+
+  test('confirmations that arrive during a write go together in the next one; flush waits for all', async () => {
+    const writes: string[][] = [];
+    let release!: () => void;
+    const writer = new ConfirmationWriter(async (group) => {
+      writes.push(group.map((c) => c.campaignId));
+      if (writes.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    }, () => undefined);
+
+    writer.add(confirmation('a'));
+    writer.add(confirmation('b'));
+    writer.add(confirmation('c'));
+    release();
+    await writer.flush();
+    writer.add(confirmation('d'));
+    await writer.flush();
+
+    expect(writes).toEqual([['a'], ['b', 'c'], ['d']]);
+    expect(writer.stored).toBe(4);
+  });
+
+  test('after a failed write it stores nothing more, and flush still returns', async () => {
+    let calls = 0;
+    const writer = new ConfirmationWriter(async () => {
+      calls += 1;
+      throw new Error('connection terminated');
+    }, () => undefined);
+
+    writer.add(confirmation('a'));
+    await writer.flush();
+    writer.add(confirmation('b'));
+    await writer.flush();
+
+    expect(calls).toBe(1);
+    expect(writer.stored).toBe(0);
+    expect((writer.error as Error).message).toBe('connection terminated');
+  });
 });
