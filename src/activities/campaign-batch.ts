@@ -8,6 +8,7 @@ import { FailureType } from '../failure-types';
 import type { PlatformClient } from '../platform/client';
 import { PlatformError } from '../platform/errors';
 import type { TokenCache } from '../platform/token-cache';
+import { FIRST_RETRY_DELAY_MS } from '../workflows/activity-options';
 import { batchProgressSignal } from '../workflows/definitions';
 import { redact } from './failures';
 import { latenessAllowedMs, reserveSlots } from './rate-budget';
@@ -146,9 +147,10 @@ class ProgressReporter {
  *
  * Failures per campaign: a refusal (4xx, malformed answer) is reported at once; a transient
  * failure (5xx, timeout, reset) goes back to `pending` if the call stops for the next window
- * anyway, and otherwise fails the attempt, so Temporal's retry policy retries it with backoff
- * (confirmed campaigns are skipped); on the last attempt it is reported instead. A 429 stops
- * the call and fails the attempt with the platform's wait as the retry delay.
+ * anyway, and otherwise fails the attempt, so Temporal's retry policy retries it (confirmed
+ * campaigns are skipped), backing off only while attempts store nothing; on the last attempt it
+ * is reported instead. A 429 stops the call and fails the attempt with the platform's wait as
+ * the retry delay.
  */
 export async function syncCampaignBatch(deps: CampaignBatchDependencies, client: ClientRecord, call: CampaignBatchCall): Promise<CampaignBatchOutcome> {
   const context = Context.current();
@@ -251,7 +253,9 @@ export async function syncCampaignBatch(deps: CampaignBatchDependencies, client:
     throw ApplicationFailure.create({
       type: throttled ? FailureType.rateLimited : FailureType.transient,
       message: `${unsynced.length} of ${call.campaignIds.length} campaigns not synced yet (${first!.campaignId}: ${first!.error})`,
-      nextRetryDelay: throttledForMs,
+      // A 429's own wait. Otherwise the policy's backoff grows only while attempts get nowhere:
+      // one that stored confirmations is retried as soon as a first retry would be.
+      nextRetryDelay: throttled ? throttledForMs : writer.stored > 0 ? FIRST_RETRY_DELAY_MS : undefined,
     });
   }
   if (lastAttempt) failed.push(...unsynced);

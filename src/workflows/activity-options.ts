@@ -5,6 +5,9 @@ import { NON_RETRYABLE_FAILURES } from '../failure-types';
 /** Attempts per platform call (or per campaign batch call) before giving up, unless a sync says otherwise. */
 export const DEFAULT_MAX_ATTEMPTS = 25;
 
+/** The first retry's delay; a batch attempt that stored confirmations is retried after it again (campaign-batch.ts). */
+export const FIRST_RETRY_DELAY_MS = 1000;
+
 /**
  * Retry policies, declared once. Platform calls back off exponentially on 5xx, timeouts and
  * resets; a 429 overrides the backoff with the platform's own wait (nextRetryDelay); bad
@@ -18,7 +21,7 @@ export function platformCallOptions(policy: ClientPolicy, maxAttempts: number): 
     // (20 s cost a fleet about a window per kill: ARCHITECTURE.md).
     heartbeatTimeout: '10 seconds',
     retry: {
-      initialInterval: '1 second',
+      initialInterval: FIRST_RETRY_DELAY_MS,
       backoffCoefficient: 2,
       maximumInterval: '30 seconds',
       maximumAttempts: maxAttempts,

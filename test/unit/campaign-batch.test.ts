@@ -146,9 +146,13 @@ describe('a transient failure (503)', () => {
 
     expect(err.type).toBe('PlatformUnavailable');
     expect(err.message).toMatch(/^1 of 4 campaigns not synced yet \(c03: POST .* answered 503/);
+    // It stored confirmations: retried as soon as a first retry would be, not after a grown backoff.
+    expect(err.nextRetryDelay).toBe(1000);
     expect(await s.confirmed()).toEqual(['c01', 'c02', 'c04']);
-    // The retry sends only what is not confirmed.
-    await expect(s.run({}, 2)).rejects.toThrow(/1 of 4/);
+    // The retry sends only what is not confirmed; storing nothing, it leaves the delay to the policy's backoff.
+    const retried = await failure(s.run({}, 2));
+    expect(retried.message).toMatch(/^1 of 4/);
+    expect(retried.nextRetryDelay).toBeUndefined();
     expect(s.syncCalls().filter((id) => id !== 'c03').sort()).toEqual(['c01', 'c02', 'c04']);
   });
 
