@@ -40,6 +40,10 @@ export async function createCampaignSyncWorker(options: CampaignSyncWorkerOption
     // A killed worker's cached workflows (a batch's timer firing, say) move to a live worker after
     // 3 s instead of the SDK's 10: the server only stops dispatching to it 10 s after its last poll.
     stickyQueueScheduleToStartTimeout: '3 seconds',
+    // A worker told to stop stops, even with Temporal gone: in-flight activities get 5 s to wind
+    // down (their work is retried elsewhere), and the whole shutdown at most 15 s.
+    shutdownGraceTime: '5 seconds',
+    shutdownForceTime: '15 seconds',
     activityTaskPollerBehavior: { type: 'autoscaling' },
     dataConverter: dataConverter(options.codec),
   });

@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 
 /**
  * A server process that cannot outlive the process that started it: a small shell supervisor
- * polls its parent and stops the server when the parent is gone, even after a SIGKILL.
+ * polls its parent and stops the server when the parent is gone, even after a SIGKILL (SIGTERM,
+ * then SIGKILL if it is still there 30 s later).
  * The supervisor and the server share a new process group, so `stop` reaches both.
  */
 export interface TiedProcess {
@@ -20,6 +21,8 @@ server=$!
 trap 'kill -TERM $server 2>/dev/null' TERM INT
 while kill -0 "$parent" 2>/dev/null && kill -0 "$server" 2>/dev/null; do sleep 1; done
 kill -TERM "$server" 2>/dev/null
+i=0; while kill -0 "$server" 2>/dev/null && [ $i -lt 30 ]; do sleep 1; i=$((i+1)); done
+kill -KILL "$server" 2>/dev/null
 wait "$server"
 `;
 
