@@ -229,6 +229,16 @@ export function createMockPlatform(config: MockConfig) {
       if (!state) throw new HttpError(404, 'Not Found', 'Unknown account');
       return send(res, 200, state.account.campaigns);
     }
+    // A campaign the platform stops listing (deleted on the platform), for tests of removals.
+    const campaignMatch = /^\/__mock\/accounts\/([^/]+)\/campaigns\/([^/]+)$/.exec(path);
+    if (req.method === 'DELETE' && campaignMatch) {
+      const state = accounts.get(decodeURIComponent(campaignMatch[1]!));
+      const campaignId = decodeURIComponent(campaignMatch[2]!);
+      const index = state?.account.campaigns.findIndex((c) => c.id === campaignId) ?? -1;
+      if (index < 0) throw new HttpError(404, 'Not Found', 'Unknown account or campaign');
+      state!.account.campaigns.splice(index, 1);
+      return send(res, 200, { removed: campaignId });
+    }
     const accountMatch = /^\/__mock\/accounts\/([^/]+)$/.exec(path);
     if (req.method === 'PATCH' && accountMatch) {
       const id = decodeURIComponent(accountMatch[1]!);

@@ -5,6 +5,8 @@
  * workflow change, record the new version's histories under a new prefix and keep the old ones,
  * so syncs started by either version are known to replay:
  *   npm run build && node dist/scripts/record-histories.js batch-activity-
+ * A new path of a version already recorded: record just its scenario, e.g.
+ *   node dist/scripts/record-histories.js batch-activity- retry-failed
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ const OUT = join(__dirname, '..', '..', 'test', 'fixtures', 'histories');
 const LOGIN = { email: 'client-001@mock.test', password: 'password-001' };
 
 const PREFIX = process.argv[2] ?? '';
+const ONLY = process.argv[3]?.split(',');
 
 /** The CLI's JSON export is the format the SDK's historyFromJSON reads. */
 function save(stack: Stack, name: string, handle: WorkflowHandle, runId: string) {
@@ -28,6 +31,63 @@ function save(stack: Stack, name: string, handle: WorkflowHandle, runId: string)
   writeFileSync(join(OUT, `${name}.json`), JSON.stringify({ workflowId: handle.workflowId, history }, null, 1));
   console.log(`saved ${name} (${history.events.length} events)`);
 }
+
+/** Each records one or more histories; `node dist/scripts/record-histories.js PREFIX [scenario,...]` records some only. */
+const SCENARIOS: { name: string; record: (stack: Stack) => Promise<void> }[] = [
+  {
+    name: 'completed',
+    async record(stack) {
+      const completed = await stack.startSync({ clientId: 'recorded', pageSize: 5, batchSize: 3 });
+      await completed.result();
+      save(stack, 'sync-completed-with-retries', completed, completed.firstExecutionRunId);
+      for await (const child of stack.temporal.workflow.list({ query: `WorkflowType = 'syncCampaignBatchWorkflow'` })) {
+        save(stack, 'campaign-batch', stack.temporal.workflow.getHandle(child.workflowId), child.runId);
+        break;
+      }
+    },
+  },
+  {
+    name: 'retry-failed',
+    async record(stack) {
+      await (await stack.startSync({ clientId: 'recorded', pageSize: 5, batchSize: 3 })).result();
+      // As if the platform had refused three campaigns every time.
+      await stack.database.pool.query(
+        `UPDATE campaigns SET platform_sync_run = NULL WHERE client_id = 'recorded' AND campaign_id IN (SELECT campaign_id FROM campaigns WHERE client_id = 'recorded' ORDER BY campaign_id LIMIT 3)`,
+      );
+      const retried = await stack.startSync({ clientId: 'recorded', batchSize: 2, retryFailed: true });
+      await retried.result();
+      save(stack, 'sync-retry-failed', retried, retried.firstExecutionRunId);
+    },
+  },
+  {
+    name: 'continued-as-new',
+    async record(stack) {
+      const continued = await stack.startSync({ clientId: 'recorded-can', pageSize: 5, batchSize: 5, maxHistoryEvents: 20 });
+      await continued.result();
+      save(stack, 'sync-continued-as-new-first-run', continued, continued.firstExecutionRunId);
+      save(stack, 'sync-continued-as-new-last-run', continued, (await continued.describe()).runId);
+    },
+  },
+  {
+    name: 'waiting',
+    async record(stack) {
+      const waiting = await stack.startSync({ clientId: 'recorded-wait' });
+      await waiting.result();
+      for await (const child of stack.temporal.workflow.list({ query: `WorkflowId STARTS_WITH '${waiting.workflowId}/'` })) {
+        save(stack, 'campaign-batch-waiting-for-rate-window', stack.temporal.workflow.getHandle(child.workflowId), child.runId);
+        break;
+      }
+    },
+  },
+  {
+    name: 'bad-credentials',
+    async record(stack) {
+      const failed = await stack.startSync({ clientId: 'recorded-badpw' });
+      await failed.result().catch(() => undefined);
+      save(stack, 'sync-failed-bad-credentials', failed, failed.firstExecutionRunId);
+    },
+  },
+];
 
 async function main() {
   const stack = await Stack.start({
@@ -41,30 +101,7 @@ async function main() {
     // Stricter than the platform: its batches run out of rate slots and sleep until the next window.
     await stack.addClient('recorded-wait', LOGIN, { rateLimit: 3, rateWindowMs: 3000 });
     await stack.startWorker();
-
-    const completed = await stack.startSync({ clientId: 'recorded', pageSize: 5, batchSize: 3 });
-    await completed.result();
-    save(stack, 'sync-completed-with-retries', completed, completed.firstExecutionRunId);
-    for await (const child of stack.temporal.workflow.list({ query: `WorkflowType = 'syncCampaignBatchWorkflow'` })) {
-      save(stack, 'campaign-batch', stack.temporal.workflow.getHandle(child.workflowId), child.runId);
-      break;
-    }
-
-    const continued = await stack.startSync({ clientId: 'recorded-can', pageSize: 5, batchSize: 5, maxHistoryEvents: 20 });
-    await continued.result();
-    save(stack, 'sync-continued-as-new-first-run', continued, continued.firstExecutionRunId);
-    save(stack, 'sync-continued-as-new-last-run', continued, (await continued.describe()).runId);
-
-    const waiting = await stack.startSync({ clientId: 'recorded-wait' });
-    await waiting.result();
-    for await (const child of stack.temporal.workflow.list({ query: `WorkflowId STARTS_WITH '${waiting.workflowId}/'` })) {
-      save(stack, 'campaign-batch-waiting-for-rate-window', stack.temporal.workflow.getHandle(child.workflowId), child.runId);
-      break;
-    }
-
-    const failed = await stack.startSync({ clientId: 'recorded-badpw' });
-    await failed.result().catch(() => undefined);
-    save(stack, 'sync-failed-bad-credentials', failed, failed.firstExecutionRunId);
+    for (const scenario of SCENARIOS.filter((s) => !ONLY || ONLY.includes(s.name))) await scenario.record(stack);
   } finally {
     await stack.stop();
   }

@@ -3,11 +3,13 @@ import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { loadSettings, type Settings } from './config';
-import { listClients, saveClient } from './db/clients';
+import { deleteClient, listClients, saveClient, setClientEnabled } from './db/clients';
+import { listSyncRuns } from './db/sync-runs';
 import { createPool } from './db/pool';
 import { openConfiguredDatabase } from './infra/database';
 import { temporalUnreachable } from './infra/startup-errors';
-import { describeProgress, failureReason, followSyncs, readProgress, startClientSyncs, type SyncHandle } from './cli/syncs';
+import { describeRun } from './cli/runs';
+import { cancelClientSync, describeProgress, failureReason, followSyncs, isSyncRunning, readProgress, startClientSyncs, type SyncHandle } from './cli/syncs';
 import { syncWorkflowId } from './workflows';
 
 const positiveInt = (value: string) => {
@@ -78,18 +80,61 @@ export function buildCli(settings: () => Settings = loadSettings): Command {
       }
     });
 
+  for (const [command, enabled] of [['enable', true], ['disable', false]] as const) {
+    clients
+      .command(`${command} <id>`)
+      .description(enabled ? 'sync the client again' : 'keep the client and what was synced, but sync it no more (a running sync finishes)')
+      .action(async (id: string) => {
+        const found = await withDatabase(settings(), (pool) => setClientEnabled(pool, id, enabled));
+        if (!found) throw new Error(`no client "${id}": see \`campaign-sync clients list\``);
+        console.log(`client ${id} ${command}d`);
+      });
+  }
+
+  clients
+    .command('remove <id>')
+    .description('delete a client with its campaigns and run history (refused while it syncs)')
+    .action(async (id: string) => {
+      const s = settings();
+      if (await withTemporal(s, (temporal) => isSyncRunning(temporal, id))) {
+        throw new Error(`client ${id} is syncing: wait for it, or \`campaign-sync cancel ${id}\` first`);
+      }
+      const removed = await withDatabase(s, (pool) => deleteClient(pool, id));
+      if (!removed) throw new Error(`no client "${id}": see \`campaign-sync clients list\``);
+      console.log(`client ${id} removed with ${removed.campaigns} campaigns and ${removed.syncRuns} runs`);
+    });
+
+  program
+    .command('runs [clientId]')
+    .description("recent syncs, newest first, from the sync_runs table: status, counts, duration, error")
+    .option('--limit <n>', 'how many', positiveInt, 20)
+    .action(async (clientId: string | undefined, options: { limit: number }) => {
+      const runs = await withDatabase(settings(), (pool) => listSyncRuns(pool, clientId, options.limit));
+      if (!runs.length) console.log(clientId ? `${clientId}: no runs yet` : 'no runs yet');
+      for (const run of runs) console.log(describeRun(run));
+    });
+
+  program
+    .command('cancel <clientId>')
+    .description("cancel a client's running sync and wait until it has stopped")
+    .action(async (clientId: string) => {
+      await withTemporal(settings(), (temporal) => cancelClientSync(temporal, clientId));
+      console.log(`${clientId}: sync cancelled`);
+    });
+
   program
     .command('sync [clientIds...]')
     .description('start a sync for the given clients, or --all enabled clients')
     .option('--all', 'every enabled client')
     .option('--wait', 'show live progress and wait for the result')
     .option('--page-size <n>', 'campaigns per list call', positiveInt)
+    .option('--retry-failed', 'only the campaigns the last finished sync listed but could not sync')
     .action(async (clientIds: string[], options) => {
       const s = settings();
       const ids = options.all ? (await withDatabase(s, listClients)).filter((c) => c.enabled).map((c) => c.id) : clientIds;
       if (!ids.length) throw new Error('name at least one client id, or pass --all');
       const failed = await withTemporal(s, async (temporal) => {
-        const started = await startClientSyncs(temporal, s.TEMPORAL_TASK_QUEUE, ids.map((clientId) => ({ clientId, pageSize: options.pageSize })), (clientId, { handle, joined }) =>
+        const started = await startClientSyncs(temporal, s.TEMPORAL_TASK_QUEUE, ids.map((clientId) => ({ clientId, pageSize: options.pageSize, retryFailed: options.retryFailed })), (clientId, { handle, joined }) =>
           console.log(`${clientId}: ${joined ? 'already syncing, following' : 'sync started'} (workflow ${handle.workflowId})`),
         );
         const handles = new Map<string, SyncHandle>(ids.map((clientId, i) => [clientId, started[i]!.handle]));

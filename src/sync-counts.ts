@@ -11,6 +11,8 @@ export interface SyncCounts {
   failed: number;
   /** Records on the pages that were not valid campaigns. */
   rejected: number;
+  /** Stored campaigns this sync marked removed: it listed every page and they were not on any. */
+  removed: number;
 }
 
-export const NO_COUNTS: SyncCounts = { pages: 0, listed: 0, inserted: 0, updated: 0, unchanged: 0, synced: 0, failed: 0, rejected: 0 };
+export const NO_COUNTS: SyncCounts = { pages: 0, listed: 0, inserted: 0, updated: 0, unchanged: 0, synced: 0, failed: 0, rejected: 0, removed: 0 };

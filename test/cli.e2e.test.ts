@@ -92,3 +92,63 @@ test('a worker with bad configuration exits with a one-line error, no stack trac
     expect(await run(env)).toMatchObject({ code: 1, stderr: message });
   }
 });
+
+const runLines = async (clientId: string) => (await cli('runs', clientId)).stdout.trim().split('\n');
+
+test('runs; campaigns the platform stopped listing are marked removed; --retry-failed; disable and enable', async () => {
+  // acme synced its 12 campaigns in the first test. The platform deletes two of them.
+  const gone = (await stack.mock.campaigns('client-001')).slice(0, 2).map((c) => c.id as string);
+  for (const id of gone) expect((await fetch(`${stack.mock.url}/__mock/accounts/client-001/campaigns/${id}`, { method: 'DELETE' })).status).toBe(200);
+
+  const synced = await cli('sync', 'acme', '--wait');
+  expect(synced.stdout).toContain('acme: pages 1, listed 10, upserted 10, synced 10, failed 0, marked removed 2');
+  const { rows } = await stack.database.pool.query<{ campaign_id: string }>(
+    `SELECT campaign_id FROM campaigns WHERE client_id = 'acme' AND removed_at IS NOT NULL ORDER BY campaign_id`,
+  );
+  expect(rows.map((r) => r.campaign_id)).toEqual([...gone].sort());
+  expect(await stack.campaignRows('acme')).toHaveLength(12); // marked, never deleted
+
+  const runs = await runLines('acme');
+  expect(runs).toHaveLength(2);
+  expect(runs[0]).toMatch(/^\S+Z\tacme\tcompleted\t\d+s\tpages 1, listed 10, synced 10, failed 0, rejected 0, removed 2$/);
+
+  // A run that left three campaigns unconfirmed, as if the platform had refused them every time.
+  const refused = (await stack.mock.campaigns('client-001')).slice(0, 3).map((c) => c.id as string);
+  await stack.database.pool.query(`UPDATE campaigns SET platform_sync_run = NULL WHERE client_id = 'acme' AND campaign_id = any($1::text[])`, [refused]);
+  const callsBefore = (await stack.mock.stats()).accounts['client-001']!.syncCalls;
+  const retried = await cli('sync', 'acme', '--retry-failed', '--wait');
+  expect(retried.stdout).toContain('acme: pages 0, listed 0, upserted 0, synced 3, failed 0');
+  const callsAfter = (await stack.mock.stats()).accounts['client-001']!.syncCalls;
+  const calledAgain = Object.keys(callsAfter).filter((id) => callsAfter[id] !== callsBefore[id]);
+  expect(calledAgain.sort()).toEqual([...refused].sort());
+  expect((await runLines('acme'))[0]).toMatch(/\tacme\tcompleted\t.*synced 3, failed 0, rejected 0, removed 0\tretry of run \S+$/);
+  expect((await cli('sync', 'acme', '--retry-failed', '--wait')).stdout).toContain('synced 0, failed 0');
+
+  expect(await cli('clients', 'disable', 'acme')).toMatchObject({ code: 0, stdout: 'client acme disabled\n' });
+  expect((await cli('clients', 'list')).stdout).toContain('acme\tdisabled\t');
+  const refusedSync = await cli('sync', 'acme', '--wait');
+  expect(refusedSync.code).toBe(1);
+  expect(refusedSync.stdout).toContain('acme: FAILED: Client "acme" is disabled; enable it to sync');
+  expect(await cli('clients', 'enable', 'acme')).toMatchObject({ code: 0, stdout: 'client acme enabled\n' });
+  expect((await cli('sync', 'acme', '--wait')).code).toBe(0);
+
+  expect(await cli('clients', 'disable', 'nobody')).toMatchObject({ code: 1, stderr: 'campaign-sync: no client "nobody": see `campaign-sync clients list`\n' });
+  expect(await cli('runs', 'nobody')).toMatchObject({ code: 0, stdout: 'nobody: no runs yet\n' });
+  expect((await cli('runs', '--limit', 'x')).stderr).toMatch(/^error: option '--limit <n>' argument 'x' is invalid\. must be a positive integer\n$/);
+});
+
+test('cancel stops a running sync and records it; remove refuses while a client syncs', async () => {
+  // One request a minute: the sync lists its page, then waits for rate slots.
+  await cli('clients', 'add', 'slow', '--api-url', stack.mock.url, '--credentials-ref', 'acme-login', '--rate-limit', '1', '--rate-window-ms', '60000');
+  expect((await cli('sync', 'slow')).stdout).toContain('slow: sync started');
+  for (let i = 0; i < 40 && !(await runLines('slow'))[0]!.includes('\trunning\t'); i++) await new Promise((resolve) => setTimeout(resolve, 250));
+
+  expect(await cli('clients', 'remove', 'slow')).toMatchObject({ code: 1, stderr: 'campaign-sync: client slow is syncing: wait for it, or `campaign-sync cancel slow` first\n' });
+  expect(await cli('cancel', 'slow')).toMatchObject({ code: 0, stdout: 'slow: sync cancelled\n' });
+  expect((await runLines('slow'))[0]).toMatch(/\tslow\tcancelled\t/);
+  expect(await cli('cancel', 'slow')).toMatchObject({ code: 1, stderr: 'campaign-sync: slow has no running sync: see `campaign-sync runs slow`\n' });
+
+  expect((await cli('clients', 'remove', 'slow')).stdout).toMatch(/^client slow removed with \d+ campaigns and 1 runs\n$/);
+  expect((await cli('clients', 'list')).stdout).not.toContain('slow\t');
+  expect(await cli('clients', 'remove', 'slow')).toMatchObject({ code: 1, stderr: 'campaign-sync: no client "slow": see `campaign-sync clients list`\n' });
+});

@@ -1,6 +1,6 @@
 import type { MockPlatform } from '../server';
 import {
-  REFERENCE_ACCOUNT, accountStats, call, listCampaigns, listStatuses, requestToken, sleep, startMock, stats, stopMocks, token,
+  REFERENCE_ACCOUNT, accountStats, call, listCampaigns, listStatuses, requestToken, sleep, startMock, stats, stopMocks, syncCampaign, token,
 } from './helpers';
 
 afterEach(stopMocks);
@@ -106,5 +106,25 @@ describe('PATCH /__mock/config', () => {
     expect((await patchConfig(platform, { rateLimit: 2, rateWindowMs: 500 })).status).toBe(200);
     await sleep(600); // longer than the new window, far shorter than the old one
     expect(await listStatuses(platform, accessToken, 3)).toEqual([200, 200, 429]);
+  });
+});
+
+describe('DELETE /__mock/accounts/ID/campaigns/CID', () => {
+  test('the platform stops listing the campaign and refuses to sync it; an unknown one is a 404', async () => {
+    const platform = await startMock();
+    const accessToken = await token(platform);
+    const before = (await listCampaigns(platform, accessToken, '?limit=100')).body;
+    const gone = before.data[3].id as string;
+
+    expect(await call(platform, `/__mock/accounts/${REFERENCE_ACCOUNT.id}/campaigns/${encodeURIComponent(gone)}`, { method: 'DELETE' })).toMatchObject({
+      status: 200, body: { removed: gone },
+    });
+
+    const after = (await listCampaigns(platform, accessToken, '?limit=100')).body;
+    expect(after.pagination.total).toBe(before.pagination.total - 1);
+    expect(after.data.map((c: { id: string }) => c.id)).not.toContain(gone);
+    expect((await syncCampaign(platform, accessToken, gone)).status).toBe(404);
+    expect((await call(platform, `/__mock/accounts/${REFERENCE_ACCOUNT.id}/campaigns/${encodeURIComponent(gone)}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await call(platform, '/__mock/accounts/nobody/campaigns/x', { method: 'DELETE' })).status).toBe(404);
   });
 });

@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { markCampaignsSynced, upsertCampaigns, type SyncConfirmation } from '../db/campaigns';
+import { markCampaignsSynced, markUnlistedCampaignsRemoved, unconfirmedCampaignIds, upsertCampaigns, type SyncConfirmation } from '../db/campaigns';
 import { findClient, type ClientRecord } from '../db/clients';
-import { saveSyncRun, type SyncRunRecord } from '../db/sync-runs';
+import { lastFinishedListingRun, saveSyncRun, type SyncRunRecord } from '../db/sync-runs';
 import { NO_COUNTS } from '../sync-counts';
 import type { Campaign } from '../platform/campaign';
 import type { PlatformClient } from '../platform/client';
@@ -116,7 +116,7 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
     loadClientPolicy: loadEnabledPolicy,
 
     /** A sync's first step: the client's policy, and its sync_runs row written as running. */
-    async startSyncRun(run: { workflowId: string; runId: string; clientId: string }): Promise<ClientPolicy> {
+    async startSyncRun(run: { workflowId: string; runId: string; clientId: string; retryOf?: string }): Promise<ClientPolicy> {
       const policy = await loadEnabledPolicy(run.clientId);
       await reported(() => saveSyncRun(pool, { ...run, status: 'running', counts: NO_COUNTS }));
       return policy;
@@ -141,8 +141,25 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
       );
     },
 
-    async recordSyncRun(run: SyncRunRecord) {
-      await reported(() => saveSyncRun(pool, run));
+    /**
+     * Writes the run's row. A completed run that listed every page first marks the client's
+     * campaigns it did not list as removed, and returns how many (otherwise 0).
+     */
+    async recordSyncRun(run: SyncRunRecord & { listedEveryPage?: boolean }): Promise<number> {
+      const { listedEveryPage, ...record } = run;
+      return reported(async () => {
+        const removed = listedEveryPage && run.status === 'completed' ? await markUnlistedCampaignsRemoved(pool, run.clientId, run.runId) : 0;
+        await saveSyncRun(pool, { ...record, counts: { ...record.counts, removed } });
+        return removed;
+      });
+    },
+
+    /** For `sync --retry-failed`: the last finished listing run, and the campaigns it listed but did not get confirmed. */
+    async findFailedCampaigns(clientId: string): Promise<{ syncRun: string; campaignIds: string[] } | undefined> {
+      return reported(async () => {
+        const syncRun = await lastFinishedListingRun(pool, clientId);
+        return syncRun === undefined ? undefined : { syncRun, campaignIds: await unconfirmedCampaignIds(pool, clientId, syncRun) };
+      });
     },
 
     /** For batches started before the batch activity: one campaign per activity. */

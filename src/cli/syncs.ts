@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { CancelledFailure, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { MultiBar, Presets } from 'cli-progress';
 import { progressQuery, syncWorkflowId, type SyncClientInput, type SyncProgress, type SyncSummary, type syncClientWorkflow } from '../workflows';
 
@@ -14,10 +14,7 @@ export async function startClientSync(
   input: SyncClientInput,
 ): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId<typeof syncClientWorkflow>; joined: boolean }> {
   const workflowId = syncWorkflowId(input.clientId);
-  const running = await temporal.workflow
-    .getHandle(workflowId)
-    .describe()
-    .then((d) => d.status.name === 'RUNNING', (err: unknown) => (err instanceof WorkflowNotFoundError ? false : Promise.reject(err)));
+  const running = await isSyncRunning(temporal, input.clientId);
   const handle = await temporal.workflow.start<typeof syncClientWorkflow>('syncClientWorkflow', {
     taskQueue,
     workflowId,
@@ -26,6 +23,26 @@ export async function startClientSync(
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
   });
   return { handle, joined: running };
+}
+
+export async function isSyncRunning(temporal: Client, clientId: string): Promise<boolean> {
+  return temporal.workflow
+    .getHandle(syncWorkflowId(clientId))
+    .describe()
+    .then((d) => d.status.name === 'RUNNING', (err: unknown) => (err instanceof WorkflowNotFoundError ? false : Promise.reject(err)));
+}
+
+/**
+ * Cancels a client's running sync and waits until it has stopped: its batches are cancelled
+ * with it, and it records the run as cancelled (what the platform confirmed stays stored).
+ */
+export async function cancelClientSync(temporal: Client, clientId: string): Promise<void> {
+  if (!(await isSyncRunning(temporal, clientId))) throw new Error(`${clientId} has no running sync: see \`campaign-sync runs ${clientId}\``);
+  const handle = temporal.workflow.getHandle(syncWorkflowId(clientId));
+  await handle.cancel();
+  await handle.result().catch((err: unknown) => {
+    if (!(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure)) throw err;
+  });
 }
 
 /** Syncs started at once by `sync --all`: enough to start a thousand in seconds, few enough not to flood the server. */
@@ -58,7 +75,7 @@ export async function readProgress(handle: SyncHandle): Promise<SyncProgress | u
 
 export const describeProgress = (p: SyncProgress) =>
   `pages ${p.pages}, listed ${p.listed}, upserted ${p.inserted + p.updated + p.unchanged}, ` +
-  `synced ${p.synced}, failed ${p.failed}${p.rejected ? `, rejected ${p.rejected}` : ''}`;
+  `synced ${p.synced}, failed ${p.failed}${p.rejected ? `, rejected ${p.rejected}` : ''}${p.removed ? `, marked removed ${p.removed}` : ''}`;
 
 /**
  * Waits for syncs while drawing a live progress bar per client (campaigns synced or failed out

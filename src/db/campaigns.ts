@@ -10,7 +10,8 @@ export interface UpsertCounts {
 /**
  * One statement per page: the whole page goes in as arrays, is upserted on (client_id, campaign_id)
  * and counted against what the table held before. Running it twice changes nothing but last_seen_at,
- * so a retried activity is harmless. A page that repeats an id keeps the last record for it.
+ * so a retried activity is harmless. A page that repeats an id keeps the last record for it. A campaign
+ * marked removed that is listed again is no longer removed.
  */
 export async function upsertCampaigns(pool: Pool, clientId: string, syncRun: string, campaigns: Campaign[]): Promise<UpsertCounts> {
   const { rows } = await pool.query<{ inserted: string; updated: string; unchanged: string }>(
@@ -35,7 +36,7 @@ export async function upsertCampaigns(pool: Pool, clientId: string, syncRun: str
          SET name = excluded.name, status = excluded.status, budget = excluded.budget,
              impressions = excluded.impressions, clicks = excluded.clicks, conversions = excluded.conversions,
              created_at = excluded.created_at, platform_record = excluded.platform_record,
-             last_seen_at = now(), last_sync_run = excluded.last_sync_run
+             last_seen_at = now(), last_sync_run = excluded.last_sync_run, removed_at = NULL, removed_by_sync_run = NULL
        RETURNING c.campaign_id
      )
      SELECT count(*) FILTER (WHERE b.old_record IS NULL) AS inserted,
@@ -89,4 +90,34 @@ export async function confirmedCampaignIds(pool: Pool, clientId: string, syncRun
     [clientId, syncRun, campaignIds],
   );
   return new Set(rows.map((r) => r.campaign_id));
+}
+
+/**
+ * After a sync that listed every page: the client's campaigns it did not list are marked removed
+ * (never deleted). Returns how many this run has marked, counting those a retried call marked
+ * before, so a retry reports the same figure.
+ */
+export async function markUnlistedCampaignsRemoved(pool: Pool, clientId: string, syncRun: string): Promise<number> {
+  const { rows } = await pool.query<{ removed: string }>(
+    `WITH marked AS (
+       UPDATE campaigns SET removed_at = now(), removed_by_sync_run = $2
+        WHERE client_id = $1 AND removed_at IS NULL AND last_sync_run IS DISTINCT FROM $2
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM marked)
+          + (SELECT count(*) FROM campaigns WHERE client_id = $1 AND removed_by_sync_run = $2) AS removed`,
+    [clientId, syncRun],
+  );
+  return Number(rows[0]!.removed);
+}
+
+/** The campaigns a run listed but the platform did not confirm in it (and that are not removed since). */
+export async function unconfirmedCampaignIds(pool: Pool, clientId: string, syncRun: string): Promise<string[]> {
+  const { rows } = await pool.query<{ campaign_id: string }>(
+    `SELECT campaign_id FROM campaigns
+      WHERE client_id = $1 AND last_sync_run = $2 AND platform_sync_run IS DISTINCT FROM $2 AND removed_at IS NULL
+      ORDER BY campaign_id`,
+    [clientId, syncRun],
+  );
+  return rows.map((r) => r.campaign_id);
 }

@@ -33,3 +33,32 @@ export async function listClients(pool: Pool): Promise<ClientRecord[]> {
   const { rows } = await pool.query<ClientRecord>(`SELECT ${CLIENT_COLUMNS} FROM clients ORDER BY id`);
   return rows;
 }
+
+/** Returns false when there is no such client. */
+export async function setClientEnabled(pool: Pool, clientId: string, enabled: boolean): Promise<boolean> {
+  const { rowCount } = await pool.query('UPDATE clients SET enabled = $2 WHERE id = $1', [clientId, enabled]);
+  return rowCount === 1;
+}
+
+export interface RemovedClient {
+  campaigns: number;
+  syncRuns: number;
+}
+
+/**
+ * Deletes a client with everything stored for it, in one transaction, so a failure leaves it
+ * whole. Returns undefined when there is no such client.
+ */
+export async function deleteClient(pool: Pool, clientId: string): Promise<RemovedClient | undefined> {
+  const { rows } = await pool.query<{ clients: string; campaigns: string; sync_runs: string }>(
+    `WITH reservations AS (DELETE FROM rate_reservations WHERE client_id = $1),
+          campaigns AS (DELETE FROM campaigns WHERE client_id = $1 RETURNING 1),
+          sync_runs AS (DELETE FROM sync_runs WHERE client_id = $1 RETURNING 1),
+          clients AS (DELETE FROM clients WHERE id = $1 RETURNING 1)
+     SELECT (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM campaigns) AS campaigns,
+            (SELECT count(*) FROM sync_runs) AS sync_runs`,
+    [clientId],
+  );
+  const row = rows[0]!;
+  return row.clients === '0' ? undefined : { campaigns: Number(row.campaigns), syncRuns: Number(row.sync_runs) };
+}

@@ -1,9 +1,7 @@
 import type { Pool } from 'pg';
 import type { SyncCounts } from '../sync-counts';
 
-
 export type SyncRunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
-
 
 export interface SyncRunRecord {
   workflowId: string;
@@ -13,18 +11,62 @@ export interface SyncRunRecord {
   status: SyncRunStatus;
   counts: SyncCounts;
   error?: string;
+  /** `sync --retry-failed`: the run whose failed campaigns this one synced again. */
+  retryOf?: string;
 }
 
 /** Idempotent: a retried or replayed call writes the same row again. */
 export async function saveSyncRun(pool: Pool, run: SyncRunRecord): Promise<void> {
   const c = run.counts;
   await pool.query(
-    `INSERT INTO sync_runs (workflow_id, run_id, client_id, status, pages, listed, inserted, updated, unchanged, synced, failed, rejected, error, finished_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $4 = 'running' THEN NULL ELSE now() END)
+    `INSERT INTO sync_runs (workflow_id, run_id, client_id, status, pages, listed, inserted, updated, unchanged, synced, failed, rejected, removed,
+                            error, retry_of, finished_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, CASE WHEN $4 = 'running' THEN NULL ELSE now() END)
      ON CONFLICT (workflow_id, run_id) DO UPDATE
        SET status = excluded.status, pages = excluded.pages, listed = excluded.listed, inserted = excluded.inserted,
            updated = excluded.updated, unchanged = excluded.unchanged, synced = excluded.synced, failed = excluded.failed,
-           rejected = excluded.rejected, error = excluded.error, finished_at = coalesce(sync_runs.finished_at, excluded.finished_at)`,
-    [run.workflowId, run.runId, run.clientId, run.status, c.pages, c.listed, c.inserted, c.updated, c.unchanged, c.synced, c.failed, c.rejected, run.error ?? null],
+           rejected = excluded.rejected, removed = excluded.removed, error = excluded.error,
+           retry_of = coalesce(sync_runs.retry_of, excluded.retry_of), finished_at = coalesce(sync_runs.finished_at, excluded.finished_at)`,
+    [
+      run.workflowId, run.runId, run.clientId, run.status, c.pages, c.listed, c.inserted, c.updated, c.unchanged, c.synced, c.failed, c.rejected,
+      c.removed, run.error ?? null, run.retryOf ?? null,
+    ],
   );
+}
+
+/** A row of `campaign-sync runs`. */
+export interface SyncRunRow extends SyncRunRecord {
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** The most recent runs, of one client or of all, newest first. */
+export async function listSyncRuns(pool: Pool, clientId: string | undefined, limit: number): Promise<SyncRunRow[]> {
+  const { rows } = await pool.query<SyncRunRow & { error: string | null; retryOf: string | null }>(
+    `SELECT workflow_id AS "workflowId", run_id AS "runId", client_id AS "clientId", status, error, retry_of AS "retryOf",
+            started_at AS "startedAt", finished_at AS "finishedAt",
+            json_build_object('pages', pages, 'listed', listed, 'inserted', inserted, 'updated', updated, 'unchanged', unchanged,
+                              'synced', synced, 'failed', failed, 'rejected', rejected, 'removed', removed) AS counts
+       FROM sync_runs
+      WHERE $1::text IS NULL OR client_id = $1
+      ORDER BY started_at DESC
+      LIMIT $2`,
+    [clientId ?? null, limit],
+  );
+  return rows.map((row) => ({ ...row, error: row.error ?? undefined, retryOf: row.retryOf ?? undefined }));
+}
+
+/**
+ * The run `sync --retry-failed` retries: the client's most recent finished run that listed
+ * campaigns (not itself a retry).
+ */
+export async function lastFinishedListingRun(pool: Pool, clientId: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ run_id: string }>(
+    `SELECT run_id FROM sync_runs
+      WHERE client_id = $1 AND retry_of IS NULL AND status <> 'running'
+      ORDER BY started_at DESC
+      LIMIT 1`,
+    [clientId],
+  );
+  return rows[0]?.run_id;
 }

@@ -37,6 +37,11 @@ export interface SyncClientInput {
   maxAttempts?: number;
   /** Continue-as-new once history passes this many events (or when the server suggests it). */
   maxHistoryEvents?: number;
+  /**
+   * Instead of listing: sync again the campaigns the client's last finished sync listed but the
+   * platform did not confirm (`sync --retry-failed`). Their confirmations count for that sync.
+   */
+  retryFailed?: boolean;
   /** Carried across continue-as-new. */
   resume?: SyncCursor;
 }
@@ -83,7 +88,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   const batchActivity = patched(BATCH_ACTIVITY_PATCH);
   // Since the patch, the short database steps run as local activities: in the workflow task that
   // asks for them, with no round trip through the server's task queue.
-  const { loadClientPolicy, startSyncRun, upsertCampaignPage, recordSyncRun } = batchActivity
+  const { loadClientPolicy, startSyncRun, upsertCampaignPage, recordSyncRun, findFailedCampaigns } = batchActivity
     ? proxyLocalActivities<Activities>(databaseOptions)
     : proxyActivities<Activities>(databaseOptions);
   const pageSize = input.pageSize ?? 100;
@@ -94,7 +99,8 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     total: null,
     counts: { ...NO_COUNTS },
   };
-  const counts = cursor.counts;
+  // Cursors of older versions lack the newer counters.
+  const counts = (cursor.counts = { ...NO_COUNTS, ...cursor.counts });
   const seen = new Set<string>(cursor.previousPageIds);
   const failedCampaigns = (cursor.failedCampaigns ??= []);
   const rejectedRecords = (cursor.rejectedRecords ??= []);
@@ -114,13 +120,17 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     if (inFlight.has(batch)) liveSynced.set(batch, Math.max(synced, liveSynced.get(batch) ?? 0));
   });
 
-  const saveRun = (status: 'running' | 'completed' | 'failed' | 'cancelled', error?: string) =>
-    recordSyncRun({ workflowId: info.workflowId, runId: cursor.syncRun, clientId: input.clientId, status, counts, error });
+  // A retry syncs what an earlier run listed, and its confirmations count for that run.
+  const retried = input.retryFailed ? await findFailedCampaigns(input.clientId) : undefined;
+  const confirmingRun = retried?.syncRun ?? cursor.syncRun;
+
+  const saveRun = (status: 'running' | 'completed' | 'failed' | 'cancelled', error?: string, listedEveryPage = false) =>
+    recordSyncRun({ workflowId: info.workflowId, runId: cursor.syncRun, clientId: input.clientId, status, counts, error, retryOf: retried?.syncRun, listedEveryPage });
 
   // Since the patch, a new sync reads its policy and records itself as running in one step.
   const startsWithRun = batchActivity && !input.resume;
   const policy: ClientPolicy = startsWithRun
-    ? await startSyncRun({ workflowId: info.workflowId, runId: cursor.syncRun, clientId: input.clientId })
+    ? await startSyncRun({ workflowId: info.workflowId, runId: cursor.syncRun, clientId: input.clientId, retryOf: retried?.syncRun })
     : await loadClientPolicy(input.clientId);
   const { fetchCampaignPage } = proxyActivities<Activities>(platformCallOptions(policy, maxAttempts));
   const defaults = batchDefaults(batchActivity, policy, pageSize);
@@ -135,7 +145,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     const childId = `${info.workflowId}/${cursor.syncRun}/${key}`;
     const done = executeChild(syncCampaignBatchWorkflow, {
       workflowId: childId,
-      args: [{ policy, syncRun: cursor.syncRun, campaignIds, maxAttempts, ...(batchActivity ? { batchActivity: true as const, parentWorkflowId: info.workflowId } : {}) }],
+      args: [{ policy, syncRun: confirmingRun, campaignIds, maxAttempts, ...(batchActivity ? { batchActivity: true as const, parentWorkflowId: info.workflowId } : {}) }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     }).then(
       (result: CampaignBatchResult) => {
@@ -161,13 +171,18 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     }
   };
 
-  try {
-    if (!input.resume && !startsWithRun) await saveRun('running');
-    state = 'listing';
+  const startBatches = async (ids: string[], keyPrefix: string) => {
+    for (let i = 0; i < ids.length; i += batchSize) {
+      await startBatch(ids.slice(i, i + batchSize), `${keyPrefix}-b${i / batchSize}`);
+    }
+  };
+
+  /** Lists page after page, storing each and starting its batches, until the platform's list ends. */
+  const listEveryPage = async () => {
     for (;;) {
       const page = cursor.nextPage;
       // Stop on total as well as has_more: the reference platform keeps saying has_more.
-      if (cursor.total !== null && (page - 1) * pageSize >= cursor.total) break;
+      if (cursor.total !== null && (page - 1) * pageSize >= cursor.total) return;
       waitingFor = `page ${page}`;
       const listed = await fetchCampaignPage({ clientId: input.clientId, page, pageSize });
       if (listed.total > pageSize * MAX_PAGES) {
@@ -192,24 +207,33 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
         counts.inserted += stored.inserted;
         counts.updated += stored.updated;
         counts.unchanged += stored.unchanged;
-        const ids = fresh.map((c) => c.id);
-        for (let i = 0; i < ids.length; i += batchSize) {
-          await startBatch(ids.slice(i, i + batchSize), `p${page}-b${i / batchSize}`);
-        }
+        await startBatches(fresh.map((c) => c.id), `p${page}`);
       }
       cursor.nextPage = page + 1;
-      if (!listed.hasMore || listed.campaigns.length === 0) break;
+      if (!listed.hasMore || listed.campaigns.length === 0) return;
       if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS)) {
         await drainBatches();
         await saveRun('running');
         await continueAsNew<typeof syncClientWorkflow>({ ...input, resume: cursor });
       }
     }
+  };
+
+  try {
+    if (!input.resume && !startsWithRun) await saveRun('running');
+    if (input.retryFailed) {
+      cursor.total = retried?.campaignIds.length ?? 0;
+      await startBatches(retried?.campaignIds ?? [], 'retry');
+    } else {
+      state = 'listing';
+      await listEveryPage();
+    }
     state = 'finishing';
     await drainBatches();
     waitingFor = 'nothing';
     state = 'completed';
-    await saveRun('completed', counts.failed ? `${counts.failed} campaigns failed to sync` : undefined);
+    // Histories of older versions recorded no count here.
+    counts.removed = (await saveRun('completed', counts.failed ? `${counts.failed} campaigns failed to sync` : undefined, !input.retryFailed)) ?? 0;
     return { ...progress(), workflowId: info.workflowId, failedCampaigns, rejectedRecords };
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;

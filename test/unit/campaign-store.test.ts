@@ -1,4 +1,4 @@
-import { confirmedCampaignIds, markCampaignsSynced, upsertCampaigns } from '../../src/db/campaigns';
+import { confirmedCampaignIds, markCampaignsSynced, markUnlistedCampaignsRemoved, unconfirmedCampaignIds, upsertCampaigns } from '../../src/db/campaigns';
 import type { Campaign } from '../../src/platform/campaign';
 import { addTestClient, useUnitTestDatabase } from './helpers/database';
 
@@ -185,5 +185,52 @@ describe('confirmedCampaignIds', () => {
     const confirmed = await confirmedCampaignIds(database().pool, clientId, 'run-1', ['c1', 'c3', 'c4', 'unknown']);
 
     expect([...confirmed]).toEqual(['c1']);
+  });
+});
+
+describe('markUnlistedCampaignsRemoved', () => {
+  const removedAt = async (client = clientId) => {
+    const { rows } = await database().pool.query<{ campaign_id: string; removed_at: Date | null }>(
+      'SELECT campaign_id, removed_at FROM campaigns WHERE client_id = $1 ORDER BY campaign_id',
+      [client],
+    );
+    return Object.fromEntries(rows.map((row) => [row.campaign_id, row.removed_at !== null]));
+  };
+
+  test('marks the campaigns the run did not list, of this client only; counts the same when called again', async () => {
+    const other = await addTestClient(database());
+    await upsert([campaign('c1'), campaign('c2'), campaign('c3')], 'run-1');
+    await upsert([campaign('c1')], 'run-1', other);
+    await upsert([campaign('c1'), campaign('c3')], 'run-2');
+
+    expect(await markUnlistedCampaignsRemoved(database().pool, clientId, 'run-2')).toBe(1);
+    expect(await markUnlistedCampaignsRemoved(database().pool, clientId, 'run-2')).toBe(1);
+
+    expect(await removedAt()).toEqual({ c1: false, c2: true, c3: false });
+    expect(await removedAt(other)).toEqual({ c1: false });
+  });
+
+  test('a removed campaign listed again is no longer removed; one removed earlier is not counted again', async () => {
+    await upsert([campaign('c1'), campaign('c2'), campaign('c3')], 'run-1');
+    await upsert([campaign('c1')], 'run-2');
+    expect(await markUnlistedCampaignsRemoved(database().pool, clientId, 'run-2')).toBe(2);
+
+    await upsert([campaign('c1'), campaign('c2')], 'run-3');
+    expect(await markUnlistedCampaignsRemoved(database().pool, clientId, 'run-3')).toBe(0);
+
+    expect(await removedAt()).toEqual({ c1: false, c2: false, c3: true });
+  });
+});
+
+describe('unconfirmedCampaignIds', () => {
+  test('names what the run listed and did not get confirmed, leaving out removed campaigns and later listings', async () => {
+    await upsert([campaign('c1'), campaign('c2'), campaign('c3'), campaign('c4')], 'run-1');
+    await markCampaignsSynced(database().pool, clientId, 'run-1', [{ campaignId: 'c1', syncedAt: '2024-11-22T10:00:00.000Z' }]);
+    // Confirmed by another run: still not confirmed by this one.
+    await markCampaignsSynced(database().pool, clientId, 'run-0', [{ campaignId: 'c2', syncedAt: '2024-11-22T09:00:00.000Z' }]);
+    await database().pool.query(`UPDATE campaigns SET removed_at = now() WHERE client_id = $1 AND campaign_id = 'c4'`, [clientId]);
+
+    expect(await unconfirmedCampaignIds(database().pool, clientId, 'run-1')).toEqual(['c2', 'c3']);
+    expect(await unconfirmedCampaignIds(database().pool, clientId, 'run-2')).toEqual([]);
   });
 });

@@ -48,18 +48,24 @@ interface Fakes {
   list: (page: number, pageSize: number) => CampaignPage;
   /** What one batch call does; by default every campaign is confirmed. */
   batch?: (call: CampaignBatchCall) => Promise<CampaignBatchOutcome>;
+  /** What the last finished run left unconfirmed, for `retryFailed`. */
+  failedBefore?: { syncRun: string; campaignIds: string[] };
 }
 
 /** In-memory activities that record what the workflows asked of them. */
 function fakeActivities(fakes: Fakes) {
-  const log = { pages: [] as number[], batchCalls: [] as CampaignBatchCall[], runs: [] as string[], batchesInFlight: 0, mostBatchesInFlight: 0 };
+  const log = {
+    pages: [] as number[], batchCalls: [] as CampaignBatchCall[], runs: [] as string[], batchesInFlight: 0, mostBatchesInFlight: 0,
+    retryOf: undefined as string | undefined, removalsMarked: 0,
+  };
   const confirmAll = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => ({ synced: call.campaignIds.length, failed: [], pending: [] });
   const activities: Partial<Activities> = {
     async loadClientPolicy(clientId) {
       return { id: clientId, rateLimit: 10, rateWindowMs: 1000 };
     },
-    async startSyncRun({ clientId }) {
+    async startSyncRun({ clientId, retryOf }) {
       log.runs.push('running');
+      log.retryOf = retryOf;
       return { id: clientId, rateLimit: 10, rateWindowMs: 1000 };
     },
     async fetchCampaignPage({ page, pageSize }) {
@@ -80,6 +86,12 @@ function fakeActivities(fakes: Fakes) {
     },
     async recordSyncRun(run) {
       log.runs.push(run.status);
+      // The store marks what the run did not list; say 7 campaigns.
+      if (run.status === 'completed' && run.listedEveryPage) log.removalsMarked += 1;
+      return run.status === 'completed' && run.listedEveryPage ? 7 : 0;
+    },
+    async findFailedCampaigns() {
+      return fakes.failedBefore;
     },
   };
   return { activities, log };
@@ -106,11 +118,12 @@ const summaryOf = (outcome: SyncSummary | Error): SyncSummary => {
 };
 
 describe('pages', () => {
-  test('listing stops when the platform says has_more = false', async () => {
+  test('listing stops when the platform says has_more = false; a sync that listed every page has what it did not list marked removed', async () => {
     const { outcome, log } = await runSync({ list: listing(250) });
     expect(log.pages).toEqual([1, 2, 3]);
-    expect(summaryOf(outcome)).toMatchObject({ state: 'completed', pages: 3, listed: 250, synced: 250, failed: 0 });
+    expect(summaryOf(outcome)).toMatchObject({ state: 'completed', pages: 3, listed: 250, synced: 250, failed: 0, removed: 7 });
     expect(log.runs).toEqual(['running', 'completed']);
+    expect(log.removalsMarked).toBe(1);
   });
 
   test('listing stops at `total` even when has_more stays true (the reference platform)', async () => {
@@ -129,6 +142,7 @@ describe('pages', () => {
     expect(outcome).toBeInstanceOf(WorkflowFailedError);
     expect(((outcome as WorkflowFailedError).cause as ApplicationFailure).type).toBe('PlatformMalformedResponse');
     expect(log.runs).toEqual(['running', 'failed']);
+    expect(log.removalsMarked).toBe(0); // a sync that stopped early marks nothing removed
   });
 
   test('a campaign the platform repeats on a later page is stored and synced once', async () => {
@@ -236,4 +250,22 @@ test('cancelling a sync cancels its batches and records the run as cancelled', a
   });
   expect(outcome).toBeInstanceOf(WorkflowFailedError);
   expect(log.runs).toEqual(['running', 'cancelled']);
+});
+
+describe('retryFailed', () => {
+  test('lists nothing, syncs only what the last run left unconfirmed, and confirms it for that run', async () => {
+    const failedBefore = { syncRun: 'run-before', campaignIds: ['c3', 'c17', 'c42'] };
+    const { outcome, log } = await runSync({ list: listing(100), failedBefore }, { retryFailed: true });
+    expect(log.pages).toEqual([]);
+    expect(log.batchCalls.map((c) => [c.syncRun, c.campaignIds])).toEqual([['run-before', ['c3', 'c17', 'c42']]]);
+    expect(log.retryOf).toBe('run-before');
+    expect(summaryOf(outcome)).toMatchObject({ state: 'completed', total: 3, listed: 0, synced: 3, failed: 0, removed: 0 });
+    expect(log.removalsMarked).toBe(0);
+  });
+
+  test('with no finished run to retry, it completes having done nothing', async () => {
+    const { outcome, log } = await runSync({ list: listing(100) }, { retryFailed: true });
+    expect(log.batchCalls).toEqual([]);
+    expect(summaryOf(outcome)).toMatchObject({ state: 'completed', total: 0, synced: 0 });
+  });
 });
