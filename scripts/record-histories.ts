@@ -4,15 +4,16 @@
  * with its workflow id, under names starting with the given prefix. After a deliberate, versioned
  * workflow change, record the new version's histories under a new prefix and keep the old ones,
  * so syncs started by either version are known to replay:
- *   npm run build && node dist/scripts/record-histories.js batch-activity-
+ *   npm run build && node dist/scripts/record-histories.js search-attributes-
  * A new path of a version already recorded: record just its scenario, e.g.
- *   node dist/scripts/record-histories.js batch-activity- retry-failed
+ *   node dist/scripts/record-histories.js search-attributes- retry-failed
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
 import { findTemporalCli } from '../src/infra/temporal-cli';
+import { scheduleId } from '../src/workflows';
 import { Stack } from '../test/helpers/stack';
 
 const OUT = join(__dirname, '..', '..', 'test', 'fixtures', 'histories');
@@ -57,6 +58,17 @@ const SCENARIOS: { name: string; record: (stack: Stack) => Promise<void> }[] = [
       const retried = await stack.startSync({ clientId: 'recorded', batchSize: 2, retryFailed: true });
       await retried.result();
       save(stack, 'sync-retry-failed', retried, retried.firstExecutionRunId);
+    },
+  },
+  {
+    name: 'scheduled',
+    async record(stack) {
+      // What a schedule starts (the schedule itself adds only the id's timestamp).
+      const scheduled = await stack.temporal.workflow.start('scheduledSyncWorkflow', {
+        taskQueue: stack.taskQueue, workflowId: `${scheduleId('recorded')}-recorded`, args: [{ clientId: 'recorded', pageSize: 5, batchSize: 5 }],
+      });
+      await scheduled.result();
+      save(stack, 'scheduled-sync', scheduled, scheduled.firstExecutionRunId);
     },
   },
   {

@@ -9,6 +9,10 @@ import { createPool } from './db/pool';
 import { openConfiguredDatabase } from './infra/database';
 import { temporalUnreachable } from './infra/startup-errors';
 import { describeRun } from './cli/runs';
+import {
+  changeClientSchedule, DEFAULT_CATCHUP_WINDOW, defaultJitterMs, describeSchedule, listClientSchedules, parseDuration, removeClientScheduleIfAny,
+  setClientSchedule, type ScheduleCommand, type ScheduleTiming,
+} from './cli/schedules';
 import { cancelClientSync, describeProgress, failureReason, followSyncs, isSyncRunning, readProgress, startClientSyncs, type SyncHandle } from './cli/syncs';
 import { syncWorkflowId } from './workflows';
 
@@ -40,8 +44,18 @@ async function withTemporal<T>(settings: Settings, work: (temporal: Client) => P
   }
 }
 
+/** The ids `--all` stands for: every enabled client. */
+const enabledClientIds = async (s: Settings) => (await withDatabase(s, listClients)).filter((c) => c.enabled).map((c) => c.id);
+
 export function buildCli(settings: () => Settings = loadSettings): Command {
   const program = new Command('campaign-sync').description('Sync advertising campaigns from the ad platform into PostgreSQL, on Temporal');
+  addClientCommands(program, settings);
+  addSyncCommands(program, settings);
+  addScheduleCommands(program, settings);
+  return program;
+}
+
+function addClientCommands(program: Command, settings: () => Settings) {
   const clients = program.command('clients').description('manage the client accounts to sync');
 
   clients
@@ -101,9 +115,13 @@ export function buildCli(settings: () => Settings = loadSettings): Command {
       }
       const removed = await withDatabase(s, (pool) => deleteClient(pool, id));
       if (!removed) throw new Error(`no client "${id}": see \`campaign-sync clients list\``);
+      await withTemporal(s, (temporal) => removeClientScheduleIfAny(temporal, id));
       console.log(`client ${id} removed with ${removed.campaigns} campaigns and ${removed.syncRuns} runs`);
     });
 
+}
+
+function addSyncCommands(program: Command, settings: () => Settings) {
   program
     .command('runs [clientId]')
     .description("recent syncs, newest first, from the sync_runs table: status, counts, duration, error")
@@ -131,7 +149,7 @@ export function buildCli(settings: () => Settings = loadSettings): Command {
     .option('--retry-failed', 'only the campaigns the last finished sync listed but could not sync')
     .action(async (clientIds: string[], options) => {
       const s = settings();
-      const ids = options.all ? (await withDatabase(s, listClients)).filter((c) => c.enabled).map((c) => c.id) : clientIds;
+      const ids = options.all ? await enabledClientIds(s) : clientIds;
       if (!ids.length) throw new Error('name at least one client id, or pass --all');
       const failed = await withTemporal(s, async (temporal) => {
         const started = await startClientSyncs(temporal, s.TEMPORAL_TASK_QUEUE, ids.map((clientId) => ({ clientId, pageSize: options.pageSize, retryFailed: options.retryFailed })), (clientId, { handle, joined }) =>
@@ -161,8 +179,61 @@ export function buildCli(settings: () => Settings = loadSettings): Command {
         if (progress) console.log(`  ${describeProgress(progress)}; waiting for ${progress.waitingFor}`);
       });
     });
+}
 
-  return program;
+function addScheduleCommands(program: Command, settings: () => Settings) {
+  const schedule = program.command('schedule').description("run clients' syncs on Temporal Schedules (a scheduled and a manual sync of a client never run at once)");
+
+  schedule
+    .command('set [clientIds...]')
+    .description("create or change clients' schedules: --every or --cron")
+    .option('--all', 'every enabled client')
+    .option('--every <duration>', 'interval, like 30m, 1h or 1d')
+    .option('--cron <expression>', 'cron expression, like "0 * * * *"')
+    .option('--jitter <duration>', 'random delay per run (default: a tenth of the interval, at most 15m; 1m for --cron)')
+    .option('--catchup-window <duration>', 'a run missed while Temporal was down is still taken if no later than this', DEFAULT_CATCHUP_WINDOW)
+    .action(async (clientIds: string[], options: { all?: boolean; every?: string; cron?: string; jitter?: string; catchupWindow: string }) => {
+      if ((options.every === undefined) === (options.cron === undefined)) throw new Error('give either --every (like 1h) or --cron (like "0 * * * *")');
+      const timing: ScheduleTiming = options.every === undefined ? { cron: options.cron! } : { every: options.every };
+      const policy = {
+        jitterMs: options.jitter === undefined ? defaultJitterMs(timing) : parseDuration(options.jitter),
+        catchupWindowMs: parseDuration(options.catchupWindow),
+      };
+      const s = settings();
+      const ids = options.all ? await enabledClientIds(s) : clientIds;
+      if (!ids.length) throw new Error('name at least one client id, or pass --all');
+      await withTemporal(s, async (temporal) => {
+        for (const clientId of ids) {
+          const done = await setClientSchedule(temporal, s.TEMPORAL_TASK_QUEUE, clientId, timing, policy);
+          console.log(`${clientId}: schedule ${done} (${options.every ? `every ${options.every}` : `cron "${options.cron}"`})`);
+        }
+      });
+    });
+
+  schedule
+    .command('list')
+    .description("every client's schedule: timing, paused or active, next and last run")
+    .action(async () => {
+      const schedules = await withTemporal(settings(), listClientSchedules);
+      if (!schedules.length) console.log('no schedules yet: add one with `campaign-sync schedule set <client> --every 1h`');
+      for (const found of schedules) console.log(describeSchedule(found));
+    });
+
+  const changes: [ScheduleCommand, string, string][] = [
+    ['pause', 'stop scheduled runs until unpaused', 'paused'],
+    ['unpause', 'resume scheduled runs', 'unpaused'],
+    ['trigger', 'run the schedule now (skipped if a sync of the client is running)', 'triggered'],
+    ['remove', 'delete the schedule (a running sync goes on)', 'removed'],
+  ];
+  for (const [command, description, done] of changes) {
+    schedule
+      .command(`${command} <clientId>`)
+      .description(description)
+      .action(async (clientId: string) => {
+        await withTemporal(settings(), (temporal) => changeClientSchedule(temporal, clientId, command));
+        console.log(`${clientId}: schedule ${done}`);
+      });
+  }
 }
 
 if (require.main === module) {

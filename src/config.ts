@@ -33,6 +33,10 @@ const settingsSchema = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS),
   /** Workflows a worker keeps in memory between their tasks; unset: the SDK's default for the heap size. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  /** Port of the worker's Prometheus endpoint (`/metrics`); unset: none. */
+  WORKER_METRICS_PORT: port.optional(),
+  /** Address it listens on: 0.0.0.0 in a container, for Prometheus to reach it. */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   PLATFORM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** A request with no response headers by then is treated as hung and retried. */
   PLATFORM_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
@@ -73,3 +77,9 @@ export const dataPaths = (settings: Settings) => ({
   temporalDb: join(settings.CAMPAIGN_SYNC_DATA_DIR, 'temporal', 'dev-server.sqlite'),
   embeddedPostgres: join(settings.CAMPAIGN_SYNC_DATA_DIR, 'postgres'),
 });
+
+/** Where a worker serves its metrics: WORKER_METRICS_PORT, else `defaultPort`, else nowhere. */
+export function metricsAddress(settings: Settings, defaultPort?: number): string | undefined {
+  const port = settings.WORKER_METRICS_PORT ?? defaultPort;
+  return port === undefined ? undefined : `${settings.WORKER_METRICS_HOST}:${port}`;
+}

@@ -1,4 +1,3 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 
 /**
@@ -15,15 +14,3 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', de
 }
 
 export type Logger = pino.Logger;
-
-const TEMPORAL_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
-
-/**
- * Sends the Temporal SDK's own logs (worker lifecycle, workflow and activity logs) through the
- * same redacting logger, at `minimum` level or above.
- */
-export function installTemporalLogging(logger: Logger, minimum: keyof typeof TEMPORAL_LEVELS = 'INFO'): void {
-  Runtime.install({
-    logger: new DefaultLogger(minimum, ({ level, message, meta }) => logger[TEMPORAL_LEVELS[level]]({ ...meta }, message)),
-  });
-}

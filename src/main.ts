@@ -4,7 +4,7 @@ import { generatedAccountCredentials } from '../mock-api/accounts';
 import { describeProgress, failureReason, followSyncs, startClientSyncs, type SyncHandle } from './cli/syncs';
 import { startCodecServer } from './codec/codec-server';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
-import { dataPaths, loadSettings, platformTimeouts } from './config';
+import { dataPaths, loadSettings, metricsAddress, platformTimeouts } from './config';
 import { saveClient } from './db/clients';
 import { createPool } from './db/pool';
 import { freePort, portIsFree } from './infra/child-process';
@@ -12,7 +12,8 @@ import { openConfiguredDatabase } from './infra/database';
 import { startMockPlatformProcess } from './infra/mock-platform-process';
 import { ensureTemporalCli } from './infra/temporal-cli';
 import { startDevServer } from './infra/temporal-dev-server';
-import { createLogger, installTemporalLogging } from './logger';
+import { installTemporalRuntime } from './infra/temporal-runtime';
+import { createLogger } from './logger';
 import { PlatformClient } from './platform/client';
 import { createCredentialStore, credentialEnvNames } from './platform/credentials';
 import { createCampaignSyncWorker } from './worker';
@@ -23,6 +24,8 @@ import { createCampaignSyncWorker } from './worker';
  * in the environment overrides these.
  */
 const DEMO_ACCOUNTS = 4;
+/** Where `npm start`'s worker serves Prometheus metrics, unless WORKER_METRICS_PORT says otherwise. */
+const DEMO_METRICS_PORT = 9464;
 const DEMO_PLATFORM = {
   MOCK_ACCOUNTS: String(DEMO_ACCOUNTS),
   MOCK_CAMPAIGNS_PER_ACCOUNT: '40',
@@ -38,8 +41,12 @@ async function main() {
   const settings = loadSettings();
   // The progress bars are the output here; only warnings and errors are logged.
   const log = createLogger(settings.LOG_LEVEL === 'info' ? 'warn' : settings.LOG_LEVEL);
-  installTemporalLogging(log, 'ERROR');
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  // The worker's Prometheus endpoint, unless something else holds the port.
+  const metricsPort = settings.WORKER_METRICS_PORT ?? DEMO_METRICS_PORT;
+  const servesMetrics = await portIsFree(metricsPort);
+  if (!servesMetrics) say(`port ${metricsPort} is in use: this run serves no /metrics (set WORKER_METRICS_PORT to another port)`);
+  const metrics = installTemporalRuntime(log, { minimumLogLevel: 'ERROR', metricsAddress: servesMetrics ? metricsAddress(settings, metricsPort) : undefined });
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err: String(err) }, 'while stopping'));
@@ -102,10 +109,10 @@ async function main() {
     }
 
     const nativeConnection = await NativeConnection.connect({ address });
-    const platform = new PlatformClient({ ...platformTimeouts(settings), headersMs: Math.min(settings.PLATFORM_HEADERS_TIMEOUT_MS, 5000) });
+    const platform = new PlatformClient({ ...platformTimeouts(settings), headersMs: Math.min(settings.PLATFORM_HEADERS_TIMEOUT_MS, 5000) }, metrics.platformRequest);
     const worker = await createCampaignSyncWorker({
       connection: nativeConnection, namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE,
-      pool, platform, credentials: createCredentialStore({ ...process.env, ...credentialEnv }), codec,
+      pool, platform, credentials: createCredentialStore({ ...process.env, ...credentialEnv }), codec, metrics,
     });
     const workerRun = worker.run();
     stops.push(async () => {
@@ -120,6 +127,7 @@ async function main() {
     const syncs = await startClientSyncs(temporal, settings.TEMPORAL_TASK_QUEUE, clientIds.map((clientId) => ({ clientId, pageSize: 10 })));
     const handles = new Map<string, SyncHandle>(clientIds.map((clientId, i) => [clientId, syncs[i]!.handle]));
     say(`Syncing ${clientIds.length} clients; watch them at ${uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows`);
+    if (servesMetrics) say(`Worker metrics: http://${metricsAddress(settings, metricsPort)}/metrics`);
     const started = Date.now();
     const outcomes = await followSyncs(handles, process.stdout);
     say(`\nSummary (${((Date.now() - started) / 1000).toFixed(1)} s):`);

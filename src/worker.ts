@@ -3,10 +3,12 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { createPool } from './db/pool';
 import { createActivities, type ActivityDependencies } from './activities';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS, loadSettings, platformTimeouts } from './config';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS, loadSettings, metricsAddress, platformTimeouts } from './config';
 import { openConfiguredDatabase } from './infra/database';
-import { temporalUnreachable } from './infra/startup-errors';
-import { createLogger, installTemporalLogging } from './logger';
+import { searchAttributesMissing, temporalUnreachable } from './infra/startup-errors';
+import { SEARCH_ATTRIBUTES } from './workflows/definitions';
+import { createLogger } from './logger';
+import { installTemporalRuntime } from './infra/temporal-runtime';
 import { PlatformClient } from './platform/client';
 import { createCredentialStore } from './platform/credentials';
 import { workflowCode } from './workflow-bundle';
@@ -24,7 +26,18 @@ export interface CampaignSyncWorkerOptions extends ActivityDependencies {
   codec?: PayloadCodec;
 }
 
+/**
+ * Syncs record their client and outcome in search attributes; on a namespace without them every
+ * sync would stall at its first upsert, so a worker refuses to start instead, saying what to run.
+ */
+async function requireSearchAttributes(connection: NativeConnection, namespace: string): Promise<void> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !(name in (customAttributes ?? {})));
+  if (missing.length > 0) throw searchAttributesMissing(namespace, missing);
+}
+
 export async function createCampaignSyncWorker(options: CampaignSyncWorkerOptions): Promise<Worker> {
+  await requireSearchAttributes(options.connection, options.namespace);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -53,10 +66,10 @@ export async function createCampaignSyncWorker(options: CampaignSyncWorkerOption
 async function main() {
   const settings = loadSettings();
   const log = createLogger(settings.LOG_LEVEL);
-  installTemporalLogging(log);
+  const metrics = installTemporalRuntime(log, { metricsAddress: metricsAddress(settings) });
   const database = await openConfiguredDatabase(settings);
   const pool = createPool(database.connectionString, (err) => log.warn({ err: err.message }, 'database connection lost'));
-  const platform = new PlatformClient(platformTimeouts(settings));
+  const platform = new PlatformClient(platformTimeouts(settings), metrics.platformRequest);
   const address = settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
   const connection = await NativeConnection.connect({ address }).catch(() => {
     throw temporalUnreachable(address);
@@ -68,6 +81,7 @@ async function main() {
     pool,
     platform,
     credentials: createCredentialStore(),
+    metrics,
     maxConcurrentActivityTaskExecutions: settings.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: settings.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,

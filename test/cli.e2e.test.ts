@@ -152,3 +152,79 @@ test('cancel stops a running sync and records it; remove refuses while a client 
   expect((await cli('clients', 'list')).stdout).not.toContain('slow\t');
   expect(await cli('clients', 'remove', 'slow')).toMatchObject({ code: 1, stderr: 'campaign-sync: no client "slow": see `campaign-sync clients list`\n' });
 });
+
+/** Polls `check` every 250 ms until it returns something, for at most 20 s. */
+async function eventually<T>(check: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 80; i++) {
+    const found = await check();
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('gave up waiting');
+}
+
+const scheduleLine = (clientId: string) => eventually(async () => (await cli('schedule', 'list')).stdout.split('\n').find((l) => l.startsWith(`${clientId}\t`)));
+
+test('schedule set, list, pause, unpause and remove; bad input gets one line', async () => {
+  expect(await cli('schedule', 'set', 'acme', '--every', '1h')).toMatchObject({ code: 0, stdout: 'acme: schedule created (every 1h)\n' });
+  expect(await cli('schedule', 'set', 'acme', '--every', '30m', '--jitter', '2m')).toMatchObject({ code: 0, stdout: 'acme: schedule updated (every 30m)\n' });
+  expect(await eventually(async () => {
+    const line = await scheduleLine('acme');
+    return line.includes('every 30m') ? line : undefined;
+  })).toMatch(/^acme\tevery 30m \(jitter 2m\)\tactive\tnext \S+Z\tlast -$/);
+
+  expect(await cli('schedule', 'pause', 'acme')).toMatchObject({ code: 0, stdout: 'acme: schedule paused\n' });
+  await eventually(async () => ((await scheduleLine('acme')).includes('\tpaused\t') ? true : undefined));
+  expect(await cli('schedule', 'unpause', 'acme')).toMatchObject({ code: 0, stdout: 'acme: schedule unpaused\n' });
+  expect((await cli('schedule', 'set', 'acme', '--cron', '0 * * * *')).stdout).toBe('acme: schedule updated (cron "0 * * * *")\n');
+
+  const bad: [string[], RegExp][] = [
+    [['schedule', 'set', 'acme'], /^campaign-sync: give either --every \(like 1h\) or --cron/],
+    [['schedule', 'set', 'acme', '--every', '1x'], /^campaign-sync: "1x" is not a duration: give a whole number and a unit, like 90s, 30m, 1h or 2d\n$/],
+    [['schedule', 'set', 'acme', '--cron', 'every day at noon'], /^campaign-sync: --cron "every day at noon" is not a cron expression Temporal accepts/],
+    [['schedule', 'pause', 'nobody'], /^campaign-sync: client nobody has no schedule: set one with `campaign-sync schedule set nobody --every 1h`\n$/],
+  ];
+  for (const [args, message] of bad) {
+    const result = await cli(...args);
+    expect({ args, code: result.code, lines: result.stderr.trim().split('\n').length }).toEqual({ args, code: 1, lines: 1 });
+    expect(result.stderr).toMatch(message);
+  }
+
+  expect(await cli('schedule', 'remove', 'acme')).toMatchObject({ code: 0, stdout: 'acme: schedule removed\n' });
+  expect((await cli('schedule', 'remove', 'acme')).code).toBe(1);
+});
+
+test('a scheduled and a manual sync of one client never run at once, whichever starts first', async () => {
+  // One request a minute: a sync lists its page, then waits for rate slots, long enough to overlap.
+  await cli('clients', 'add', 'slow2', '--api-url', stack.mock.url, '--credentials-ref', 'acme-login', '--rate-limit', '1', '--rate-window-ms', '60000');
+  await cli('schedule', 'set', 'slow2', '--every', '1d');
+  const syncRuns = async () => {
+    const runs: string[] = [];
+    for await (const w of stack.temporal.workflow.list({ query: `WorkflowId = 'campaign-sync-slow2'` })) runs.push(`${w.runId} ${w.status.name}`);
+    return runs;
+  };
+  const scheduledRuns = async () => {
+    const runs: { workflowId: string; status: string }[] = [];
+    for await (const w of stack.temporal.workflow.list({ query: `WorkflowType = 'scheduledSyncWorkflow'` })) runs.push({ workflowId: w.workflowId, status: w.status.name });
+    return runs;
+  };
+
+  // Manual first: the scheduled run finds the sync running and starts none.
+  expect((await cli('sync', 'slow2')).stdout).toContain('slow2: sync started');
+  expect(await cli('schedule', 'trigger', 'slow2')).toMatchObject({ code: 0, stdout: 'slow2: schedule triggered\n' });
+  const first = await eventually(async () => (await scheduledRuns()).find((r) => r.status === 'COMPLETED'));
+  expect(await stack.temporal.workflow.getHandle(first.workflowId).result()).toEqual({ ran: false, reason: 'a sync of this client was already running' });
+  expect(await syncRuns()).toEqual([expect.stringMatching(/ RUNNING$/)]);
+  expect((await cli('cancel', 'slow2')).code).toBe(0);
+
+  // Scheduled first: the manual sync joins it.
+  expect((await cli('schedule', 'trigger', 'slow2')).code).toBe(0);
+  await eventually(async () => ((await syncRuns()).some((r) => r.endsWith(' RUNNING')) ? true : undefined));
+  expect((await cli('sync', 'slow2')).stdout).toContain('slow2: already syncing, following');
+  expect((await syncRuns()).filter((r) => r.endsWith(' RUNNING'))).toHaveLength(1);
+  expect((await cli('cancel', 'slow2')).code).toBe(0);
+
+  // Removing the client removes its schedule.
+  expect((await cli('clients', 'remove', 'slow2')).code).toBe(0);
+  expect((await cli('schedule', 'pause', 'slow2')).code).toBe(1);
+});

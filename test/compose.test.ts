@@ -14,10 +14,10 @@ test('declares PostgreSQL, Temporal, the mock platform and a worker', () => {
   expect(compose.services.temporal.command).toContain('start-dev');
 });
 
-test('the dev server runs with the same tuning as `npm start` (eager activities, SQLite write-ahead log)', () => {
+test('the dev server runs with the same tuning and search attributes as `npm start` (eager activities, SQLite write-ahead log)', () => {
   const args = devServerArgs({ cliPath: 'temporal', dbFilename: 'x', port: 1, uiPort: 2 });
-  const tuning = args.flatMap((arg, i) => (arg === '--dynamic-config-value' || arg === '--sqlite-pragma' ? [`${arg}=${args[i + 1]}`] : []));
-  expect(tuning.length).toBeGreaterThanOrEqual(4);
+  const tuning = args.flatMap((arg, i) => (['--dynamic-config-value', '--sqlite-pragma', '--search-attribute'].includes(arg) ? [`${arg}=${args[i + 1]}`] : []));
+  expect(tuning.length).toBeGreaterThanOrEqual(6);
   for (const flag of tuning) expect(compose.services.temporal.command).toContain(flag);
 });
 

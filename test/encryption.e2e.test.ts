@@ -31,22 +31,24 @@ function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
 }
 
 /**
- * Payloads the SDK writes for its own bookkeeping, not ours: a local activity marker's `data`
- * (sequence number, attempt, times), a patch marker's patch id, and the TemporalChangeVersion
- * search attribute that names the patches (search attributes are for the server to index, so no
- * codec ever encodes them). They hold no user data.
+ * Payloads that are not ours to encrypt: a local activity marker's `data` (sequence number,
+ * attempt, times) and a patch marker's patch id, which the SDK writes for its own bookkeeping,
+ * and search attributes, which are for the server to index, so no codec ever encodes them (ours
+ * hold a client id and an outcome; the SDK's TemporalChangeVersion names the patches).
  */
+type WithSearchAttributes = { searchAttributes?: { indexedFields?: Record<string, unknown> | null } | null } | null;
 interface HistoryEvent {
   markerRecordedEventAttributes?: { markerName?: string | null; details?: Record<string, unknown> | null } | null;
-  upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, unknown> | null } | null } | null;
 }
+const SEARCH_ATTRIBUTE_NAMES = ['TemporalChangeVersion', 'CampaignSyncClientId', 'CampaignSyncOutcome'];
 function bookkeepingPayloads(history: { events?: HistoryEvent[] | null }): Set<Payload> {
   const found = new Set<Payload>();
   for (const event of history.events ?? []) {
     const marker = event.markerRecordedEventAttributes;
-    const own = marker?.details
-      ? marker.markerName === 'core_patch' ? marker.details : { data: marker.details.data }
-      : { version: event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion };
+    // Set at a start, a child's start or an upsert.
+    const indexed = Object.assign({}, ...Object.values(event).map((attributes) => (attributes as WithSearchAttributes)?.searchAttributes?.indexedFields));
+    expect(SEARCH_ATTRIBUTE_NAMES).toEqual(expect.arrayContaining(Object.keys(indexed)));
+    const own = marker?.details ? (marker.markerName === 'core_patch' ? marker.details : { data: marker.details.data }) : indexed;
     for (const payload of payloadsIn(own)) found.add(payload);
   }
   return found;

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { noopMetricMeter } from '@temporalio/common';
 import { saveClient } from '../src/db/clients';
 import type { DevServer } from '../src/infra/temporal-dev-server';
 import { generateCampaigns } from '../mock-api/accounts';
+import { createSyncMetrics } from '../src/metrics';
 import { createCampaignSyncWorker } from '../src/worker';
 import { PlatformClient } from '../src/platform/client';
 import { createCredentialStore } from '../src/platform/credentials';
@@ -42,6 +44,7 @@ async function runWorkflowThatWritesARow(database: TestDatabase) {
     pool: database.pool,
     platform: new PlatformClient({ connectMs: 1000, headersMs: 1000, bodyMs: 1000 }),
     credentials: createCredentialStore({}),
+    metrics: createSyncMetrics(noopMetricMeter),
     workflowsPath: require.resolve('./fixtures/foundation-workflows'),
   });
   const connection = await Connection.connect({ address: devServer.address });

@@ -5,14 +5,17 @@ import { Worker } from '@temporalio/worker';
 
 // Histories recorded from real runs (scripts/record-histories.ts). Replaying them against the
 // current workflow code fails on any change that would break syncs already in flight. Files
-// named batch-activity-* were recorded by the version with BATCH_ACTIVITY_PATCH; the others by
-// the version before it (an activity per campaign), which running syncs may still be on.
+// named search-attributes-* were recorded by the version with SEARCH_ATTRIBUTES_PATCH (and
+// retry-failed, schedules), batch-activity-* by the version with BATCH_ACTIVITY_PATCH, the others
+// by the version before it (an activity per campaign); running syncs may still be on any of them.
 const DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'histories');
 const recorded = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
-test('histories of both versions were recorded', () => {
-  expect(recorded.filter((f) => f.startsWith('batch-activity-')).length).toBeGreaterThanOrEqual(5);
-  expect(recorded.filter((f) => !f.startsWith('batch-activity-')).length).toBeGreaterThanOrEqual(5);
+const VERSIONS = ['search-attributes-', 'batch-activity-'];
+
+test('histories of every version were recorded', () => {
+  for (const prefix of VERSIONS) expect(recorded.filter((f) => f.startsWith(prefix)).length).toBeGreaterThanOrEqual(5);
+  expect(recorded.filter((f) => !VERSIONS.some((prefix) => f.startsWith(prefix))).length).toBeGreaterThanOrEqual(5);
 });
 
 test.each(recorded)('%s replays deterministically against the current workflows', async (file) => {

@@ -5,6 +5,7 @@ import { confirmedCampaignIds, markCampaignsSynced, type SyncConfirmation } from
 import type { ClientRecord } from '../db/clients';
 import { releaseRateSlots, type RateSlot } from '../db/rate-reservations';
 import { FailureType } from '../failure-types';
+import type { SyncMetrics } from '../metrics';
 import type { PlatformClient } from '../platform/client';
 import { PlatformError } from '../platform/errors';
 import type { TokenCache } from '../platform/token-cache';
@@ -46,6 +47,7 @@ export interface CampaignBatchDependencies {
   tokens: TokenCache;
   /** Every secret the worker has handled, for scrubbing failure messages. */
   secrets: () => string[];
+  metrics: SyncMetrics;
 }
 
 /**
@@ -154,7 +156,7 @@ class ProgressReporter {
  */
 export async function syncCampaignBatch(deps: CampaignBatchDependencies, client: ClientRecord, call: CampaignBatchCall): Promise<CampaignBatchOutcome> {
   const context = Context.current();
-  const { pool, platform, tokens } = deps;
+  const { pool, platform, tokens, metrics } = deps;
   const confirmedBefore = await confirmedCampaignIds(pool, client.id, call.syncRun, call.campaignIds);
   const queue = call.campaignIds.filter((id) => !confirmedBefore.has(id));
   const failed: CampaignBatchOutcome['failed'] = [];
@@ -164,7 +166,10 @@ export async function syncCampaignBatch(deps: CampaignBatchDependencies, client:
   let throttledForMs: number | undefined;
   let throttled = false;
   const writer = new ConfirmationWriter(
-    (confirmations) => markCampaignsSynced(pool, client.id, call.syncRun, confirmations),
+    async (confirmations) => {
+      await markCampaignsSynced(pool, client.id, call.syncRun, confirmations);
+      metrics.campaigns(client.id, 'synced', confirmations.length);
+    },
     () => progress.changed(),
   );
   const progress = new ProgressReporter(call.progress, () => confirmedBefore.size + writer.stored);
@@ -227,8 +232,12 @@ export async function syncCampaignBatch(deps: CampaignBatchDependencies, client:
         await Promise.race(inFlight);
         continue;
       }
+      const askedAt = Date.now();
       const reservation = await reserveSlots(pool, client, room, SLOT_HORIZON_MS);
-      for (const slot of reservation.slots) launch(queue.shift()!, slot);
+      for (const slot of reservation.slots) {
+        metrics.rateBudgetWait(client.id, slot.dueAt - askedAt);
+        launch(queue.shift()!, slot);
+      }
       if (reservation.slots.length === room) continue;
       if (inFlight.size === 0) {
         nextDueAt = reservation.nextDueAt;

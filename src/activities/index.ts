@@ -11,6 +11,8 @@ import type { CredentialStore } from '../platform/credentials';
 import { PlatformError } from '../platform/errors';
 import { TokenCache } from '../platform/token-cache';
 import { FailureType } from '../failure-types';
+import type { SyncMetrics } from '../metrics';
+import { syncOutcome } from '../workflows/definitions';
 import { syncCampaignBatch, type CampaignBatchCall } from './campaign-batch';
 import { toActivityFailure } from './failures';
 import { waitForRateSlot } from './rate-budget';
@@ -21,6 +23,7 @@ export interface ActivityDependencies {
   pool: Pool;
   platform: PlatformClient;
   credentials: CredentialStore;
+  metrics: SyncMetrics;
 }
 
 /** What a workflow may know of a client: no credentials. */
@@ -44,7 +47,7 @@ async function withHeartbeats<T>(work: Promise<T>): Promise<T> {
 }
 
 /** Activities are plain async functions over injected dependencies, as in Temporal's samples. */
-export function createActivities({ pool, platform, credentials }: ActivityDependencies) {
+export function createActivities({ pool, platform, credentials, metrics }: ActivityDependencies) {
   // Passwords, Basic headers and tokens the worker has handled; scrubbed from every failure message.
   const secrets = new Set<string>();
 
@@ -84,8 +87,9 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
     const client = await loadClient(clientId);
     const creds = credentials.get(client.credentialsRef);
     secrets.add(creds.password).add(Buffer.from(`${creds.email}:${creds.password}`).toString('base64'));
-    const issued = await platform.requestToken(client.apiBaseUrl, creds, Context.current().cancellationSignal);
+    const issued = await platform.requestToken(client.apiBaseUrl, client.id, creds, Context.current().cancellationSignal);
     secrets.add(issued.accessToken);
+    metrics.tokenIssued(client.id);
     return issued;
   });
 
@@ -99,7 +103,9 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
     for (let renewed = false; ; renewed = true) {
       // A token first: asking for one after the slot has come would send the call late.
       await tokens.get(client.id);
+      const askedAt = Date.now();
       const token = await waitForRateSlot(pool, client, () => tokens.get(client.id));
+      metrics.rateBudgetWait(client.id, Date.now() - askedAt);
       try {
         return await withHeartbeats(call(client, token, Context.current().cancellationSignal));
       } catch (err) {
@@ -123,11 +129,13 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
     },
 
     async fetchCampaignPage(input: { clientId: string; page: number; pageSize: number }) {
-      return reported(() =>
+      const page = await reported(() =>
         callPlatform(input.clientId, (client, token, signal) =>
           platform.listCampaigns(client.apiBaseUrl, token, client.id, input.page, input.pageSize, signal),
         ),
       );
+      metrics.campaigns(input.clientId, 'rejected', page.rejected.length);
+      return page;
     },
 
     async upsertCampaignPage(input: { clientId: string; syncRun: string; campaigns: Campaign[] }) {
@@ -137,7 +145,7 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
     /** Syncs a batch of campaigns as fast as the client's rate budget allows (see campaign-batch.ts). */
     async syncCampaignBatch(call: CampaignBatchCall) {
       return reported(async () =>
-        syncCampaignBatch({ pool, platform, tokens, secrets: () => [...secrets] }, await loadClient(call.clientId), call),
+        syncCampaignBatch({ pool, platform, tokens, metrics, secrets: () => [...secrets] }, await loadClient(call.clientId), call),
       );
     },
 
@@ -149,7 +157,11 @@ export function createActivities({ pool, platform, credentials }: ActivityDepend
       const { listedEveryPage, ...record } = run;
       return reported(async () => {
         const removed = listedEveryPage && run.status === 'completed' ? await markUnlistedCampaignsRemoved(pool, run.clientId, run.runId) : 0;
-        await saveSyncRun(pool, { ...record, counts: { ...record.counts, removed } });
+        const { durationMs } = await saveSyncRun(pool, { ...record, counts: { ...record.counts, removed } });
+        if (run.status !== 'running') {
+          metrics.campaigns(run.clientId, 'failed', run.counts.failed);
+          metrics.syncFinished(run.clientId, syncOutcome(run.status, run.counts.failed), durationMs);
+        }
         return removed;
       });
     },

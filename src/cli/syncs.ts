@@ -1,6 +1,6 @@
 import { CancelledFailure, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { MultiBar, Presets } from 'cli-progress';
-import { progressQuery, syncWorkflowId, type SyncClientInput, type SyncProgress, type SyncSummary, type syncClientWorkflow } from '../workflows';
+import { clientSyncStart, progressQuery, syncWorkflowId, type SyncClientInput, type SyncProgress, type SyncSummary, type syncClientWorkflow } from '../workflows';
 
 export type SyncHandle = WorkflowHandle<typeof syncClientWorkflow>;
 
@@ -13,11 +13,10 @@ export async function startClientSync(
   taskQueue: string,
   input: SyncClientInput,
 ): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId<typeof syncClientWorkflow>; joined: boolean }> {
-  const workflowId = syncWorkflowId(input.clientId);
   const running = await isSyncRunning(temporal, input.clientId);
   const handle = await temporal.workflow.start<typeof syncClientWorkflow>('syncClientWorkflow', {
+    ...clientSyncStart(input.clientId),
     taskQueue,
-    workflowId,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',

@@ -15,10 +15,10 @@ export interface SyncRunRecord {
   retryOf?: string;
 }
 
-/** Idempotent: a retried or replayed call writes the same row again. */
-export async function saveSyncRun(pool: Pool, run: SyncRunRecord): Promise<void> {
+/** Idempotent: a retried or replayed call writes the same row again. Returns how long the run has taken. */
+export async function saveSyncRun(pool: Pool, run: SyncRunRecord): Promise<{ durationMs: number }> {
   const c = run.counts;
-  await pool.query(
+  const { rows } = await pool.query<{ duration_ms: number }>(
     `INSERT INTO sync_runs (workflow_id, run_id, client_id, status, pages, listed, inserted, updated, unchanged, synced, failed, rejected, removed,
                             error, retry_of, finished_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, CASE WHEN $4 = 'running' THEN NULL ELSE now() END)
@@ -26,12 +26,14 @@ export async function saveSyncRun(pool: Pool, run: SyncRunRecord): Promise<void>
        SET status = excluded.status, pages = excluded.pages, listed = excluded.listed, inserted = excluded.inserted,
            updated = excluded.updated, unchanged = excluded.unchanged, synced = excluded.synced, failed = excluded.failed,
            rejected = excluded.rejected, removed = excluded.removed, error = excluded.error,
-           retry_of = coalesce(sync_runs.retry_of, excluded.retry_of), finished_at = coalesce(sync_runs.finished_at, excluded.finished_at)`,
+           retry_of = coalesce(sync_runs.retry_of, excluded.retry_of), finished_at = coalesce(sync_runs.finished_at, excluded.finished_at)
+     RETURNING (extract(epoch FROM coalesce(finished_at, now()) - started_at) * 1000)::float8 AS duration_ms`,
     [
       run.workflowId, run.runId, run.clientId, run.status, c.pages, c.listed, c.inserted, c.updated, c.unchanged, c.synced, c.failed, c.rejected,
       c.removed, run.error ?? null, run.retryOf ?? null,
     ],
   );
+  return { durationMs: rows[0]!.duration_ms };
 }
 
 /** A row of `campaign-sync runs`. */

@@ -9,3 +9,9 @@ export function databaseUnreachable(connectionString: string, err: unknown): Err
   const reason = (err as { code?: string }).code ?? (err instanceof Error ? err.message.split('\n')[0] : String(err));
   return new Error(`Cannot use PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname} (${reason}): check DATABASE_URL and that the server runs`);
 }
+
+export const searchAttributesMissing = (namespace: string, names: string[]) =>
+  new Error(
+    `Temporal namespace "${namespace}" lacks the search attributes ${names.join(', ')}: register them with ` +
+      `\`temporal operator search-attribute create --namespace ${namespace} ${names.map((name) => `--name ${name}`).join(' ')} --type Keyword\``,
+  );

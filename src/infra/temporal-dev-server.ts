@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
 import { spawnTied, waitFor, type TiedProcess } from './child-process';
 
 export interface DevServerOptions {
@@ -39,6 +40,8 @@ export function devServerArgs(options: DevServerOptions): string[] {
     // A workflow task's new activities go straight back to the worker that scheduled them,
     // skipping the task queue (the server's default before 1.32 is off).
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+    // Our search attributes (client, outcome), so the Web UI can filter syncs by them.
+    ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     '--log-level', 'warn',
     ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];

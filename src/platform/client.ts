@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { campaignSchema, type Campaign } from './campaign';
+import type { PlatformEndpoint } from '../metrics';
 import { PlatformError } from './errors';
 
 export interface PlatformTimeouts {
@@ -68,11 +69,19 @@ export function retryAfterMs(header: string | string[] | undefined, bodyRetryAft
   return bodyRetryAfter !== undefined && bodyRetryAfter >= 0 ? bodyRetryAfter * 1000 : undefined;
 }
 
+/** Told of every request's outcome: the HTTP status, or `timeout` / `network` when there was none. */
+export type RequestObserver = (clientId: string, endpoint: PlatformEndpoint, status: string) => void;
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
 /** The ad platform's HTTP API (../shared/mock-ad-platform.md), over one undici connection pool. */
 export class PlatformClient {
   private readonly agent: Agent;
 
-  constructor(timeouts: PlatformTimeouts) {
+  constructor(
+    timeouts: PlatformTimeouts,
+    private readonly observe: RequestObserver = () => undefined,
+  ) {
     this.agent = new Agent({
       connectTimeout: timeouts.connectMs,
       headersTimeout: timeouts.headersMs,
@@ -89,6 +98,7 @@ export class PlatformClient {
     url: URL,
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
+    { clientId, endpoint }: { clientId: string; endpoint: PlatformEndpoint },
   ): Promise<unknown> {
     const what = `${method} ${url.pathname}`;
     let status: number;
@@ -99,8 +109,11 @@ export class PlatformClient {
       status = response.statusCode;
       retryAfterHeader = response.headers['retry-after'];
       text = await response.body.text();
+      this.observe(clientId, endpoint, String(status));
     } catch (err) {
       if (signal?.aborted) throw err;
+      const code = (err as { code?: unknown }).code;
+      this.observe(clientId, endpoint, typeof code === 'string' && TIMEOUT_CODES.has(code) ? 'timeout' : 'network');
       // Timeouts, resets and refused connections: the platform may answer next time.
       throw new PlatformError('transient', `${what} failed: ${describeError(err)}`);
     }
@@ -145,9 +158,9 @@ export class PlatformClient {
     return parsed.data;
   }
 
-  async requestToken(baseUrl: string, credentials: Credentials, signal?: AbortSignal): Promise<IssuedToken> {
+  async requestToken(baseUrl: string, clientId: string, credentials: Credentials, signal?: AbortSignal): Promise<IssuedToken> {
     const basic = Buffer.from(`${credentials.email}:${credentials.password}`).toString('base64');
-    const body = await this.call('POST', new URL('/auth/token', baseUrl), { authorization: `Basic ${basic}` }, signal);
+    const body = await this.call('POST', new URL('/auth/token', baseUrl), { authorization: `Basic ${basic}` }, signal, { clientId, endpoint: 'auth' });
     const token = PlatformClient.parse(tokenSchema, body, 'POST /auth/token');
     return { accessToken: token.access_token, expiresInMs: token.expires_in * 1000 };
   }
@@ -156,7 +169,7 @@ export class PlatformClient {
     const url = new URL('/api/campaigns', baseUrl);
     url.searchParams.set('page', String(page));
     url.searchParams.set('limit', String(limit));
-    const body = await this.call('GET', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal);
+    const body = await this.call('GET', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, { clientId, endpoint: 'list' });
     const parsed = PlatformClient.parse(pageSchema, body, 'GET /api/campaigns');
     const campaigns: Campaign[] = [];
     const rejected: RejectedRecord[] = [];
@@ -174,7 +187,7 @@ export class PlatformClient {
 
   async syncCampaign(baseUrl: string, accessToken: string, clientId: string, campaignId: string, signal?: AbortSignal): Promise<{ syncedAt: string }> {
     const url = new URL(`/api/campaigns/${encodeURIComponent(campaignId)}/sync`, baseUrl);
-    const body = await this.call('POST', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal);
+    const body = await this.call('POST', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, { clientId, endpoint: 'sync' });
     return { syncedAt: PlatformClient.parse(syncSchema, body, `POST /api/campaigns/:id/sync`).synced_at };
   }
 }

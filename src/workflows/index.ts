@@ -3,5 +3,10 @@
 export { syncClientWorkflow } from './sync-client';
 export type { SyncClientInput, SyncSummary } from './sync-client';
 export { syncCampaignBatchWorkflow } from './sync-campaign-batch';
-export { progressQuery, batchProgressSignal, syncWorkflowId } from './definitions';
-export type { SyncProgress, BatchProgress } from './definitions';
+export { scheduledSyncWorkflow } from './scheduled-sync';
+export type { ScheduledSyncOutcome } from './scheduled-sync';
+export {
+  progressQuery, batchProgressSignal, scheduleId, syncWorkflowId, clientSyncStart, syncSearchAttributes, SEARCH_ATTRIBUTES,
+  clientIdSearchAttribute, outcomeSearchAttribute, syncOutcome,
+} from './definitions';
+export type { SyncProgress, BatchProgress, SyncOutcome } from './definitions';

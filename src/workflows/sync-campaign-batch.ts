@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
 import type { Activities, ClientPolicy } from '../activities';
 import { campaignBatchOptions, databaseOptions, DEFAULT_MAX_ATTEMPTS, platformCallOptions } from './activity-options';
 
@@ -35,17 +35,21 @@ export async function syncCampaignBatchWorkflow(input: CampaignBatchInput): Prom
   const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   let pending = input.campaignIds;
   const result: CampaignBatchResult = { synced: 0, failed: [] };
+  /** The Web UI's current details. */
+  const show = (doing: string) =>
+    setCurrentDetails(`synced ${result.synced} · failed ${result.failed.length} · pending ${pending.length} of ${input.campaignIds.length}; ${doing}`);
   while (pending.length > 0) {
     const { syncCampaignBatch } = proxyActivities<Activities>(campaignBatchOptions(input.policy, maxAttempts, pending.length));
+    show('sending as the rate budget allows');
     let outcome;
     try {
-      outcome = await syncCampaignBatch({
+      outcome = await syncCampaignBatch.executeWithOptions({ summary: `${pending.length} campaigns of client ${input.policy.id}: ${pending[0]} … ${pending.at(-1)}` }, [{
         clientId: input.policy.id,
         syncRun: input.syncRun,
         campaignIds: pending,
         maxAttempts,
         progress: input.parentWorkflowId ? { workflowId: input.parentWorkflowId, syncedBefore: result.synced } : undefined,
-      });
+      }]);
     } catch (err) {
       // Out of attempts, or a failure no retry can fix: what is confirmed stays confirmed.
       if (isCancellation(err)) throw err;
@@ -56,9 +60,11 @@ export async function syncCampaignBatchWorkflow(input: CampaignBatchInput): Prom
     result.failed.push(...outcome.failed);
     pending = outcome.pending;
     if (pending.length > 0 && outcome.nextSlotInMs !== undefined) {
+      show(`waiting ${Math.round(outcome.nextSlotInMs / 1000)} s for the next rate slot`);
       await sleep(Math.max(0, outcome.nextSlotInMs - WAKE_BEFORE_SLOT_MS));
     }
   }
+  show('done');
   return result;
 }
 

@@ -9,13 +9,17 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, ClientPolicy } from '../activities';
 import { NO_COUNTS, type SyncCounts } from '../sync-counts';
 import { databaseOptions, DEFAULT_MAX_ATTEMPTS, platformCallOptions } from './activity-options';
-import { batchProgressSignal, progressQuery, type SyncProgress } from './definitions';
+import {
+  batchProgressSignal, clientIdSearchAttribute, outcomeSearchAttribute, progressQuery, syncOutcome, syncSearchAttributes, type SyncProgress,
+} from './definitions';
 import { syncCampaignBatchWorkflow, type CampaignBatchResult } from './sync-campaign-batch';
 
 /**
@@ -24,6 +28,12 @@ import { syncCampaignBatchWorkflow, type CampaignBatchResult } from './sync-camp
  * replay the old way (ARCHITECTURE.md, "Running syncs across an upgrade").
  */
 export const BATCH_ACTIVITY_PATCH = 'campaign-batch-activity';
+
+/**
+ * Marks syncs that keep their search attributes (client, outcome) themselves: they add any their
+ * start did not set and record the outcome at the end. Older histories have no such commands.
+ */
+export const SEARCH_ATTRIBUTES_PATCH = 'sync-search-attributes';
 
 export interface SyncClientInput {
   clientId: string;
@@ -86,6 +96,15 @@ const batchDefaults = (batchActivity: boolean, policy: ClientPolicy, pageSize: n
 export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSummary> {
   const info = workflowInfo();
   const batchActivity = patched(BATCH_ACTIVITY_PATCH);
+  const keepsSearchAttributes = patched(SEARCH_ATTRIBUTES_PATCH);
+  if (keepsSearchAttributes) {
+    // A start from the CLI or a schedule sets them; one from elsewhere (`temporal workflow start`) may not.
+    const missing = syncSearchAttributes(input.clientId).filter(({ key }) => info.typedSearchAttributes.get(key) === undefined);
+    if (missing.length > 0) upsertSearchAttributes(missing);
+  }
+  const recordOutcome = (status: 'completed' | 'failed' | 'cancelled') => {
+    if (keepsSearchAttributes) upsertSearchAttributes([{ key: outcomeSearchAttribute, value: syncOutcome(status, counts.failed) }]);
+  };
   // Since the patch, the short database steps run as local activities: in the workflow task that
   // asks for them, with no round trip through the server's task queue.
   const { loadClientPolicy, startSyncRun, upsertCampaignPage, recordSyncRun, findFailedCampaigns } = batchActivity
@@ -116,8 +135,22 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     clientId: input.clientId, state, waitingFor, total: cursor.total, batchesInFlight: inFlight.size,
   });
   setHandler(progressQuery, progress);
+  /** The Web UI's current details: what the sync has done and what it waits for. */
+  const showProgress = () => {
+    const p = progress();
+    setCurrentDetails(
+      `**${p.state}**, waiting for ${p.waitingFor}\n\n` +
+        `pages ${p.pages} · listed ${p.listed}${p.total === null ? '' : ` of ${p.total}`} · synced ${p.synced} · failed ${p.failed} · rejected ${p.rejected}` +
+        ` · batches in flight ${p.batchesInFlight}`,
+    );
+  };
+  const waitFor = (what: string) => {
+    waitingFor = what;
+    showProgress();
+  };
   setHandler(batchProgressSignal, ({ batch, synced }) => {
     if (inFlight.has(batch)) liveSynced.set(batch, Math.max(synced, liveSynced.get(batch) ?? 0));
+    showProgress();
   });
 
   // A retry syncs what an earlier run listed, and its confirmations count for that run.
@@ -139,12 +172,14 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
 
   const startBatch = async (campaignIds: string[], key: string) => {
     while (inFlight.size >= maxBatchesInFlight) {
-      waitingFor = `a free batch slot (${inFlight.size} batches in flight)`;
+      waitFor(`a free batch slot (${inFlight.size} batches in flight)`);
       await Promise.race(inFlight.values());
     }
     const childId = `${info.workflowId}/${cursor.syncRun}/${key}`;
     const done = executeChild(syncCampaignBatchWorkflow, {
       workflowId: childId,
+      staticSummary: `${campaignIds.length} campaigns of client ${input.clientId} (${key}): ${campaignIds[0]} … ${campaignIds.at(-1)}`,
+      typedSearchAttributes: [{ key: clientIdSearchAttribute, value: input.clientId }],
       args: [{ policy, syncRun: confirmingRun, campaignIds, maxAttempts, ...(batchActivity ? { batchActivity: true as const, parentWorkflowId: info.workflowId } : {}) }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     }).then(
@@ -152,6 +187,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
         counts.synced += result.synced;
         counts.failed += result.failed.length;
         failedCampaigns.push(...result.failed.slice(0, MAX_REPORTED_FAILURES - failedCampaigns.length));
+        showProgress();
       },
       (err: unknown) => {
         if (isCancellation(err)) throw err;
@@ -166,7 +202,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
 
   const drainBatches = async () => {
     while (inFlight.size > 0) {
-      waitingFor = `${inFlight.size} campaign batches to finish`;
+      waitFor(`${inFlight.size} campaign batches to finish`);
       await Promise.race(inFlight.values());
     }
   };
@@ -183,8 +219,8 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
       const page = cursor.nextPage;
       // Stop on total as well as has_more: the reference platform keeps saying has_more.
       if (cursor.total !== null && (page - 1) * pageSize >= cursor.total) return;
-      waitingFor = `page ${page}`;
-      const listed = await fetchCampaignPage({ clientId: input.clientId, page, pageSize });
+      waitFor(`page ${page}`);
+      const listed = await fetchCampaignPage.executeWithOptions({ summary: `page ${page} of client ${input.clientId}` }, [{ clientId: input.clientId, page, pageSize }]);
       if (listed.total > pageSize * MAX_PAGES) {
         throw ApplicationFailure.create({
           type: 'PlatformMalformedResponse',
@@ -201,7 +237,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
       fresh.forEach((c) => seen.add(c.id));
       cursor.previousPageIds = listed.campaigns.map((c) => c.id);
       if (fresh.length > 0) {
-        waitingFor = `the database to store page ${page}`;
+        waitFor(`the database to store page ${page}`);
         const stored = await upsertCampaignPage({ clientId: input.clientId, syncRun: cursor.syncRun, campaigns: fresh });
         counts.listed += fresh.length;
         counts.inserted += stored.inserted;
@@ -230,17 +266,21 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     }
     state = 'finishing';
     await drainBatches();
-    waitingFor = 'nothing';
     state = 'completed';
+    waitFor('nothing');
     // Histories of older versions recorded no count here.
     counts.removed = (await saveRun('completed', counts.failed ? `${counts.failed} campaigns failed to sync` : undefined, !input.retryFailed)) ?? 0;
+    recordOutcome('completed');
+    showProgress();
     return { ...progress(), workflowId: info.workflowId, failedCampaigns, rejectedRecords };
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     state = 'failed';
-    waitingFor = 'nothing';
+    waitFor('nothing');
     const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
-    await CancellationScope.nonCancellable(() => saveRun(isCancellation(err) ? 'cancelled' : 'failed', message));
+    const status = isCancellation(err) ? 'cancelled' : 'failed';
+    await CancellationScope.nonCancellable(() => saveRun(status, message));
+    recordOutcome(status);
     throw err;
   }
 }

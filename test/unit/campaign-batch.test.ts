@@ -8,6 +8,7 @@ import { ConfirmationWriter, type CampaignBatchCall, type CampaignBatchOutcome }
 import { markCampaignsSynced, upsertCampaigns } from '../../src/db/campaigns';
 import { saveClient } from '../../src/db/clients';
 import { PlatformClient } from '../../src/platform/client';
+import type { SyncMetrics } from '../../src/metrics';
 import { createCredentialStore, credentialEnvNames } from '../../src/platform/credentials';
 import { json, startServer, type TestServer } from './helpers/http-server';
 import { useUnitTestDatabase } from './helpers/database';
@@ -48,7 +49,16 @@ async function scenario(options: { campaigns: string[]; answers?: Record<string,
     arrivals.push(Date.now());
     (options.answers?.[id] ?? ok)(res, calls.get(id)!);
   });
-  platform = new PlatformClient({ connectMs: 1000, headersMs: 1000, bodyMs: 1000 });
+  // What the activity reports as metrics, and what the platform client saw.
+  const measured = { requests: [] as string[], waitsMs: [] as number[], synced: 0, tokens: 0 };
+  const metrics: SyncMetrics = {
+    platformRequest: (_client, endpoint, status) => void measured.requests.push(`${endpoint} ${status}`),
+    rateBudgetWait: (_client, waitedMs) => void measured.waitsMs.push(waitedMs),
+    tokenIssued: () => void (measured.tokens += 1),
+    campaigns: (_client, result, count) => void (result === 'synced' && (measured.synced += count)),
+    syncFinished: () => undefined,
+  };
+  platform = new PlatformClient({ connectMs: 1000, headersMs: 1000, bodyMs: 1000 }, metrics.platformRequest);
   const clientId = `batch-${process.pid}-${++clients}`;
   await saveClient(database().pool, {
     id: clientId, name: clientId, apiBaseUrl: server.url, credentialsRef: 'batch-login', enabled: true,
@@ -57,7 +67,7 @@ async function scenario(options: { campaigns: string[]; answers?: Record<string,
   await upsertCampaigns(database().pool, clientId, 'run-1', options.campaigns.map((id) => ({
     id, name: id, status: 'active', budget: 1, impressions: 1, clicks: 1, conversions: 1, created_at: '2026-01-01T00:00:00.000Z',
   })));
-  const activities = createActivities({ pool: database().pool, platform, credentials });
+  const activities = createActivities({ pool: database().pool, platform, credentials, metrics });
   const signals: unknown[] = [];
   const fakeClient = {
     withAbortSignal: <R>(_signal: AbortSignal, fn: () => R) => fn(),
@@ -79,7 +89,7 @@ async function scenario(options: { campaigns: string[]; answers?: Record<string,
   };
   /** The most requests that arrived within any `windowMs`. */
   const mostInWindow = (windowMs: number) => Math.max(0, ...arrivals.map((at) => arrivals.filter((t) => t >= at && t < at + windowMs).length));
-  return { clientId, run, syncCalls, confirmed, reservations, signals, mostInWindow };
+  return { clientId, run, syncCalls, confirmed, reservations, signals, mostInWindow, measured };
 }
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
@@ -100,6 +110,10 @@ test('syncs every campaign once, within the rate budget, storing each confirmati
   expect(await s.confirmed()).toEqual(ids(12));
   // Twelve syncs, never more than five in a window.
   expect(s.mostInWindow(300)).toBe(5);
+  // Measured: one token, twelve answered requests, twelve waits for a slot (the later ones a window or more), twelve synced.
+  expect(s.measured).toMatchObject({ tokens: 1, synced: 12, requests: ['auth 200', ...Array(12).fill('sync 200')] });
+  expect(s.measured.waitsMs).toHaveLength(12);
+  expect(Math.max(...s.measured.waitsMs)).toBeGreaterThanOrEqual(300);
 });
 
 test('campaigns already confirmed in this run (by an earlier attempt) are not sent again, but are counted', async () => {

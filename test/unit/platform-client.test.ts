@@ -57,7 +57,7 @@ describe('requestToken', () => {
   test('sends Basic base64(email:password) to POST /auth/token and parses expires_in', async () => {
     const { server, client } = await serve((_req, res) => json(res, 200, { access_token: 'tok-abc', token_type: 'Bearer', expires_in: 3600, issued_at: 1 }));
 
-    const token = await client.requestToken(server.url, credentials);
+    const token = await client.requestToken(server.url, 'acme', credentials);
 
     expect(token).toEqual({ accessToken: 'tok-abc', expiresInMs: 3_600_000 });
     expect(server.requests).toHaveLength(1);
@@ -72,7 +72,7 @@ describe('requestToken', () => {
   test('401 "Invalid credentials" is bad_credentials, telling to check the email and password', async () => {
     const { server, client } = await serve((_req, res) => json(res, 401, { error: 'Invalid credentials', message: 'Email or password is incorrect' }));
 
-    const err = await platformError(client.requestToken(server.url, credentials));
+    const err = await platformError(client.requestToken(server.url, 'acme', credentials));
 
     expect(err.kind).toBe('bad_credentials');
     expect(err.details.status).toBe(401);
@@ -83,7 +83,7 @@ describe('requestToken', () => {
   test('a token body without access_token is malformed', async () => {
     const { server, client } = await serve((_req, res) => json(res, 200, { token_type: 'Bearer', expires_in: 3600 }));
 
-    const err = await platformError(client.requestToken(server.url, credentials));
+    const err = await platformError(client.requestToken(server.url, 'acme', credentials));
 
     expect(err.kind).toBe('malformed');
     expect(err.message).toContain('access_token');
@@ -323,5 +323,24 @@ describe('retryAfterMs', () => {
   test('knows no wait when neither says one (or the body says a negative one)', () => {
     expect(retryAfterMs(undefined, undefined)).toBeUndefined();
     expect(retryAfterMs(undefined, -1)).toBeUndefined();
+  });
+});
+
+describe('the request observer (metrics)', () => {
+  test('is told each request\'s client, endpoint and status, or timeout / network when there was none', async () => {
+    const seen: string[] = [];
+    server = await startServer((req, res) => {
+      if (req.url === '/auth/token') return json(res, 200, { access_token: 'tok', expires_in: 60 });
+      if (req.url?.startsWith('/api/campaigns?')) return json(res, 503, { error: 'Service temporarily unavailable' });
+      // The sync call never answers.
+    });
+    client = new PlatformClient(TIMEOUTS, (clientId, endpoint, status) => void seen.push(`${clientId} ${endpoint} ${status}`));
+
+    await client.requestToken(server.url, 'acme', { email: 'a@b.c', password: 'x' });
+    await rejection(listPage(client, server.url));
+    await rejection(client.syncCampaign(server.url, 'tok', 'acme', 'c1'));
+    await rejection(listPage(client, await refusedUrl()));
+
+    expect(seen).toEqual(['acme auth 200', 'acme list 503', 'acme sync timeout', 'acme list network']);
   });
 });

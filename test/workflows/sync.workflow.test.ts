@@ -8,7 +8,7 @@ import type { Activities, CampaignBatchCall, CampaignBatchOutcome } from '../../
 import type { CampaignPage } from '../../src/platform/client';
 import type { Campaign } from '../../src/platform/campaign';
 import { findTemporalCli } from '../../src/infra/temporal-cli';
-import { batchProgressSignal, progressQuery, type SyncClientInput, type SyncSummary } from '../../src/workflows';
+import { batchProgressSignal, progressQuery, SEARCH_ATTRIBUTES, syncWorkflowId, type ScheduledSyncOutcome, type SyncClientInput, type SyncSummary } from '../../src/workflows';
 
 // The workflow tier: the real workflows on a local dev server, every activity replaced by an
 // in-memory fake. Fast, and nothing here touches PostgreSQL or the platform.
@@ -22,7 +22,7 @@ beforeAll(async () => {
   const path = findTemporalCli();
   if (!path) throw new Error('No Temporal CLI: run `npm run temporal:ensure` first (or set TEMPORAL_CLI)');
   [env, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path } } }),
+    TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: SEARCH_ATTRIBUTES } }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
   ]);
 });
@@ -97,19 +97,22 @@ function fakeActivities(fakes: Fakes) {
   return { activities, log };
 }
 
-/** Runs a sync on a fresh worker with these fakes; resolves with the summary (or the failure) and the log. */
-async function runSync(fakes: Fakes, input: Partial<SyncClientInput> = {}, whileRunning?: (handle: WorkflowHandle) => Promise<void>) {
+/** Runs `work` while a fresh worker with these fakes serves its task queue. */
+async function withFakeWorker<T>(fakes: Fakes, work: (taskQueue: string) => Promise<T>) {
   const { activities, log } = fakeActivities(fakes);
   const taskQueue = `wf-${randomUUID()}`;
   // Heartbeats reach the server at once, so a cancellation reaches the fakes at once.
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, maxHeartbeatThrottleInterval: '100 ms' });
-  const startSync = () => env.client.workflow.start('syncClientWorkflow', { taskQueue, workflowId: `sync-${randomUUID()}`, args: [{ clientId: 'acme', ...input }] });
-  const outcome = await worker.runUntil(async () => {
-    const handle = await startSync();
+  return { outcome: await worker.runUntil(work(taskQueue)), log };
+}
+
+/** Runs a sync on a fresh worker with these fakes; resolves with the summary (or the failure) and the log. */
+function runSync(fakes: Fakes, input: Partial<SyncClientInput> = {}, whileRunning?: (handle: WorkflowHandle) => Promise<void>) {
+  return withFakeWorker(fakes, async (taskQueue) => {
+    const handle = await env.client.workflow.start('syncClientWorkflow', { taskQueue, workflowId: `sync-${randomUUID()}`, args: [{ clientId: 'acme', ...input }] });
     await whileRunning?.(handle);
     return (handle.result() as Promise<SyncSummary>).catch((err: unknown) => err as Error);
   });
-  return { outcome, log };
 }
 
 const summaryOf = (outcome: SyncSummary | Error): SyncSummary => {
@@ -268,4 +271,26 @@ describe('retryFailed', () => {
     expect(log.batchCalls).toEqual([]);
     expect(summaryOf(outcome)).toMatchObject({ state: 'completed', total: 0, synced: 0 });
   });
+});
+
+test('a scheduled run syncs under the client\'s own workflow id, so with a sync of the client running it starts none', async () => {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const batch = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => {
+    await released;
+    return { synced: call.campaignIds.length, failed: [], pending: [] };
+  };
+  const clientId = `scheduled-${randomUUID()}`;
+  const { outcome, log } = await withFakeWorker({ list: listing(10), batch }, async (taskQueue) => {
+    const scheduled = () =>
+      env.client.workflow.execute('scheduledSyncWorkflow', { taskQueue, workflowId: `schedule-${randomUUID()}`, args: [{ clientId }] }) as Promise<ScheduledSyncOutcome>;
+    const manual = await env.client.workflow.start('syncClientWorkflow', { taskQueue, workflowId: syncWorkflowId(clientId), args: [{ clientId }] });
+    const whileManual = await scheduled();
+    release();
+    await manual.result();
+    return { whileManual, alone: await scheduled() };
+  });
+  expect(outcome.whileManual).toEqual({ ran: false, reason: 'a sync of this client was already running' });
+  expect(outcome.alone).toMatchObject({ ran: true, summary: { workflowId: syncWorkflowId(clientId), synced: 10 } });
+  expect(log.pages).toEqual([1, 1]); // two syncs, one after the other
 });

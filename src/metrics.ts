@@ -1,0 +1,55 @@
+import type { MetricMeter } from '@temporalio/common';
+import type { SyncOutcome } from './workflows/definitions';
+
+// What campaign-sync measures, served with the Temporal SDK's own metrics on every worker's
+// /metrics (WORKER_METRICS_PORT). Labels carry client ids, endpoints and outcomes, never a secret.
+
+/** The platform's endpoints, as the mock's statistics name them. */
+export type PlatformEndpoint = 'auth' | 'list' | 'sync';
+
+
+export interface SyncMetrics {
+  /** One request answered (status: the HTTP code) or not (`timeout`, `network`). */
+  platformRequest(clientId: string, endpoint: PlatformEndpoint, status: string): void;
+  /** How long a request waited for its slot in the client's rate budget. */
+  rateBudgetWait(clientId: string, waitedMs: number): void;
+  tokenIssued(clientId: string): void;
+  campaigns(clientId: string, result: 'synced' | 'failed' | 'rejected', count: number): void;
+  syncFinished(clientId: string, outcome: SyncOutcome, durationMs: number): void;
+}
+
+export const METRIC_NAMES = {
+  platformRequests: 'campaign_sync_platform_requests',
+  rateBudgetWait: 'campaign_sync_rate_budget_wait_seconds',
+  tokensIssued: 'campaign_sync_tokens_issued',
+  campaigns: 'campaign_sync_campaigns',
+  syncsFinished: 'campaign_sync_syncs_finished',
+  syncDuration: 'campaign_sync_sync_duration_seconds',
+} as const;
+
+/** Bucket bounds in seconds: rate-budget waits reach a window (60 s at the reference), syncs hours. */
+export const HISTOGRAM_BUCKETS: Record<string, number[]> = {
+  [METRIC_NAMES.rateBudgetWait]: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+  [METRIC_NAMES.syncDuration]: [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400],
+};
+
+export function createSyncMetrics(meter: MetricMeter): SyncMetrics {
+  const requests = meter.createCounter(METRIC_NAMES.platformRequests, undefined, 'Requests to the ad platform by client, endpoint and status (HTTP code, timeout or network)');
+  const waits = meter.createHistogram(METRIC_NAMES.rateBudgetWait, 'float', undefined, "Time a request waited for its slot in the client's rate budget");
+  const tokens = meter.createCounter(METRIC_NAMES.tokensIssued, undefined, 'Access tokens obtained from the platform (first ones and renewals)');
+  const campaigns = meter.createCounter(METRIC_NAMES.campaigns, undefined, 'Campaigns synced (confirmed by the platform), failed (after every retry) and rejected (invalid records), by client');
+  const finished = meter.createCounter(METRIC_NAMES.syncsFinished, undefined, 'Syncs finished, by client and outcome');
+  const durations = meter.createHistogram(METRIC_NAMES.syncDuration, 'float', undefined, 'Duration of finished syncs, by client and outcome');
+  return {
+    platformRequest: (client, endpoint, status) => requests.add(1, { client, endpoint, status }),
+    rateBudgetWait: (client, waitedMs) => waits.record(Math.max(0, waitedMs) / 1000, { client }),
+    tokenIssued: (client) => tokens.add(1, { client }),
+    campaigns: (client, result, count) => {
+      if (count > 0) campaigns.add(count, { client, result });
+    },
+    syncFinished: (client, outcome, durationMs) => {
+      finished.add(1, { client, outcome });
+      durations.record(durationMs / 1000, { client, outcome });
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { freePort } from '../src/infra/child-process';
+import { METRIC_NAMES } from '../src/metrics';
+import { Stack } from './helpers/stack';
+
+jest.setTimeout(180_000);
+
+const LOGIN = { email: 'client-001@mock.test', password: 'password-001' };
+let stack: Stack;
+let metricsUrl: string;
+
+beforeAll(async () => {
+  stack = await Stack.start({
+    MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '30', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000',
+    MOCK_SYNC_LATENCY_MS: '50', MOCK_503_RATE: '0.2', MOCK_HANG_RATE: '0', MOCK_SEED: '5',
+  });
+  await stack.addClient('acme', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
+  const port = await freePort();
+  metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  await stack.startWorker({ WORKER_METRICS_PORT: String(port) });
+});
+afterAll(() => stack?.stop());
+
+const scrape = async () => (await fetch(metricsUrl)).text();
+
+/** The value of one sample of the Prometheus text format, 0 when absent. */
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_]+)\{([^}]*)\} (\S+)$/.exec(line);
+    if (match?.[1] !== name) continue;
+    const present = match[2]!.split(',');
+    if (wanted.every((label) => present.includes(label))) return Number(match[3]);
+  }
+  return 0;
+}
+
+test("a worker's /metrics follows a sync live and agrees with the platform's own counts", async () => {
+  const handle = await stack.startSync({ clientId: 'acme', pageSize: 10 });
+  let live = 0;
+  for (let i = 0; i < 200 && (live === 0 || live === 30); i++) {
+    live = sample(await scrape(), METRIC_NAMES.campaigns, { client: 'acme', result: 'synced' });
+    if (live === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(live).toBeGreaterThan(0); // seen while the sync ran
+  const summary = await handle.result();
+  expect(summary).toMatchObject({ synced: 30, failed: 0 });
+
+  const text = await scrape();
+  const platform = (await stack.mock.stats()).accounts['client-001']!;
+  for (const [endpoint, statuses] of Object.entries(platform.requests)) {
+    for (const [status, count] of Object.entries(statuses)) {
+      expect({ endpoint, status, count: sample(text, METRIC_NAMES.platformRequests, { client: 'acme', endpoint, status }) }).toEqual({ endpoint, status, count });
+    }
+  }
+  expect(platform.requests.list?.['503']).toBeGreaterThan(0);
+  expect(sample(text, METRIC_NAMES.tokensIssued, { client: 'acme' })).toBe(platform.tokensIssued);
+  expect(sample(text, METRIC_NAMES.campaigns, { client: 'acme', result: 'synced' })).toBe(30);
+  expect(sample(text, METRIC_NAMES.syncsFinished, { client: 'acme', outcome: 'completed' })).toBe(1);
+  expect(sample(text, `${METRIC_NAMES.syncDuration}_count`, { client: 'acme', outcome: 'completed' })).toBe(1);
+  expect(sample(text, `${METRIC_NAMES.rateBudgetWait}_count`, { client: 'acme' })).toBeGreaterThanOrEqual(33);
+  // The SDK's own metrics are served beside ours.
+  expect(text).toMatch(/^temporal_\w+/m);
+  // No secret in any label or value.
+  const tokens = (await (await fetch(`${stack.mock.url}/__mock/tokens?account=client-001`)).json()) as string[];
+  for (const secret of [LOGIN.password, Buffer.from(`${LOGIN.email}:${LOGIN.password}`).toString('base64'), ...tokens]) expect(text).not.toContain(secret);
+});
