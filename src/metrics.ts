@@ -14,7 +14,7 @@ export interface SyncMetrics {
   /** How long a request waited for its slot in the client's rate budget. */
   rateBudgetWait(clientId: string, waitedMs: number): void;
   tokenIssued(clientId: string): void;
-  campaigns(clientId: string, result: 'synced' | 'failed' | 'rejected', count: number): void;
+  campaigns(clientId: string, result: 'synced' | 'failed' | 'rejected' | 'removed', count: number): void;
   syncFinished(clientId: string, outcome: SyncOutcome, durationMs: number): void;
 }
 
@@ -37,7 +37,7 @@ export function createSyncMetrics(meter: MetricMeter): SyncMetrics {
   const requests = meter.createCounter(METRIC_NAMES.platformRequests, undefined, 'Requests to the ad platform by client, endpoint and status (HTTP code, timeout or network)');
   const waits = meter.createHistogram(METRIC_NAMES.rateBudgetWait, 'float', undefined, "Time a request waited for its slot in the client's rate budget");
   const tokens = meter.createCounter(METRIC_NAMES.tokensIssued, undefined, 'Access tokens obtained from the platform (first ones and renewals)');
-  const campaigns = meter.createCounter(METRIC_NAMES.campaigns, undefined, 'Campaigns synced (confirmed by the platform), failed (after every retry) and rejected (invalid records), by client');
+  const campaigns = meter.createCounter(METRIC_NAMES.campaigns, undefined, 'Campaigns synced (confirmed by the platform), failed (after every retry), rejected (invalid records) and marked removed (no longer listed), by client');
   const finished = meter.createCounter(METRIC_NAMES.syncsFinished, undefined, 'Syncs finished, by client and outcome');
   const durations = meter.createHistogram(METRIC_NAMES.syncDuration, 'float', undefined, 'Duration of finished syncs, by client and outcome');
   return {

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { findTemporalCli } from '../src/infra/temporal-cli';
 import { credentialEnvNames } from '../src/platform/credentials';
 import { Stack } from './helpers/stack';
 
@@ -227,4 +229,18 @@ test('a scheduled and a manual sync of one client never run at once, whichever s
   // Removing the client removes its schedule.
   expect((await cli('clients', 'remove', 'slow2')).code).toBe(0);
   expect((await cli('schedule', 'pause', 'slow2')).code).toBe(1);
+});
+
+test("the README's `temporal schedule` commands work as shown, and `schedule list` sees what they made", async () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const block = /The same with the `temporal` CLI:\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const commands = block.replace(/\\\n\s*/g, ' ').split('\n').filter((line) => line.startsWith('temporal schedule '));
+  expect(commands.map((c) => c.split(' ')[2])).toEqual(['create', 'list', 'trigger', 'toggle', 'delete']);
+  for (const command of commands) {
+    // Words, with quoted ones unquoted, as the shell would pass them.
+    const args = (command.match(/'[^']*'|"[^"]*"|\S+/g) ?? []).slice(1).map((word) => word.replace(/^(['"])(.*)\1$/, '$2'));
+    const ran = await promisify(execFile)(findTemporalCli()!, [...args, '--address', stack.devServer.address]).then(() => 0, (err: { code: number; stderr: string }) => err.stderr);
+    expect({ command, ran }).toEqual({ command, ran: 0 });
+    if (args[1] === 'create') expect(await scheduleLine('mixoads')).toMatch(/^mixoads\tevery 1h \(jitter 6m\)\tactive\t/);
+  }
 });

@@ -60,7 +60,16 @@ test("a worker's /metrics follows a sync live and agrees with the platform's own
   expect(sample(text, `${METRIC_NAMES.rateBudgetWait}_count`, { client: 'acme' })).toBeGreaterThanOrEqual(33);
   // The SDK's own metrics are served beside ours.
   expect(text).toMatch(/^temporal_\w+/m);
+
+  // The platform stops listing a campaign: the next sync marks it removed, and says so.
+  const [gone] = (await stack.mock.campaigns('client-001')).map((c) => c.id as string);
+  await fetch(`${stack.mock.url}/__mock/accounts/client-001/campaigns/${gone}`, { method: 'DELETE' });
+  expect(await (await stack.startSync({ clientId: 'acme', pageSize: 10 })).result()).toMatchObject({ synced: 29, removed: 1 });
+  const after = await scrape();
+  expect(sample(after, METRIC_NAMES.campaigns, { client: 'acme', result: 'removed' })).toBe(1);
+  expect(sample(after, METRIC_NAMES.syncsFinished, { client: 'acme', outcome: 'completed' })).toBe(2);
+
   // No secret in any label or value.
   const tokens = (await (await fetch(`${stack.mock.url}/__mock/tokens?account=client-001`)).json()) as string[];
-  for (const secret of [LOGIN.password, Buffer.from(`${LOGIN.email}:${LOGIN.password}`).toString('base64'), ...tokens]) expect(text).not.toContain(secret);
+  for (const secret of [LOGIN.password, Buffer.from(`${LOGIN.email}:${LOGIN.password}`).toString('base64'), ...tokens]) expect(after).not.toContain(secret);
 });

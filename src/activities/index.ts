@@ -160,6 +160,7 @@ export function createActivities({ pool, platform, credentials, metrics }: Activ
         const { durationMs } = await saveSyncRun(pool, { ...record, counts: { ...record.counts, removed } });
         if (run.status !== 'running') {
           metrics.campaigns(run.clientId, 'failed', run.counts.failed);
+          metrics.campaigns(run.clientId, 'removed', removed);
           metrics.syncFinished(run.clientId, syncOutcome(run.status, run.counts.failed), durationMs);
         }
         return removed;
