@@ -8,7 +8,8 @@
  * Options: --clients N, --campaigns N (per client), --limit N and --window-ms MS (each client's
  * sliding window, on the mock and in the clients table), --workers N, --sync-latency-ms MS (how
  * long the platform's /sync takes), --faults on|off (10% 503s, 5% hung requests), --kill-every-s S
- * (SIGKILL a worker every S seconds in rotation and start a new one), --worker-env K=V
+ * (SIGKILL a worker every S seconds in rotation and start a new one), --temporal dev|server (the CLI's
+ * dev server on SQLite, or Temporal's own server on PostgreSQL), --worker-env K=V
  * (repeatable), --label TEXT, --results FILE (JSON lines, default data/bench-fleet.jsonl).
  *
  * The bound: a client needs R = pages + campaigns requests; with L per window W the last one
@@ -26,6 +27,7 @@ import { childPids, machineTicks, PartMeter, pidsNamed } from './process-meter';
 import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from '../test/helpers/database';
 import { startMockProcess, startWorkerProcess } from '../test/helpers/processes';
 import { startTestDevServer } from '../test/helpers/temporal';
+import { postgresServerOf, startTemporalServer } from '../test/helpers/temporal-server';
 
 const ROOT = join(__dirname, '..', '..');
 const PAGE_SIZE = 100;
@@ -40,6 +42,7 @@ const { values: options } = parseArgs({
     'sync-latency-ms': { type: 'string', default: '2000' },
     faults: { type: 'string', default: 'off' },
     'kill-every-s': { type: 'string', default: '0' },
+    temporal: { type: 'string', default: 'dev' },
     'worker-env': { type: 'string', multiple: true, default: [] },
     label: { type: 'string', default: '' },
     explain: { type: 'boolean', default: false },
@@ -62,10 +65,13 @@ const config = {
   syncLatencyMs: positive('sync-latency-ms', 0),
   faults: options.faults === 'on',
   killEveryS: positive('kill-every-s', 0),
+  /** `dev`: the CLI's dev server on SQLite; `server`: Temporal's own server on PostgreSQL (npm run temporal-server:ensure). */
+  temporal: options.temporal as 'dev' | 'server',
   workerEnv: Object.fromEntries((options['worker-env'] as string[]).map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string])),
   label: options.label as string,
 };
 if (!['on', 'off'].includes(options.faults as string)) throw new Error('--faults must be on or off');
+if (!['dev', 'server'].includes(config.temporal)) throw new Error('--temporal must be dev or server');
 
 const pages = Math.max(1, Math.ceil(config.campaigns / PAGE_SIZE));
 const requestsPerClient = pages + config.campaigns;
@@ -89,8 +95,7 @@ async function benchDatabase(): Promise<TestDatabase> {
 
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'campaign-sync-bench-'));
-  const [devServer, database, mock] = await Promise.all([
-    startTestDevServer(),
+  const [database, mock] = await Promise.all([
     benchDatabase(),
     startMockProcess({
       MOCK_ACCOUNTS: String(config.clients),
@@ -102,6 +107,7 @@ async function main() {
       MOCK_HANG_RATE: config.faults ? '0.05' : '0',
     }),
   ]);
+  const devServer = config.temporal === 'server' ? await startTemporalServer(postgresServerOf(database.connectionString)) : await startTestDevServer();
   const workers: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
   try {
     // Clients and their credentials (in a secrets file, by reference), as a user would register them.

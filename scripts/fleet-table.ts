@@ -8,7 +8,7 @@ import { join } from 'node:path';
 interface FleetResult {
   label: string;
   revision: string;
-  load: { clients: number; campaigns: number; limit: number; windowMs: number; workers: number; syncLatencyMs: number; faults: boolean; killEveryS: number };
+  load: { clients: number; campaigns: number; limit: number; windowMs: number; workers: number; syncLatencyMs: number; faults: boolean; killEveryS: number; temporal?: 'dev' | 'server' };
   wallS: number;
   boundS: number;
   ratio: number | null;
@@ -36,7 +36,8 @@ const results = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line
 const describeLoad = ({ load }: FleetResult) =>
   `${load.clients} × ${load.campaigns}, ${load.limit} per ${load.windowMs / 1000} s, /sync ${load.syncLatencyMs / 1000} s` +
   (load.faults ? ', 10% 503s + 5% hangs' : '') +
-  (load.killEveryS ? `, a worker SIGKILLed every ${load.killEveryS} s` : '');
+  (load.killEveryS ? `, a worker SIGKILLed every ${load.killEveryS} s` : '') +
+  (load.temporal === 'server' ? ", Temporal's own server on PostgreSQL" : '');
 
 console.log('| load | workers | wall | bound | ratio | rows (distinct) | confirmed by the platform | lost | wrong values | window 429s (most in a window) | repeated /sync | requests | CPU s worker / server | CPU ms per campaign | campaigns/s | peak RSS MB worker / server | machine busy | revision |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');

@@ -54,6 +54,9 @@ const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>;
 
+/** Every variable the settings read (deployment files are checked against it). */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+
 export class ConfigError extends Error {}
 
 /** Reads settings from the environment; a bad value becomes one line that names the variable. */

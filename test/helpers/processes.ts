@@ -61,10 +61,10 @@ export async function startMockProcess(env: Record<string, string> = {}): Promis
   };
 }
 
-/** A worker as its own process (node dist/src/worker.js), so tests can SIGKILL it. */
-export async function startWorkerProcess(env: Record<string, string>): Promise<TiedProcess & { output: () => string }> {
+/** A worker as its own process (node dist/src/worker.js, or another build's `script`), so tests can SIGKILL it. */
+export async function startWorkerProcess(env: Record<string, string>, script = join(DIST, 'src', 'worker.js')): Promise<TiedProcess & { output: () => string }> {
   let output = '';
-  const worker = spawnTied(process.execPath, [join(DIST, 'src', 'worker.js')], {
+  const worker = spawnTied(process.execPath, [script], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     onOutput: (chunk) => (output += chunk),
   });

@@ -33,8 +33,15 @@ export class Stack {
     private readonly connection: Connection,
   ) {}
 
-  static async start(mockEnv: Record<string, string>, options: { database?: 'embedded'; encryptionKey?: string } = {}): Promise<Stack> {
-    const [devServer, database, mock] = await Promise.all([startTestDevServer(), testDatabase(options.database), startMockProcess(mockEnv)]);
+  /** `temporal`: another Temporal server than the dev server (the server built from Go, on the test's PostgreSQL server). */
+  static async start(
+    mockEnv: Record<string, string>,
+    options: { database?: 'embedded'; encryptionKey?: string; temporal?: (database: TestDatabase) => Promise<DevServer> } = {},
+  ): Promise<Stack> {
+    const temporal = options.temporal;
+    const [devServer, database, mock] = temporal
+      ? await Promise.all([testDatabase(options.database), startMockProcess(mockEnv)]).then(async ([db, m]) => [await temporal(db), db, m] as const)
+      : await Promise.all([startTestDevServer(), testDatabase(options.database), startMockProcess(mockEnv)]);
     const connection = await Connection.connect({ address: devServer.address });
     const codec = options.encryptionKey ? new EncryptionCodec(Buffer.from(options.encryptionKey, 'base64'), ENCRYPTION_KEY_ID) : undefined;
     const stack = new Stack(devServer, database, mock, new Client({ connection, dataConverter: dataConverter(codec) }), connection);
@@ -53,7 +60,7 @@ export class Stack {
     this.credentialsEnv[names.password] = login.password;
   }
 
-  async startWorker(env: Record<string, string> = {}) {
+  async startWorker(env: Record<string, string> = {}, script?: string) {
     const worker = await startWorkerProcess({
       DATABASE_URL: this.database.connectionString,
       TEMPORAL_ADDRESS: this.devServer.address,
@@ -63,7 +70,7 @@ export class Stack {
       ...this.credentialsEnv,
       ...this.workerEnv,
       ...env,
-    });
+    }, script);
     this.workers.push(worker);
     return worker;
   }

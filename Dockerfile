@@ -1,0 +1,36 @@
+# The campaign-sync worker (and the mock platform, for the dev stack), built in two stages.
+# glibc (Debian bookworm), not Alpine: the Temporal SDK's native bridge does not load on musl.
+
+FROM node:22.12.0-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Every dependency the build needs (TypeScript, the workflow bundler); the lockfile pins versions.
+RUN npm install --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY mock-api ./mock-api
+COPY migrations ./migrations
+COPY scripts ./scripts
+COPY test ./test
+# Compiles everything and bundles the workflows ahead of time (dist/workflows.bundle.js).
+RUN npm run build
+# Production dependencies only, from the same lockfile.
+RUN npm prune --omit=dev --no-audit --no-fund
+
+FROM node:22.12.0-bookworm-slim
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends ca-certificates \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/migrations ./migrations
+COPY --from=build /app/dist/workflows.bundle.js ./dist/workflows.bundle.js
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/mock-api ./dist/mock-api
+# No secret is baked in: credentials, DATABASE_URL and the encryption key come from the
+# environment or mounted files at run time.
+USER node
+EXPOSE 9464
+CMD ["node", "dist/src/worker.js"]

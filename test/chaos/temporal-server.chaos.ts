@@ -1,0 +1,39 @@
+import { startTemporalServer, postgresServerOf } from '../helpers/temporal-server';
+import { Stack } from '../helpers/stack';
+import { sleep, verifyAndRecord, type SyncedClient } from './harness';
+
+jest.setTimeout(900_000);
+
+/**
+ * The production topology without Docker: Temporal's own server (built from Go, as the compose
+ * file's temporalio/server image) on PostgreSQL, its schema set up by its SQL tool and its
+ * namespace registered by the compose file's job; two clients, two worker processes; one worker
+ * SIGKILLed mid-sync and the server killed and restarted once.
+ */
+test("Temporal's own server on PostgreSQL: two clients, two workers, one SIGKILLed, the server restarted", async () => {
+  let server: Awaited<ReturnType<typeof startTemporalServer>> | undefined;
+  const stack = await Stack.start(
+    { MOCK_ACCOUNTS: '2', MOCK_CAMPAIGNS_PER_ACCOUNT: '60', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000', MOCK_SYNC_LATENCY_MS: '100', MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0.05' },
+    { temporal: async (database) => (server = await startTemporalServer(postgresServerOf(database.connectionString))) },
+  );
+  try {
+    const clients: SyncedClient[] = [1, 2].map((n) => ({
+      clientId: `client-${n}`, account: `client-00${n}`, email: `client-00${n}@mock.test`, password: `password-00${n}`, rateLimit: 10,
+    }));
+    for (const c of clients) await stack.addClient(c.clientId, c, { rateLimit: c.rateLimit, rateWindowMs: 1000 });
+    const [doomed] = [await stack.startWorker(), await stack.startWorker()];
+    const startedAt = Date.now();
+    const syncs = await Promise.all(clients.map((c) => stack.startSync({ clientId: c.clientId, pageSize: 20 })));
+    const synced = async () => Object.values((await stack.mock.stats()).accounts).reduce((n, a) => n + a.syncedCampaignIds.length, 0);
+    while ((await synced()) < 20) await sleep(200);
+    await doomed!.stop('SIGKILL');
+    while ((await synced()) < 60) await sleep(200);
+    await server!.restart(2000);
+    for (const sync of syncs) expect(await sync.result()).toMatchObject({ state: 'completed', synced: 60, failed: 0 });
+    await verifyAndRecord(stack, clients, {
+      scenario: "Temporal's own server (v1.30.1 on PostgreSQL)", injections: '1 of 2 workers SIGKILLed, the server SIGKILLed and restarted, 10% 503s, 5% hangs', runs: 1, startedAt,
+    });
+  } finally {
+    await stack.stop();
+  }
+});

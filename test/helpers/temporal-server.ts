@@ -1,0 +1,177 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { Client } from 'pg';
+import { freePort, portIsFree, spawnTied, waitFor, type TiedProcess } from '../../src/infra/child-process';
+import { findTemporalCli } from '../../src/infra/temporal-cli';
+import type { DevServer } from '../../src/infra/temporal-dev-server';
+
+/** Temporal's own server, as docker-compose.yml runs it (temporalio/server:1.30.1), built from Go. */
+export const TEMPORAL_SERVER_VERSION = 'v1.30.1';
+
+export function temporalServerDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'campaign-sync', 'temporal-server', TEMPORAL_SERVER_VERSION);
+}
+
+export const temporalServerParts = (dir = temporalServerDir()) => ({
+  server: join(dir, 'server'),
+  sqlTool: join(dir, 'sql'),
+  schemaDir: join(dir, 'schema', 'postgresql', 'v12'),
+});
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+/** A PostgreSQL server the Temporal server may create its own databases on. */
+export interface PostgresServer {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+export const postgresServerOf = (connectionString: string): PostgresServer => {
+  const url = new URL(connectionString);
+  return { host: url.hostname, port: Number(url.port || 5432), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+};
+
+/** The server stores membership ports as smallint: a free port below `limit`, off the ephemeral range. */
+async function freePortBelow(limit: number): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * (limit - 20_000));
+    if (await portIsFree(port)) return port;
+  }
+}
+
+/** Creates a database and brings its schema up to date with Temporal's SQL tool, as the compose schema job does. */
+async function setUpSchema(pg: PostgresServer, database: string, schema: 'temporal' | 'visibility') {
+  const { sqlTool, schemaDir } = temporalServerParts();
+  const tool = (...args: string[]) =>
+    promisify(execFile)(sqlTool, ['--plugin', 'postgres12', '--ep', pg.host, '-p', String(pg.port), '-u', pg.user, '--pw', pg.password, '--db', database, ...args]);
+  await tool('create');
+  await tool('setup-schema', '-v', '0.0');
+  await tool('update-schema', '-d', join(schemaDir, schema, 'versioned'));
+}
+
+function serverConfig(pg: PostgresServer, databases: { main: string; visibility: string }, ports: Record<string, number>, dynamicConfig: string): string {
+  const store = (database: string) => `
+      sql:
+        pluginName: postgres12
+        databaseName: ${database}
+        connectAddr: "${pg.host}:${pg.port}"
+        connectProtocol: tcp
+        user: "${pg.user}"
+        password: "${pg.password}"
+        maxConns: 20
+        maxIdleConns: 20
+        maxConnLifetime: 1h`;
+  const service = (name: string, extra = '') => `
+  ${name}:
+    rpc:
+      grpcPort: ${ports[`${name}Grpc`]}
+      membershipPort: ${ports[`${name}Membership`]}
+      bindOnLocalHost: true${extra}`;
+  return `log:
+  stdout: true
+  level: warn
+persistence:
+  defaultStore: default
+  visibilityStore: visibility
+  numHistoryShards: 4
+  datastores:
+    default:${store(databases.main)}
+    visibility:${store(databases.visibility)}
+global:
+  membership:
+    maxJoinDuration: 30s
+    broadcastAddress: 127.0.0.1
+  metrics:
+    prometheus:
+      framework: tally
+      timerType: histogram
+      listenAddress: "127.0.0.1:${ports.metrics}"
+services:${service('frontend', `\n      httpPort: ${ports.frontendHttp}`)}${service('matching')}${service('history')}${service('worker')}
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: active
+  currentClusterName: active
+  clusterInformation:
+    active:
+      enabled: true
+      initialFailoverVersion: 1
+      rpcName: frontend
+      rpcAddress: "127.0.0.1:${ports.frontendGrpc}"
+dcRedirectionPolicy:
+  policy: noop
+dynamicConfigClient:
+  filepath: "${dynamicConfig}"
+  pollInterval: 10s
+`;
+}
+
+/**
+ * Temporal's own server on PostgreSQL, in databases of its own on `pg`, on free ports; the
+ * namespace and search attributes registered by the compose file's namespace job. Shaped as the
+ * dev server so a Stack can use it; `restart` kills it and starts it again on the same databases.
+ */
+export async function startTemporalServer(pg: PostgresServer): Promise<DevServer & { restart(downMs: number): Promise<void> }> {
+  const { server } = temporalServerParts();
+  if (!existsSync(server)) throw new Error(`No Temporal server at ${server}: run \`npm run temporal-server:ensure\` first`);
+  const id = `${process.pid}_${Date.now()}`;
+  const databases = { main: `temporal_${id}`, visibility: `temporal_visibility_${id}` };
+  await setUpSchema(pg, databases.main, 'temporal');
+  await setUpSchema(pg, databases.visibility, 'visibility');
+
+  const names = ['frontendGrpc', 'frontendHttp', 'frontendMembership', 'matchingGrpc', 'matchingMembership', 'historyGrpc', 'historyMembership', 'workerGrpc', 'workerMembership', 'metrics'];
+  const ports: Record<string, number> = {};
+  for (const name of names) ports[name] = name.endsWith('Membership') ? await freePortBelow(32768) : await freePort();
+  const configFile = join(mkdtempSync(join(tmpdir(), 'campaign-sync-temporal-server-')), 'config.yaml');
+  // The production stack's dynamic configuration.
+  writeFileSync(configFile, serverConfig(pg, databases, ports, join(ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml')));
+  const address = `127.0.0.1:${ports.frontendGrpc}`;
+
+  let output = '';
+  let current: TiedProcess;
+  const launch = async () => {
+    current = spawnTied(server, ['--config-file', configFile, '--allow-no-auth', 'start'], {
+      onOutput: (chunk) => (output = (output + chunk).slice(-4000)),
+    });
+    await waitFor(`Temporal server at ${address}`, async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+      } finally {
+        await connection.close();
+      }
+    }, { timeoutMs: 120_000, intervalMs: 500, gaveUp: () => (current.child.exitCode !== null ? `the server exited: ${output.slice(-800)}` : undefined) });
+  };
+  await launch();
+  // The compose file's namespace job, run against this server.
+  await promisify(execFile)('/bin/sh', [join(ROOT, 'deploy', 'temporal', 'register-namespace.sh')], {
+    env: { ...process.env, PATH: `${dirname(findTemporalCli()!)}:${process.env.PATH}`, TEMPORAL_ADDRESS: address, NAMESPACE: 'default' },
+  });
+  return {
+    options: { cliPath: server, dbFilename: databases.main, port: ports.frontendGrpc!, uiPort: 0 },
+    address,
+    uiUrl: '',
+    get process() {
+      return current;
+    },
+    async stop() {
+      await current.stop('SIGTERM', 15_000);
+      // Its databases go with it (an embedded server goes whole anyway).
+      const admin = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'postgres' });
+      await admin.connect();
+      for (const name of Object.values(databases)) await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+      await admin.end();
+    },
+    async restart(downMs: number) {
+      await current.stop('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await launch();
+    },
+  };
+}
