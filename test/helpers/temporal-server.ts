@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,14 +45,21 @@ async function freePortBelow(limit: number): Promise<number> {
   }
 }
 
-/** Creates a database and brings its schema up to date with Temporal's SQL tool, as the compose schema job does. */
-async function setUpSchema(pg: PostgresServer, database: string, schema: 'temporal' | 'visibility') {
+/**
+ * Temporal's databases and their schemas, set up by the compose file's schema job
+ * (deploy/temporal/setup-schema.sh) with the SQL tool and schema files built from Go.
+ */
+async function setUpSchemas(pg: PostgresServer, databases: { main: string; visibility: string }) {
   const { sqlTool, schemaDir } = temporalServerParts();
-  const tool = (...args: string[]) =>
-    promisify(execFile)(sqlTool, ['--plugin', 'postgres12', '--ep', pg.host, '-p', String(pg.port), '-u', pg.user, '--pw', pg.password, '--db', database, ...args]);
-  await tool('create');
-  await tool('setup-schema', '-v', '0.0');
-  await tool('update-schema', '-d', join(schemaDir, schema, 'versioned'));
+  // The job calls the tool by the name the admin-tools image gives it.
+  const bin = mkdtempSync(join(tmpdir(), 'campaign-sync-sql-tool-'));
+  symlinkSync(sqlTool, join(bin, 'temporal-sql-tool'));
+  await promisify(execFile)('/bin/sh', [join(ROOT, 'deploy', 'temporal', 'setup-schema.sh')], {
+    env: {
+      ...process.env, PATH: `${bin}:${process.env.PATH}`, SCHEMA_DIR: schemaDir, TEMPORAL_DB: databases.main, VISIBILITY_DB: databases.visibility,
+      POSTGRES_SEEDS: pg.host, DB_PORT: String(pg.port), POSTGRES_USER: pg.user, SQL_PASSWORD: pg.password,
+    },
+  });
 }
 
 function serverConfig(pg: PostgresServer, databases: { main: string; visibility: string }, ports: Record<string, number>, dynamicConfig: string): string {
@@ -122,8 +129,7 @@ export async function startTemporalServer(pg: PostgresServer): Promise<DevServer
   if (!existsSync(server)) throw new Error(`No Temporal server at ${server}: run \`npm run temporal-server:ensure\` first`);
   const id = `${process.pid}_${Date.now()}`;
   const databases = { main: `temporal_${id}`, visibility: `temporal_visibility_${id}` };
-  await setUpSchema(pg, databases.main, 'temporal');
-  await setUpSchema(pg, databases.visibility, 'visibility');
+  await setUpSchemas(pg, databases);
 
   const names = ['frontendGrpc', 'frontendHttp', 'frontendMembership', 'matchingGrpc', 'matchingMembership', 'historyGrpc', 'historyMembership', 'workerGrpc', 'workerMembership', 'metrics'];
   const ports: Record<string, number> = {};
