@@ -6,14 +6,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # Every dependency the build needs (TypeScript, the workflow bundler); the lockfile pins versions.
 RUN npm install --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.base.json ./
 COPY src ./src
 COPY mock-api ./mock-api
 COPY migrations ./migrations
-COPY scripts ./scripts
-COPY test ./test
-# Compiles everything and bundles the workflows ahead of time (dist/workflows.bundle.js).
-RUN npm run build
+# Compiles the product (src alone) and the mock, and bundles the workflows ahead of time
+# (dist/workflows.bundle.js); tests, scripts and the dev stack stay out of the image.
+RUN npm run build:image
 # Production dependencies only, from the same lockfile.
 RUN npm prune --omit=dev --no-audit --no-fund
 

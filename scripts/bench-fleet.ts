@@ -24,12 +24,14 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal as temporal_api } from '@temporalio/proto';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { childPids, machineTicks, PartMeter, pidsNamed } from './process-meter';
-import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from '../test/helpers/database';
-import { startMockProcess, startWorkerProcess } from '../test/helpers/processes';
-import { startTestDevServer } from '../test/helpers/temporal';
-import { postgresServerOf, startTemporalServer } from '../test/helpers/temporal-server';
+import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from '../dev-stack/databases';
+import { startMockProcess } from '../dev-stack/mock-platform-process';
+import { startWorkerProcess } from '../dev-stack/worker-process';
+import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
+import { postgresServerOf, startTemporalServer } from '../dev-stack/temporal-server';
+import { BUILT } from '../dev-stack/built';
+import { PROJECT_ROOT } from '../src/config';
 
-const ROOT = join(__dirname, '..', '..');
 const PAGE_SIZE = 100;
 
 const { values: options } = parseArgs({
@@ -46,7 +48,7 @@ const { values: options } = parseArgs({
     'worker-env': { type: 'string', multiple: true, default: [] },
     label: { type: 'string', default: '' },
     explain: { type: 'boolean', default: false },
-    results: { type: 'string', default: join(ROOT, 'data', 'bench-fleet.jsonl') },
+    results: { type: 'string', default: join(PROJECT_ROOT, 'data', 'bench-fleet.jsonl') },
   },
 });
 
@@ -80,8 +82,8 @@ const boundS = (config.windowMs * Math.floor((requestsPerClient - 1) / config.li
 /** The code measured, so a table row can say which revision its figures belong to. */
 function revision(): string {
   try {
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT }).toString().trim() !== '';
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim() + (dirty ? '+changes' : '');
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PROJECT_ROOT }).toString().trim() !== '';
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT }).toString().trim() + (dirty ? '+changes' : '');
   } catch {
     return 'unknown';
   }
@@ -107,7 +109,7 @@ async function main() {
       MOCK_HANG_RATE: config.faults ? '0.05' : '0',
     }),
   ]);
-  const devServer = config.temporal === 'server' ? await startTemporalServer(postgresServerOf(database.connectionString)) : await startTestDevServer();
+  const devServer = config.temporal === 'server' ? await startTemporalServer(postgresServerOf(database.connectionString)) : await startThrowawayDevServer();
   const workers: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
   try {
     // Clients and their credentials (in a secrets file, by reference), as a user would register them.
@@ -151,7 +153,7 @@ async function main() {
     const startedAt = Date.now();
     // Every client's sync at once, through the CLI.
     await new Promise<void>((resolve, reject) => {
-      const cli = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli.js'), 'sync', '--all'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const cli = spawn(process.execPath, [BUILT.cli, 'sync', '--all'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       cli.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`campaign-sync sync --all exited ${code}: ${stderr.trim()}`))));

@@ -5,7 +5,7 @@
  *   npm run build && node dist/scripts/bench-reference-window.js [windowMs=60000]
  * With R requests and L per window W, the last request cannot arrive before floor((R-1)/L)*W.
  */
-import { REFERENCE, Stack } from '../test/helpers/stack';
+import { REFERENCE, Stack } from '../dev-stack/stack';
 
 async function main() {
   const windowMs = Number(process.argv[2] ?? 60_000);

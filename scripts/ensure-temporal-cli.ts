@@ -1,4 +1,4 @@
-import { ensureTemporalCli } from '../src/infra/temporal-cli';
+import { ensureTemporalCli } from '../dev-stack/temporal-cli';
 
 ensureTemporalCli()
   .then((path) => process.stdout.write(`${path}\n`))

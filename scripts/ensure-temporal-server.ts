@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TEMPORAL_SERVER_VERSION, temporalServerDir, temporalServerParts } from '../test/helpers/temporal-server';
+import { TEMPORAL_SERVER_VERSION, temporalServerDir, temporalServerParts } from '../dev-stack/temporal-server';
 
 const dir = temporalServerDir();
 const parts = temporalServerParts(dir);

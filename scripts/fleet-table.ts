@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROJECT_ROOT } from '../src/config';
 
 interface FleetResult {
   label: string;
@@ -30,7 +31,7 @@ interface FleetResult {
   machineBusyPct: number;
 }
 
-const file = process.argv[2] ?? join(__dirname, '..', '..', 'data', 'bench-fleet.jsonl');
+const file = process.argv[2] ?? join(PROJECT_ROOT, 'data', 'bench-fleet.jsonl');
 const results = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as FleetResult);
 
 const describeLoad = ({ load }: FleetResult) =>

@@ -12,11 +12,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
-import { findTemporalCli } from '../src/infra/temporal-cli';
+import { findTemporalCli } from '../dev-stack/temporal-cli';
 import { scheduleId } from '../src/workflows';
-import { Stack } from '../test/helpers/stack';
+import { Stack } from '../dev-stack/stack';
+import { PROJECT_ROOT } from '../src/config';
 
-const OUT = join(__dirname, '..', '..', 'test', 'fixtures', 'histories');
+const OUT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 const LOGIN = { email: 'client-001@mock.test', password: 'password-001' };
 
 const PREFIX = process.argv[2] ?? '';

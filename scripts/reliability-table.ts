@@ -3,7 +3,7 @@
  * scenario): npm run test:chaos && node dist/scripts/reliability-table.js [results.jsonl]
  */
 import { readFileSync } from 'node:fs';
-import { RESULTS_FILE, type ScenarioResult } from '../test/chaos/harness';
+import { RESULTS_FILE, type ScenarioResult } from '../dev-stack/chaos-results';
 
 const file = process.argv[2] ?? RESULTS_FILE;
 const rows = new Map<string, ScenarioResult & { at: string; scale: string }>();

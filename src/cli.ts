@@ -10,10 +10,12 @@ import { openConfiguredDatabase } from './infra/database';
 import { temporalUnreachable } from './infra/startup-errors';
 import { describeRun } from './cli/runs';
 import {
-  changeClientSchedule, DEFAULT_CATCHUP_WINDOW, defaultJitterMs, describeSchedule, listClientSchedules, parseDuration, removeClientScheduleIfAny,
+  changeClientSchedule, DEFAULT_CATCHUP_WINDOW, defaultJitterMs, listClientSchedules, parseDuration, removeClientScheduleIfAny,
   setClientSchedule, type ScheduleCommand, type ScheduleTiming,
-} from './cli/schedules';
-import { cancelClientSync, describeProgress, failureReason, followSyncs, isSyncRunning, readProgress, startClientSyncs, type SyncHandle } from './cli/syncs';
+} from './client/schedules';
+import { cancelClientSync, isSyncRunning, readProgress, startClientSyncs, type SyncHandle } from './client/syncs';
+import { describeProgress, failureReason, followSyncs } from './cli/progress';
+import { describeSchedule } from './cli/schedule-list';
 import { syncWorkflowId } from './workflows';
 
 const positiveInt = (value: string) => {

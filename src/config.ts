@@ -1,7 +1,16 @@
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
-const PROJECT_ROOT = resolve(__dirname, '..', '..');
+/** The folder holding package.json, found the same way compiled (dist/src) and from source (tests). */
+export const PROJECT_ROOT = folderWithPackageJson(__dirname);
+
+function folderWithPackageJson(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json in ${start} or above it`);
+  }
+}
 
 const port = z.coerce.number().int().min(1).max(65535);
 

@@ -1,12 +1,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import { PROJECT_ROOT } from './config';
 
 /**
  * The workflow code, bundled once by `npm run build` instead of by every worker at start-up
  * (webpack takes seconds of CPU, which a fleet pays again every time a worker is replaced).
  */
-export const WORKFLOW_BUNDLE_PATH = join(__dirname, '..', 'workflows.bundle.js');
+export const WORKFLOW_BUNDLE_PATH = join(PROJECT_ROOT, 'dist', 'workflows.bundle.js');
 
 const WORKFLOWS_PATH = require.resolve('./workflows');
 

@@ -2,13 +2,15 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findTemporalCli } from '../src/infra/temporal-cli';
+import { findTemporalCli } from '../dev-stack/temporal-cli';
 import { credentialEnvNames } from '../src/platform/credentials';
-import { Stack } from './helpers/stack';
+import { Stack } from '../dev-stack/stack';
+import { BUILT } from '../dev-stack/built';
+import { PROJECT_ROOT } from '../src/config';
 
 jest.setTimeout(180_000);
 
-const CLI = join(__dirname, '..', 'src', 'cli.js');
+const CLI = BUILT.cli;
 let stack: Stack;
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -78,7 +80,7 @@ test('bad input gets a one-line error that says what to fix', async () => {
 });
 
 test('a worker with bad configuration exits with a one-line error, no stack trace', async () => {
-  const worker = join(__dirname, '..', 'src', 'worker.js');
+  const worker = BUILT.worker;
   const run = (env: Record<string, string>) =>
     promisify(execFile)(process.execPath, [worker], { env: { ...process.env, ...env }, timeout: 60_000 }).then(
       () => ({ code: 0, stderr: '' }),
@@ -232,7 +234,7 @@ test('a scheduled and a manual sync of one client never run at once, whichever s
 });
 
 test("the README's `temporal schedule` commands work as shown, and `schedule list` sees what they made", async () => {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
   const block = /The same with the `temporal` CLI:\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
   const commands = block.replace(/\\\n\s*/g, ' ').split('\n').filter((line) => line.startsWith('temporal schedule '));
   expect(commands.map((c) => c.split(' ')[2])).toEqual(['create', 'list', 'trigger', 'toggle', 'delete']);

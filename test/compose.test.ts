@@ -2,12 +2,12 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadSettings, SETTING_NAMES } from '../src/config';
-import { devServerArgs } from '../src/infra/temporal-dev-server';
+import { devServerArgs } from '../dev-stack/temporal-dev-server';
 import { SEARCH_ATTRIBUTES } from '../src/workflows';
+import { PROJECT_ROOT } from '../src/config';
 
 // No Docker engine runs in CI: the compose files and the Dockerfile are checked by parsing them.
-const ROOT = join(__dirname, '..', '..');
-const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+const read = (file: string) => readFileSync(join(PROJECT_ROOT, file), 'utf8');
 const production = parse(read('docker-compose.yml'), { merge: true });
 const dev = parse(read('docker-compose.dev.yml'));
 
@@ -104,10 +104,10 @@ describe('docker-compose.yml (production)', () => {
   test('the files the services mount exist; the jobs register the search attributes the worker requires', () => {
     for (const [, service] of services(production)) {
       for (const volume of service.volumes ?? []) {
-        if (volume.startsWith('./')) expect(existsSync(join(ROOT, volume.split(':')[0]!))).toBe(true);
+        if (volume.startsWith('./')) expect(existsSync(join(PROJECT_ROOT, volume.split(':')[0]!))).toBe(true);
       }
     }
-    for (const script of ['setup-schema.sh', 'register-namespace.sh']) accessSync(join(ROOT, 'deploy', 'temporal', script), constants.X_OK);
+    for (const script of ['setup-schema.sh', 'register-namespace.sh']) accessSync(join(PROJECT_ROOT, 'deploy', 'temporal', script), constants.X_OK);
     const register = read('deploy/temporal/register-namespace.sh');
     for (const key of SEARCH_ATTRIBUTES) expect(register).toContain(key.name);
     expect(production.services['temporal-ui'].environment.TEMPORAL_CODEC_ENDPOINT).toBe('${TEMPORAL_CODEC_ENDPOINT:-}');
@@ -124,7 +124,7 @@ describe('docker-compose.dev.yml (one container per part)', () => {
     for (const name of ['mock-api', 'worker']) {
       expect(dev.services[name].build).toBe('.');
       expect(dev.services[name].volumes).toBeUndefined(); // no bind-mounted source tree
-      expect(existsSync(join(ROOT, 'dist', dev.services[name].command[1].replace(/^dist\//, '')))).toBe(true);
+      expect(existsSync(join(PROJECT_ROOT, 'dist', dev.services[name].command[1].replace(/^dist\//, '')))).toBe(true);
     }
   });
 

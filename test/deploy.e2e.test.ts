@@ -3,9 +3,10 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { findTemporalCli } from '../src/infra/temporal-cli';
+import { findTemporalCli } from '../dev-stack/temporal-cli';
 import { SEARCH_ATTRIBUTES } from '../src/workflows';
-import { Stack } from './helpers/stack';
+import { Stack } from '../dev-stack/stack';
+import { PROJECT_ROOT } from '../src/config';
 
 // No Docker engine here: the production stack's steps are replayed without it. The Dockerfile's
 // final stage is replayed in a temporary folder. Its build
@@ -15,7 +16,6 @@ import { Stack } from './helpers/stack';
 
 jest.setTimeout(300_000);
 
-const ROOT = join(__dirname, '..', '..');
 let app: string;
 let stack: Stack | undefined;
 
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 test("the image's files, production dependencies from the lockfile and the prebuilt bundle make a worker that syncs", async () => {
-  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').split('\n');
+  const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8').split('\n');
   const finalStage = dockerfile.slice(dockerfile.map((line) => line.startsWith('FROM ')).lastIndexOf(true));
   const copies = finalStage.flatMap((line) => {
     const match = /^COPY --from=build \/app\/(\S+) \.\/(\S+)$/.exec(line);
@@ -35,8 +35,8 @@ test("the image's files, production dependencies from the lockfile and the prebu
   expect(dockerfile).toContain('RUN npm prune --omit=dev --no-audit --no-fund');
 
   app = mkdtempSync(join(tmpdir(), 'campaign-sync-image-'));
-  for (const { from, to } of copies.filter((c) => c.from !== 'node_modules')) cpSync(join(ROOT, from), join(app, to), { recursive: true });
-  cpSync(join(ROOT, 'package-lock.json'), join(app, 'package-lock.json'));
+  for (const { from, to } of copies.filter((c) => c.from !== 'node_modules')) cpSync(join(PROJECT_ROOT, from), join(app, to), { recursive: true });
+  cpSync(join(PROJECT_ROOT, 'package-lock.json'), join(app, 'package-lock.json'));
   await promisify(execFile)('npm', ['install', '--omit=dev', '--no-audit', '--no-fund'], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
   expect(existsSync(join(app, 'node_modules', '@temporalio', 'worker'))).toBe(true);
   expect(existsSync(join(app, 'node_modules', 'typescript'))).toBe(false); // no dev dependency in the image
@@ -53,7 +53,7 @@ test("the namespace job (deploy/temporal/register-namespace.sh) creates the name
   stack ??= await Stack.start({ MOCK_ACCOUNTS: '0' });
   const env = { ...process.env, PATH: `${dirname(findTemporalCli()!)}:${process.env.PATH}`, TEMPORAL_ADDRESS: stack.devServer.address, NAMESPACE: 'production' };
   for (let run = 0; run < 2; run++) {
-    const { stdout } = await promisify(execFile)('/bin/sh', [join(ROOT, 'deploy', 'temporal', 'register-namespace.sh')], { env });
+    const { stdout } = await promisify(execFile)('/bin/sh', [join(PROJECT_ROOT, 'deploy', 'temporal', 'register-namespace.sh')], { env });
     expect(stdout).toContain('Namespace production and its search attributes are ready');
   }
   const { customAttributes } = await stack.temporal.connection.operatorService.listSearchAttributes({ namespace: 'production' });

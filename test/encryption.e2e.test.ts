@@ -3,7 +3,7 @@ import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { startCodecServer } from '../src/codec/codec-server';
 import { EncryptionCodec } from '../src/codec/encryption-codec';
-import { ENCRYPTION_KEY_ID, Stack } from './helpers/stack';
+import { ENCRYPTION_KEY_ID, Stack } from '../dev-stack/stack';
 
 jest.setTimeout(180_000);
 

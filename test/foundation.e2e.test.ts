@@ -3,21 +3,21 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { noopMetricMeter } from '@temporalio/common';
 import { saveClient } from '../src/db/clients';
-import type { DevServer } from '../src/infra/temporal-dev-server';
+import type { DevServer } from '../dev-stack/temporal-dev-server';
 import { generateCampaigns } from '../mock-api/accounts';
 import { createSyncMetrics } from '../src/metrics';
 import { createCampaignSyncWorker } from '../src/worker';
 import { PlatformClient } from '../src/platform/client';
 import { createCredentialStore } from '../src/platform/credentials';
-import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from './helpers/database';
-import { startTestDevServer } from './helpers/temporal';
+import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from '../dev-stack/databases';
+import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
 
 jest.setTimeout(180_000);
 
 let devServer: DevServer;
 
 beforeAll(async () => {
-  devServer = await startTestDevServer();
+  devServer = await startThrowawayDevServer();
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
-import { freePort } from '../src/infra/child-process';
+import { freePort } from '../dev-stack/processes';
 import { METRIC_NAMES } from '../src/metrics';
-import { Stack } from './helpers/stack';
+import { Stack } from '../dev-stack/stack';
 
 jest.setTimeout(180_000);
 

@@ -8,7 +8,7 @@ import { Worker } from '@temporalio/worker';
 // named search-attributes-* were recorded by the version with SEARCH_ATTRIBUTES_PATCH (and
 // retry-failed, schedules), batch-activity-* by the version with BATCH_ACTIVITY_PATCH, the others
 // by the version before it (an activity per campaign); running syncs may still be on any of them.
-const DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'histories');
+const DIR = join(__dirname, 'fixtures', 'histories');
 const recorded = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
 const VERSIONS = ['search-attributes-', 'batch-activity-'];

@@ -1,5 +1,5 @@
-import { byId, REFERENCE, Stack } from './helpers/stack';
-import { waitFor } from '../src/infra/child-process';
+import { byId, REFERENCE, Stack } from '../dev-stack/stack';
+import { waitFor } from '../src/infra/wait-for';
 import { progressQuery } from '../src/workflows';
 
 jest.setTimeout(300_000);

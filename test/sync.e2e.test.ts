@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { byId, REFERENCE, Stack } from './helpers/stack';
+import { byId, REFERENCE, Stack } from '../dev-stack/stack';
 
 jest.setTimeout(300_000);
 

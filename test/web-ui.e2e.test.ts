@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { Stack } from './helpers/stack';
+import { Stack } from '../dev-stack/stack';
+import { PROJECT_ROOT } from '../src/config';
 
 // The dev server's Web UI, driven by headless Chromium as an operator would use it: filter the
 // syncs by client, open one, read its summary and live details, filter by outcome. Screenshots
@@ -10,7 +11,7 @@ import { Stack } from './helpers/stack';
 jest.setTimeout(180_000);
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUTPUT = process.env.TEST_OUTPUT_DIR ?? join(__dirname, '..', '..', 'test-output');
+const OUTPUT = process.env.TEST_OUTPUT_DIR ?? join(PROJECT_ROOT, 'test-output');
 const LOGIN = { email: 'client-001@mock.test', password: 'password-001' };
 
 let stack: Stack;

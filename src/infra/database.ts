@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { Client } from 'pg';
-import { dataPaths, type Settings } from '../config';
-import { waitFor } from './child-process';
+import { dataPaths, PROJECT_ROOT, type Settings } from '../config';
+import { waitFor } from './wait-for';
 import { databaseUnreachable } from './startup-errors';
 
-export const MIGRATIONS_DIR = join(__dirname, '..', '..', '..', 'migrations');
+export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'migrations');
 
 export interface Database {
   connectionString: string;

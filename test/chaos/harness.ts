@@ -1,12 +1,7 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { byId, type Stack } from '../helpers/stack';
+import { CHAOS_SCALE, recordResult, type ScenarioResult } from '../../dev-stack/chaos-results';
+import { byId, type Stack } from '../../dev-stack/stack';
 
-/** Where each scenario's figures go; scripts/reliability-table.ts turns them into the README table. */
-export const RESULTS_FILE = process.env.CHAOS_RESULTS_FILE ?? join(__dirname, '..', '..', '..', 'data', 'chaos-results.jsonl');
-
-/** CHAOS_SCALE=full for the README figures; the default (ci) keeps CI under its time budget. */
-export const FULL = process.env.CHAOS_SCALE === 'full';
+export const FULL = CHAOS_SCALE === 'full';
 
 export interface SyncedClient {
   clientId: string;
@@ -14,27 +9,6 @@ export interface SyncedClient {
   email: string;
   password: string;
   rateLimit: number;
-}
-
-export interface ScenarioResult {
-  scenario: string;
-  injections: string;
-  runs: number;
-  expected: number;
-  found: number;
-  wrongValues: number;
-  duplicates: number;
-  windowRateLimited: number;
-  worstWindow: string;
-  secretsFound: number;
-  seconds: number;
-  /** How the sync ended, where that is the point of the scenario. */
-  outcome?: string;
-}
-
-export function recordResult(result: ScenarioResult): void {
-  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
-  appendFileSync(RESULTS_FILE, `${JSON.stringify({ at: new Date().toISOString(), scale: FULL ? 'full' : 'ci', ...result })}\n`);
 }
 
 /** A small seeded PRNG for the moments faults strike, so a run can be repeated. */

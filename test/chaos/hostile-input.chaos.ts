@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { failureReason } from '../../src/cli/syncs';
-import { Stack } from '../helpers/stack';
+import { failureReason } from '../../src/cli/progress';
+import { Stack } from '../../dev-stack/stack';
 import { verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(600_000);

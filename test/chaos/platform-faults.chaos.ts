@@ -1,4 +1,4 @@
-import { REFERENCE, Stack } from '../helpers/stack';
+import { REFERENCE, Stack } from '../../dev-stack/stack';
 import { FULL, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(900_000);

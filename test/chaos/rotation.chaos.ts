@@ -1,4 +1,4 @@
-import { Stack } from '../helpers/stack';
+import { Stack } from '../../dev-stack/stack';
 import { FULL, seededRandom, sleep, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(900_000);

@@ -1,5 +1,5 @@
-import { startTemporalServer, postgresServerOf } from '../helpers/temporal-server';
-import { Stack } from '../helpers/stack';
+import { startTemporalServer, postgresServerOf } from '../../dev-stack/temporal-server';
+import { Stack } from '../../dev-stack/stack';
 import { sleep, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(900_000);

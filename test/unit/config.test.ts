@@ -1,8 +1,8 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ConfigError, dataPaths, loadSettings, platformTimeouts } from '../../src/config';
+import { PROJECT_ROOT } from '../../src/config';
 
 // Compiled to dist/test/unit: the project is three folders up.
-const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {

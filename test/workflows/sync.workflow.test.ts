@@ -7,7 +7,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import type { Activities, CampaignBatchCall, CampaignBatchOutcome } from '../../src/activities';
 import type { CampaignPage } from '../../src/platform/client';
 import type { Campaign } from '../../src/platform/campaign';
-import { findTemporalCli } from '../../src/infra/temporal-cli';
+import { findTemporalCli } from '../../dev-stack/temporal-cli';
 import { batchProgressSignal, progressQuery, SEARCH_ATTRIBUTES, syncWorkflowId, type ScheduledSyncOutcome, type SyncClientInput, type SyncSummary } from '../../src/workflows';
 
 // The workflow tier: the real workflows on a local dev server, every activity replaced by an

@@ -1,5 +1,5 @@
 import { saveClient } from '../../../src/db/clients';
-import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from '../../helpers/database';
+import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from '../../../dev-stack/databases';
 
 /** A scratch database on the server at 127.0.0.1:5432 (or DATABASE_URL) when it answers, else an embedded one. */
 export async function unitTestDatabase(): Promise<TestDatabase> {

@@ -1,8 +1,18 @@
-import { join } from 'node:path';
-import { spawnTied, waitFor, type TiedProcess } from '../../src/infra/child-process';
-import { startMockPlatformProcess } from '../../src/infra/mock-platform-process';
+import { waitFor } from '../src/infra/wait-for';
+import { BUILT } from './built';
+import { spawnTied, type TiedProcess } from './processes';
 
-const DIST = join(__dirname, '..', '..');
+/** Starts the mock ad platform (mock-api/) as its own process; PORT=0 picks a free port. */
+export async function startMockPlatformProcess(env: NodeJS.ProcessEnv): Promise<{ url: string; process: TiedProcess }> {
+  let output = '';
+  const mock = spawnTied(process.execPath, [BUILT.mockPlatform], { env, onOutput: (chunk) => (output += chunk) });
+  const url = await waitFor('mock platform', async () => {
+    const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+    if (!match) throw new Error('not listening yet');
+    return match[1]!;
+  }, { timeoutMs: 20_000, intervalMs: 50, gaveUp: () => (mock.child.exitCode !== null ? output.trim() : undefined) });
+  return { url, process: mock };
+}
 
 export interface MockProcess {
   url: string;
@@ -59,17 +69,4 @@ export async function startMockProcess(env: Record<string, string> = {}): Promis
     },
     stop: () => mock.stop('SIGTERM', 5000),
   };
-}
-
-/** A worker as its own process (node dist/src/worker.js, or another build's `script`), so tests can SIGKILL it. */
-export async function startWorkerProcess(env: Record<string, string>, script = join(DIST, 'src', 'worker.js')): Promise<TiedProcess & { output: () => string }> {
-  let output = '';
-  const worker = spawnTied(process.execPath, [script], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    onOutput: (chunk) => (output += chunk),
-  });
-  await waitFor('worker', async () => {
-    if (!output.includes('worker started')) throw new Error('not started yet');
-  }, { timeoutMs: 60_000, intervalMs: 100, gaveUp: () => (worker.child.exitCode !== null ? output : undefined) });
-  return Object.assign(worker, { output: () => output });
 }

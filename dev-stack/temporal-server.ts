@@ -5,9 +5,11 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { Client } from 'pg';
-import { freePort, portIsFree, spawnTied, waitFor, type TiedProcess } from '../../src/infra/child-process';
-import { findTemporalCli } from '../../src/infra/temporal-cli';
-import type { DevServer } from '../../src/infra/temporal-dev-server';
+import { waitFor } from '../src/infra/wait-for';
+import { freePort, portIsFree, spawnTied, type TiedProcess } from './processes';
+import { findTemporalCli } from './temporal-cli';
+import type { DevServer } from './temporal-dev-server';
+import { PROJECT_ROOT } from '../src/config';
 
 /** Temporal's own server, as docker-compose.yml runs it (temporalio/server:1.30.1), built from Go. */
 export const TEMPORAL_SERVER_VERSION = 'v1.30.1';
@@ -22,7 +24,6 @@ export const temporalServerParts = (dir = temporalServerDir()) => ({
   schemaDir: join(dir, 'schema', 'postgresql', 'v12'),
 });
 
-const ROOT = join(__dirname, '..', '..', '..');
 
 /** A PostgreSQL server the Temporal server may create its own databases on. */
 export interface PostgresServer {
@@ -54,7 +55,7 @@ async function setUpSchemas(pg: PostgresServer, databases: { main: string; visib
   // The job calls the tool by the name the admin-tools image gives it.
   const bin = mkdtempSync(join(tmpdir(), 'campaign-sync-sql-tool-'));
   symlinkSync(sqlTool, join(bin, 'temporal-sql-tool'));
-  await promisify(execFile)('/bin/sh', [join(ROOT, 'deploy', 'temporal', 'setup-schema.sh')], {
+  await promisify(execFile)('/bin/sh', [join(PROJECT_ROOT, 'deploy', 'temporal', 'setup-schema.sh')], {
     env: {
       ...process.env, PATH: `${bin}:${process.env.PATH}`, SCHEMA_DIR: schemaDir, TEMPORAL_DB: databases.main, VISIBILITY_DB: databases.visibility,
       POSTGRES_SEEDS: pg.host, DB_PORT: String(pg.port), POSTGRES_USER: pg.user, SQL_PASSWORD: pg.password,
@@ -136,7 +137,7 @@ export async function startTemporalServer(pg: PostgresServer): Promise<DevServer
   for (const name of names) ports[name] = name.endsWith('Membership') ? await freePortBelow(32768) : await freePort();
   const configFile = join(mkdtempSync(join(tmpdir(), 'campaign-sync-temporal-server-')), 'config.yaml');
   // The production stack's dynamic configuration.
-  writeFileSync(configFile, serverConfig(pg, databases, ports, join(ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml')));
+  writeFileSync(configFile, serverConfig(pg, databases, ports, join(PROJECT_ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml')));
   const address = `127.0.0.1:${ports.frontendGrpc}`;
 
   let output = '';
@@ -156,7 +157,7 @@ export async function startTemporalServer(pg: PostgresServer): Promise<DevServer
   };
   await launch();
   // The compose file's namespace job, run against this server.
-  await promisify(execFile)('/bin/sh', [join(ROOT, 'deploy', 'temporal', 'register-namespace.sh')], {
+  await promisify(execFile)('/bin/sh', [join(PROJECT_ROOT, 'deploy', 'temporal', 'register-namespace.sh')], {
     env: { ...process.env, PATH: `${dirname(findTemporalCli()!)}:${process.env.PATH}`, TEMPORAL_ADDRESS: address, NAMESPACE: 'default' },
   });
   return {

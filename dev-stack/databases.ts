@@ -1,9 +1,10 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, type Pool } from 'pg';
-import { createPool } from '../../src/db/pool';
-import { freePort } from '../../src/infra/child-process';
-import { migrate, startEmbeddedDatabase } from '../../src/infra/database';
+import { createPool } from '../src/db/pool';
+import { freePort } from './processes';
+import { migrate, startEmbeddedDatabase } from '../src/infra/database';
+import { PROJECT_ROOT } from '../src/config';
 
 export const EXTERNAL_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -17,7 +18,7 @@ export interface TestDatabase {
 
 /** An embedded server in a scratch folder under data/, migrated, removed afterwards. */
 export async function embeddedTestDatabase(): Promise<TestDatabase> {
-  const root = join(__dirname, '..', '..', '..', 'data');
+  const root = join(PROJECT_ROOT, 'data');
   mkdirSync(root, { recursive: true });
   const dir = mkdtempSync(join(root, 'test-pg-'));
   chmodSync(dir, 0o755); // the postgres user must reach the data folder inside

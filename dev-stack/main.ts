@@ -1,22 +1,23 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { generatedAccountCredentials } from '../mock-api/accounts';
-import { describeProgress, failureReason, followSyncs, startClientSyncs, type SyncHandle } from './cli/syncs';
-import { startCodecServer } from './codec/codec-server';
-import { dataConverter, encryptionCodec } from './codec/encryption-codec';
-import { dataPaths, loadSettings, metricsAddress, platformTimeouts } from './config';
-import { saveClient } from './db/clients';
-import { createPool } from './db/pool';
-import { freePort, portIsFree } from './infra/child-process';
-import { openConfiguredDatabase } from './infra/database';
-import { startMockPlatformProcess } from './infra/mock-platform-process';
-import { ensureTemporalCli } from './infra/temporal-cli';
-import { startDevServer } from './infra/temporal-dev-server';
-import { installTemporalRuntime } from './infra/temporal-runtime';
-import { createLogger } from './logger';
-import { PlatformClient } from './platform/client';
-import { createCredentialStore, credentialEnvNames } from './platform/credentials';
-import { createCampaignSyncWorker } from './worker';
+import { describeProgress, failureReason, followSyncs } from '../src/cli/progress';
+import { startClientSyncs, type SyncHandle } from '../src/client/syncs';
+import { startCodecServer } from '../src/codec/codec-server';
+import { dataConverter, encryptionCodec } from '../src/codec/encryption-codec';
+import { dataPaths, loadSettings, metricsAddress, platformTimeouts } from '../src/config';
+import { saveClient } from '../src/db/clients';
+import { createPool } from '../src/db/pool';
+import { freePort, portIsFree } from './processes';
+import { openConfiguredDatabase } from '../src/infra/database';
+import { startMockPlatformProcess } from './mock-platform-process';
+import { ensureTemporalCli } from './temporal-cli';
+import { startDevServer } from './temporal-dev-server';
+import { installTemporalRuntime } from '../src/infra/temporal-runtime';
+import { createLogger } from '../src/logger';
+import { PlatformClient } from '../src/platform/client';
+import { createCredentialStore, credentialEnvNames } from '../src/platform/credentials';
+import { createCampaignSyncWorker } from '../src/worker';
 
 /**
  * The demo platform: a few accounts, faults on, and a window scaled down from the reference's

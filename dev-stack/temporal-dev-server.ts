@@ -1,8 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
-import { spawnTied, waitFor, type TiedProcess } from './child-process';
+import { SEARCH_ATTRIBUTES } from '../src/workflows/definitions';
+import { waitFor } from '../src/infra/wait-for';
+import { findTemporalCli } from './temporal-cli';
+import { freePort, spawnTied, type TiedProcess } from './processes';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -78,4 +81,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     process: server,
     stop: () => server.stop('SIGTERM', 15_000),
   };
+}
+
+/** The pinned dev server as a separate process, on free ports, with a throwaway SQLite file. */
+export async function startThrowawayDevServer(): Promise<DevServer> {
+  const cliPath = findTemporalCli();
+  if (!cliPath) throw new Error('No Temporal CLI: run `npm run temporal:ensure` first (or set TEMPORAL_CLI)');
+  const dir = mkdtempSync(join(tmpdir(), 'campaign-sync-temporal-'));
+  return startDevServer({ cliPath, dbFilename: join(dir, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort() });
 }

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { saveClient } from '../../src/db/clients';
-import { startDevServer, type DevServer } from '../../src/infra/temporal-dev-server';
-import { credentialEnvNames } from '../../src/platform/credentials';
-import { dataConverter, EncryptionCodec } from '../../src/codec/encryption-codec';
-import { startClientSync } from '../../src/cli/syncs';
-import type { SyncClientInput, syncClientWorkflow } from '../../src/workflows';
-import { embeddedTestDatabase, externalTestDatabase, type TestDatabase } from './database';
-import { startMockProcess, startWorkerProcess, type MockProcess } from './processes';
-import { startTestDevServer } from './temporal';
+import { saveClient } from '../src/db/clients';
+import { startDevServer, startThrowawayDevServer, type DevServer } from './temporal-dev-server';
+import { credentialEnvNames } from '../src/platform/credentials';
+import { dataConverter, EncryptionCodec } from '../src/codec/encryption-codec';
+import { startClientSync } from '../src/client/syncs';
+import type { SyncClientInput, syncClientWorkflow } from '../src/workflows';
+import { embeddedTestDatabase, externalTestDatabase, type TestDatabase } from './databases';
+import { startMockProcess, type MockProcess } from './mock-platform-process';
+import { startWorkerProcess } from './worker-process';
 
 /** DATABASE_URL set: a scratch database on that server; unset (or asked for): the embedded default. */
 export const testDatabase = (kind?: 'embedded'): Promise<TestDatabase> =>
@@ -41,7 +41,7 @@ export class Stack {
     const temporal = options.temporal;
     const [devServer, database, mock] = temporal
       ? await Promise.all([testDatabase(options.database), startMockProcess(mockEnv)]).then(async ([db, m]) => [await temporal(db), db, m] as const)
-      : await Promise.all([startTestDevServer(), testDatabase(options.database), startMockProcess(mockEnv)]);
+      : await Promise.all([startThrowawayDevServer(), testDatabase(options.database), startMockProcess(mockEnv)]);
     const connection = await Connection.connect({ address: devServer.address });
     const codec = options.encryptionKey ? new EncryptionCodec(Buffer.from(options.encryptionKey, 'base64'), ENCRYPTION_KEY_ID) : undefined;
     const stack = new Stack(devServer, database, mock, new Client({ connection, dataConverter: dataConverter(codec) }), connection);
