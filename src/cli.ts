@@ -2,8 +2,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
-import { loadSettings, type Settings } from './config';
-import { deleteClient, listClients, saveClient, setClientEnabled } from './db/clients';
+import { loadSettings, temporalAddress, type Settings } from './config';
+import { CLIENT_ID_PATTERN, deleteClient, listClients, saveClient, setClientEnabled } from './db/clients';
 import { listSyncRuns } from './db/sync-runs';
 import { createPool } from './db/pool';
 import { openConfiguredDatabase } from './infra/database';
@@ -35,7 +35,7 @@ async function withDatabase<T>(settings: Settings, work: (pool: ReturnType<typeo
 }
 
 async function withTemporal<T>(settings: Settings, work: (temporal: Client) => Promise<T>): Promise<T> {
-  const address = settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
+  const address = temporalAddress(settings);
   const connection = await Connection.connect({ address, connectTimeout: 5000 }).catch(() => {
     throw temporalUnreachable(address);
   });
@@ -75,7 +75,7 @@ function addClientCommands(program: Command, settings: () => Settings) {
       } catch {
         throw new Error(`--api-url ${options.apiUrl} is not a URL; give one like http://localhost:3001`);
       }
-      if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(id)) throw new Error(`client id "${id}" must be lower-case letters, digits, - or _`);
+      if (!CLIENT_ID_PATTERN.test(id)) throw new Error(`client id "${id}" must be lower-case letters, digits, - or _`);
       await withDatabase(settings(), (pool) =>
         saveClient(pool, {
           id, name: options.name ?? id, apiBaseUrl: options.apiUrl, credentialsRef: options.credentialsRef,

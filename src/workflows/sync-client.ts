@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, ClientPolicy } from '../activities';
 import { NO_COUNTS, type SyncCounts } from '../sync-counts';
-import { databaseOptions, DEFAULT_MAX_ATTEMPTS, platformCallOptions } from './activity-options';
+import { databaseOptions, maxAttemptsOf, platformCallOptions } from './activity-options';
 import {
   batchProgressSignal, clientIdSearchAttribute, outcomeSearchAttribute, progressQuery, syncOutcome, syncSearchAttributes, type SyncProgress,
 } from './definitions';
@@ -111,7 +111,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     ? proxyLocalActivities<Activities>(databaseOptions)
     : proxyActivities<Activities>(databaseOptions);
   const pageSize = input.pageSize ?? 100;
-  const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxAttempts = maxAttemptsOf(input);
   const cursor: SyncCursor = input.resume ?? {
     syncRun: info.runId,
     nextPage: 1,
