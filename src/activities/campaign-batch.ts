@@ -193,17 +193,17 @@ export async function syncCampaignBatch(deps: CampaignBatchDependencies, client:
       writer.add({ campaignId, syncedAt });
     } catch (err) {
       if (!(err instanceof PlatformError)) throw err;
-      if (err.kind === 'token_expired' && !renewedFor.has(campaignId)) {
+      if (err.kind === FailureType.PlatformTokenExpired && !renewedFor.has(campaignId)) {
         tokens.invalidate(client.id, token);
         renewedFor.add(campaignId);
         queue.unshift(campaignId);
-      } else if (err.kind === 'rate_limited') {
+      } else if (err.kind === FailureType.PlatformRateLimited) {
         throttled = true;
         throttledForMs = Math.max(throttledForMs ?? 0, err.details.retryAfterMs ?? 0) || undefined;
         transient.set(campaignId, message(err));
-      } else if (err.kind === 'transient' || err.kind === 'token_expired') {
+      } else if (err.kind === FailureType.PlatformUnavailable || err.kind === FailureType.PlatformTokenExpired) {
         transient.set(campaignId, message(err));
-      } else if (err.kind === 'rejected' || err.kind === 'malformed') {
+      } else if (err.kind === FailureType.PlatformRejectedRequest || err.kind === FailureType.PlatformMalformedResponse) {
         failed.push({ campaignId, error: message(err) });
       } else {
         throw err;
@@ -260,7 +260,7 @@ export async function syncCampaignBatch(deps: CampaignBatchDependencies, client:
   if (unsynced.length > 0 && !lastAttempt && (throttled || queue.length === 0)) {
     const [first] = unsynced;
     throw ApplicationFailure.create({
-      type: throttled ? FailureType.rateLimited : FailureType.transient,
+      type: throttled ? FailureType.PlatformRateLimited : FailureType.PlatformUnavailable,
       message: `${unsynced.length} of ${call.campaignIds.length} campaigns not synced yet (${first!.campaignId}: ${first!.error})`,
       // A 429's own wait. Otherwise the policy's backoff grows only while attempts get nowhere:
       // one that stored confirmations is retried as soon as a first retry would be.

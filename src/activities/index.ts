@@ -68,7 +68,7 @@ export function createActivities({ pool, platform, credentials, metrics }: Activ
     const client = await findClient(pool, clientId);
     if (!client) {
       throw ApplicationFailure.create({
-        type: FailureType.unknownClient,
+        type: FailureType.UnknownClient,
         message: `Unknown client "${clientId}": add it with \`campaign-sync clients add ${clientId} ...\``,
       });
     }
@@ -78,7 +78,7 @@ export function createActivities({ pool, platform, credentials, metrics }: Activ
   async function loadEnabledPolicy(clientId: string): Promise<ClientPolicy> {
     const client = await loadClient(clientId);
     if (!client.enabled) {
-      throw ApplicationFailure.create({ type: FailureType.unknownClient, message: `Client "${clientId}" is disabled; enable it to sync` });
+      throw ApplicationFailure.create({ type: FailureType.ClientDisabled, message: `Client "${clientId}" is disabled; enable it to sync`, nonRetryable: true });
     }
     return { id: client.id, rateLimit: client.rateLimit, rateWindowMs: client.rateWindowMs };
   }
@@ -109,7 +109,7 @@ export function createActivities({ pool, platform, credentials, metrics }: Activ
       try {
         return await withHeartbeats(call(client, token, Context.current().cancellationSignal));
       } catch (err) {
-        if (err instanceof PlatformError && err.kind === 'token_expired' && !renewed) {
+        if (err instanceof PlatformError && err.kind === FailureType.PlatformTokenExpired && !renewed) {
           tokens.invalidate(client.id, token);
           continue;
         }

@@ -2,6 +2,7 @@ import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { campaignSchema, type Campaign } from './campaign';
 import type { PlatformEndpoint } from '../metrics';
+import { FailureType } from '../failure-types';
 import { PlatformError } from './errors';
 
 export interface PlatformTimeouts {
@@ -115,7 +116,7 @@ export class PlatformClient {
       const code = (err as { code?: unknown }).code;
       this.observe(clientId, endpoint, typeof code === 'string' && TIMEOUT_CODES.has(code) ? 'timeout' : 'network');
       // Timeouts, resets and refused connections: the platform may answer next time.
-      throw new PlatformError('transient', `${what} failed: ${describeError(err)}`);
+      throw new PlatformError(FailureType.PlatformUnavailable, `${what} failed: ${describeError(err)}`);
     }
     let body: unknown;
     try {
@@ -123,7 +124,7 @@ export class PlatformClient {
     } catch {
       if (status >= 200 && status < 300) {
         // The body is not quoted: it might hold a token in some other format.
-        throw new PlatformError('malformed', `${what} answered ${status} with a body that is not JSON (${text.length} bytes)`, { status });
+        throw new PlatformError(FailureType.PlatformMalformedResponse, `${what} answered ${status} with a body that is not JSON (${text.length} bytes)`, { status });
       }
       // An error page (a proxy's HTML, a redirect's text): judged by its status alone.
       body = undefined;
@@ -134,26 +135,26 @@ export class PlatformClient {
     const detail = `${what} answered ${status}${said ? ` (${said.slice(0, 200)})` : ''}`;
     if (status === 429) {
       const wait = retryAfterMs(retryAfterHeader, error.success ? error.data.retry_after : undefined);
-      throw new PlatformError('rate_limited', detail, { status, retryAfterMs: wait });
+      throw new PlatformError(FailureType.PlatformRateLimited, detail, { status, retryAfterMs: wait });
     }
-    if (status >= 500) throw new PlatformError('transient', detail, { status });
+    if (status >= 500) throw new PlatformError(FailureType.PlatformUnavailable, detail, { status });
     if (status === 401 && error.success && /expired/i.test(error.data.error ?? '')) {
-      throw new PlatformError('token_expired', detail, { status });
+      throw new PlatformError(FailureType.PlatformTokenExpired, detail, { status });
     }
     if (status === 401 && url.pathname.endsWith('/auth/token')) {
-      throw new PlatformError('bad_credentials', `${detail}: check the client's email and password`, { status });
+      throw new PlatformError(FailureType.PlatformBadCredentials, `${detail}: check the client's email and password`, { status });
     }
     if (status >= 300 && status < 400) {
-      throw new PlatformError('rejected', `${detail}: the platform redirects; set the client's API URL to the final address`, { status });
+      throw new PlatformError(FailureType.PlatformRejectedRequest, `${detail}: the platform redirects; set the client's API URL to the final address`, { status });
     }
-    throw new PlatformError('rejected', detail, { status });
+    throw new PlatformError(FailureType.PlatformRejectedRequest, detail, { status });
   }
 
   private static parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new PlatformError('malformed', `${what} returned an unexpected body: ${issue.path.join('.') || '(root)'} ${issue.message}`);
+      throw new PlatformError(FailureType.PlatformMalformedResponse, `${what} returned an unexpected body: ${issue.path.join('.') || '(root)'} ${issue.message}`);
     }
     return parsed.data;
   }

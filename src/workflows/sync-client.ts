@@ -15,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, ClientPolicy } from '../activities';
+import { FailureType } from '../failure-types';
 import { NO_COUNTS, type SyncCounts } from '../sync-counts';
 import { databaseOptions, maxAttemptsOf, platformCallOptions } from './activity-options';
 import {
@@ -223,7 +224,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
       const listed = await fetchCampaignPage.executeWithOptions({ summary: `page ${page} of client ${input.clientId}` }, [{ clientId: input.clientId, page, pageSize }]);
       if (listed.total > pageSize * MAX_PAGES) {
         throw ApplicationFailure.create({
-          type: 'PlatformMalformedResponse',
+          type: FailureType.PlatformMalformedResponse,
           message: `page ${page} claims ${listed.total} campaigns; refusing to page through that many`,
           nonRetryable: true,
         });
