@@ -170,8 +170,9 @@ export function createActivities({ pool, platform, credentials, metrics }: Activ
     /** For `sync --retry-failed`: the last finished listing run, and the campaigns it listed but did not get confirmed. */
     async findFailedCampaigns(clientId: string): Promise<{ syncRun: string; campaignIds: string[] } | undefined> {
       return reported(async () => {
-        const syncRun = await lastFinishedListingRun(pool, clientId);
-        return syncRun === undefined ? undefined : { syncRun, campaignIds: await unconfirmedCampaignIds(pool, clientId, syncRun) };
+        const syncRunId = await lastFinishedListingRun(pool, clientId);
+        // `syncRun` is the result's name in recorded histories.
+        return syncRunId === undefined ? undefined : { syncRun: syncRunId, campaignIds: await unconfirmedCampaignIds(pool, clientId, syncRunId) };
       });
     },
 

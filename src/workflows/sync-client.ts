@@ -78,9 +78,18 @@ export interface SyncSummary extends SyncProgress {
 }
 
 const MAX_REPORTED_FAILURES = 100;
-/** A `total` beyond this many pages is taken for a broken platform, not paged through. */
+/**
+ * A `total` beyond this many pages is taken for a broken platform, not paged through: a real
+ * account has far fewer campaigns, and paging through a bogus total would list for days.
+ */
 const MAX_PAGES = 100_000;
+/**
+ * Continue-as-new past this many events: below the server's warning at 10,240 (its hard limit
+ * is 51,200), and a worker that picks up the sync replays no more than this.
+ */
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
+/** Campaigns per list call unless the sync asks otherwise: the most the platform answers. */
+const DEFAULT_PAGE_SIZE = 100;
 
 /**
  * Batching before and after BATCH_ACTIVITY_PATCH. An activity per campaign wanted small batches,
@@ -111,7 +120,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   const { loadClientPolicy, startSyncRun, upsertCampaignPage, recordSyncRun, findFailedCampaigns } = batchActivity
     ? proxyLocalActivities<Activities>(databaseOptions)
     : proxyActivities<Activities>(databaseOptions);
-  const pageSize = input.pageSize ?? 100;
+  const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
   const maxAttempts = maxAttemptsOf(input);
   const cursor: SyncCursor = input.resume ?? {
     syncRun: info.runId,
