@@ -2,8 +2,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
-import { loadSettings, type Settings } from './config';
-import { deleteClient, listClients, saveClient, setClientEnabled } from './db/clients';
+import { loadSettings, temporalAddress, type Settings } from './config';
+import { CLIENT_ID_PATTERN, deleteClient, listClients, saveClient, setClientEnabled, type ClientRecord, type RemovedClient } from './db/clients';
 import { listSyncRuns } from './db/sync-runs';
 import { createPool } from './db/pool';
 import { openConfiguredDatabase } from './infra/database';
@@ -11,7 +11,7 @@ import { temporalUnreachable } from './infra/startup-errors';
 import { describeRun } from './cli/runs';
 import {
   changeClientSchedule, DEFAULT_CATCHUP_WINDOW, defaultJitterMs, listClientSchedules, parseDuration, removeClientScheduleIfAny,
-  setClientSchedule, type ScheduleCommand, type ScheduleTiming,
+  setClientSchedule, type ScheduleCommand, type SchedulePolicy, type ScheduleTiming,
 } from './client/schedules';
 import { cancelClientSync, isSyncRunning, readProgress, startClientSyncs, type SyncHandle } from './client/syncs';
 import { describeProgress, failureReason, followSyncs } from './cli/progress';
@@ -35,7 +35,7 @@ async function withDatabase<T>(settings: Settings, work: (pool: ReturnType<typeo
 }
 
 async function withTemporal<T>(settings: Settings, work: (temporal: Client) => Promise<T>): Promise<T> {
-  const address = settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
+  const address = temporalAddress(settings);
   const connection = await Connection.connect({ address, connectTimeout: 5000 }).catch(() => {
     throw temporalUnreachable(address);
   });
@@ -46,8 +46,12 @@ async function withTemporal<T>(settings: Settings, work: (temporal: Client) => P
   }
 }
 
-/** The ids `--all` stands for: every enabled client. */
-const enabledClientIds = async (s: Settings) => (await withDatabase(s, listClients)).filter((c) => c.enabled).map((c) => c.id);
+/** The clients a command names, or with `--all` every enabled client. */
+async function chosenClientIds(settings: Settings, clientIds: string[], all: boolean | undefined): Promise<string[]> {
+  const ids = all ? (await withDatabase(settings, listClients)).filter((c) => c.enabled).map((c) => c.id) : clientIds;
+  if (!ids.length) throw new Error('name at least one client id, or pass --all');
+  return ids;
+}
 
 export function buildCli(settings: () => Settings = loadSettings): Command {
   const program = new Command('campaign-sync').description('Sync advertising campaigns from the ad platform into PostgreSQL, on Temporal');
@@ -69,19 +73,8 @@ function addClientCommands(program: Command, settings: () => Settings) {
     .option('--rate-limit <n>', 'requests allowed per window', positiveInt, 10)
     .option('--rate-window-ms <ms>', 'sliding window length in ms', positiveInt, 60_000)
     .option('--disabled', 'keep the client but do not sync it')
-    .action(async (id: string, options) => {
-      try {
-        new URL(options.apiUrl);
-      } catch {
-        throw new Error(`--api-url ${options.apiUrl} is not a URL; give one like http://localhost:3001`);
-      }
-      if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(id)) throw new Error(`client id "${id}" must be lower-case letters, digits, - or _`);
-      await withDatabase(settings(), (pool) =>
-        saveClient(pool, {
-          id, name: options.name ?? id, apiBaseUrl: options.apiUrl, credentialsRef: options.credentialsRef,
-          rateLimit: options.rateLimit, rateWindowMs: options.rateWindowMs, enabled: !options.disabled,
-        }),
-      );
+    .action(async (id: string, options: ClientAddOptions) => {
+      await withDatabase(settings(), (pool) => saveClient(pool, clientRecord(id, options)));
       console.log(`client ${id} saved`);
     });
 
@@ -111,16 +104,43 @@ function addClientCommands(program: Command, settings: () => Settings) {
     .command('remove <id>')
     .description('delete a client with its campaigns and run history (refused while it syncs)')
     .action(async (id: string) => {
-      const s = settings();
-      if (await withTemporal(s, (temporal) => isSyncRunning(temporal, id))) {
-        throw new Error(`client ${id} is syncing: wait for it, or \`campaign-sync cancel ${id}\` first`);
-      }
-      const removed = await withDatabase(s, (pool) => deleteClient(pool, id));
-      if (!removed) throw new Error(`no client "${id}": see \`campaign-sync clients list\``);
-      await withTemporal(s, (temporal) => removeClientScheduleIfAny(temporal, id));
+      const removed = await removeClient(settings(), id);
       console.log(`client ${id} removed with ${removed.campaigns} campaigns and ${removed.syncRuns} runs`);
     });
+}
 
+interface ClientAddOptions {
+  apiUrl: string;
+  credentialsRef: string;
+  name?: string;
+  rateLimit: number;
+  rateWindowMs: number;
+  disabled?: boolean;
+}
+
+/** The client `clients add` saves, once its id and API URL are known to be usable. */
+function clientRecord(id: string, options: ClientAddOptions): ClientRecord {
+  try {
+    new URL(options.apiUrl);
+  } catch {
+    throw new Error(`--api-url ${options.apiUrl} is not a URL; give one like http://localhost:3001`);
+  }
+  if (!CLIENT_ID_PATTERN.test(id)) throw new Error(`client id "${id}" must be lower-case letters, digits, - or _`);
+  return {
+    id, name: options.name ?? id, apiBaseUrl: options.apiUrl, credentialsRef: options.credentialsRef,
+    rateLimit: options.rateLimit, rateWindowMs: options.rateWindowMs, enabled: !options.disabled,
+  };
+}
+
+/** Deletes a client that is not syncing, with what was stored for it, then its schedule. */
+async function removeClient(settings: Settings, id: string): Promise<RemovedClient> {
+  if (await withTemporal(settings, (temporal) => isSyncRunning(temporal, id))) {
+    throw new Error(`client ${id} is syncing: wait for it, or \`campaign-sync cancel ${id}\` first`);
+  }
+  const removed = await withDatabase(settings, (pool) => deleteClient(pool, id));
+  if (!removed) throw new Error(`no client "${id}": see \`campaign-sync clients list\``);
+  await withTemporal(settings, (temporal) => removeClientScheduleIfAny(temporal, id));
+  return removed;
 }
 
 function addSyncCommands(program: Command, settings: () => Settings) {
@@ -149,38 +169,53 @@ function addSyncCommands(program: Command, settings: () => Settings) {
     .option('--wait', 'show live progress and wait for the result')
     .option('--page-size <n>', 'campaigns per list call', positiveInt)
     .option('--retry-failed', 'only the campaigns the last finished sync listed but could not sync')
-    .action(async (clientIds: string[], options) => {
+    .action(async (clientIds: string[], options: SyncOptions) => {
       const s = settings();
-      const ids = options.all ? await enabledClientIds(s) : clientIds;
-      if (!ids.length) throw new Error('name at least one client id, or pass --all');
-      const failed = await withTemporal(s, async (temporal) => {
-        const started = await startClientSyncs(temporal, s.TEMPORAL_TASK_QUEUE, ids.map((clientId) => ({ clientId, pageSize: options.pageSize, retryFailed: options.retryFailed })), (clientId, { handle, joined }) =>
-          console.log(`${clientId}: ${joined ? 'already syncing, following' : 'sync started'} (workflow ${handle.workflowId})`),
-        );
-        const handles = new Map<string, SyncHandle>(ids.map((clientId, i) => [clientId, started[i]!.handle]));
-        if (!options.wait) return 0;
-        const outcomes = await followSyncs(handles);
-        for (const [clientId, outcome] of outcomes) {
-          console.log(outcome instanceof Error ? `${clientId}: FAILED: ${failureReason(outcome)}` : `${clientId}: ${describeProgress(outcome)}`);
-        }
-        return [...outcomes.values()].filter((o) => o instanceof Error || o.failed > 0).length;
-      });
-      if (failed) process.exitCode = 1;
+      const unsuccessful = await syncClients(s, await chosenClientIds(s, clientIds, options.all), options);
+      if (unsuccessful) process.exitCode = 1;
     });
 
   program
     .command('status <clientId>')
     .description("show a client's current or last sync")
-    .action(async (clientId: string) => {
-      await withTemporal(settings(), async (temporal) => {
-        const handle = temporal.workflow.getHandle(syncWorkflowId(clientId));
-        const description = await handle.describe().catch(() => undefined);
-        if (!description) return console.log(`${clientId}: never synced`);
-        const progress = await readProgress(handle);
-        console.log(`${clientId}: ${description.status.name.toLowerCase()} since ${description.startTime.toISOString()}`);
-        if (progress) console.log(`  ${describeProgress(progress)}; waiting for ${progress.waitingFor}`);
-      });
-    });
+    .action(async (clientId: string) => withTemporal(settings(), (temporal) => showStatus(temporal, clientId)));
+}
+
+interface SyncOptions {
+  all?: boolean;
+  wait?: boolean;
+  pageSize?: number;
+  retryFailed?: boolean;
+}
+
+/** Starts (or joins) the clients' syncs; with --wait follows them. Returns how many did not succeed in full. */
+async function syncClients(settings: Settings, ids: string[], options: SyncOptions): Promise<number> {
+  return withTemporal(settings, async (temporal) => {
+    const inputs = ids.map((clientId) => ({ clientId, pageSize: options.pageSize, retryFailed: options.retryFailed }));
+    const started = await startClientSyncs(temporal, settings.TEMPORAL_TASK_QUEUE, inputs, (clientId, { handle, joined }) =>
+      console.log(`${clientId}: ${joined ? 'already syncing, following' : 'sync started'} (workflow ${handle.workflowId})`),
+    );
+    if (!options.wait) return 0;
+    return reportOutcomes(new Map<string, SyncHandle>(ids.map((clientId, i) => [clientId, started[i]!.handle])));
+  });
+}
+
+/** Follows the syncs to their ends, printing each one's; returns how many failed or left campaigns failed. */
+async function reportOutcomes(handles: Map<string, SyncHandle>): Promise<number> {
+  const outcomes = await followSyncs(handles);
+  for (const [clientId, outcome] of outcomes) {
+    console.log(outcome instanceof Error ? `${clientId}: FAILED: ${failureReason(outcome)}` : `${clientId}: ${describeProgress(outcome)}`);
+  }
+  return [...outcomes.values()].filter((o) => o instanceof Error || o.failed > 0).length;
+}
+
+async function showStatus(temporal: Client, clientId: string): Promise<void> {
+  const handle = temporal.workflow.getHandle(syncWorkflowId(clientId));
+  const description = await handle.describe().catch(() => undefined);
+  if (!description) return console.log(`${clientId}: never synced`);
+  const progress = await readProgress(handle);
+  console.log(`${clientId}: ${description.status.name.toLowerCase()} since ${description.startTime.toISOString()}`);
+  if (progress) console.log(`  ${describeProgress(progress)}; waiting for ${progress.waitingFor}`);
 }
 
 function addScheduleCommands(program: Command, settings: () => Settings) {
@@ -194,22 +229,14 @@ function addScheduleCommands(program: Command, settings: () => Settings) {
     .option('--cron <expression>', 'cron expression, like "0 * * * *"')
     .option('--jitter <duration>', 'random delay per run (default: a tenth of the interval, at most 15m; 1m for --cron)')
     .option('--catchup-window <duration>', 'a run missed while Temporal was down is still taken if no later than this', DEFAULT_CATCHUP_WINDOW)
-    .action(async (clientIds: string[], options: { all?: boolean; every?: string; cron?: string; jitter?: string; catchupWindow: string }) => {
-      if ((options.every === undefined) === (options.cron === undefined)) throw new Error('give either --every (like 1h) or --cron (like "0 * * * *")');
-      const timing: ScheduleTiming = options.every === undefined ? { cron: options.cron! } : { every: options.every };
+    .action(async (clientIds: string[], options: ScheduleSetOptions) => {
+      const timing = scheduleTiming(options);
       const policy = {
         jitterMs: options.jitter === undefined ? defaultJitterMs(timing) : parseDuration(options.jitter),
         catchupWindowMs: parseDuration(options.catchupWindow),
       };
       const s = settings();
-      const ids = options.all ? await enabledClientIds(s) : clientIds;
-      if (!ids.length) throw new Error('name at least one client id, or pass --all');
-      await withTemporal(s, async (temporal) => {
-        for (const clientId of ids) {
-          const done = await setClientSchedule(temporal, s.TEMPORAL_TASK_QUEUE, clientId, timing, policy);
-          console.log(`${clientId}: schedule ${done} (${options.every ? `every ${options.every}` : `cron "${options.cron}"`})`);
-        }
-      });
+      await setSchedules(s, await chosenClientIds(s, clientIds, options.all), timing, policy);
     });
 
   schedule
@@ -236,6 +263,29 @@ function addScheduleCommands(program: Command, settings: () => Settings) {
         console.log(`${clientId}: schedule ${done}`);
       });
   }
+}
+
+interface ScheduleSetOptions {
+  all?: boolean;
+  every?: string;
+  cron?: string;
+  jitter?: string;
+  catchupWindow: string;
+}
+
+function scheduleTiming(options: ScheduleSetOptions): ScheduleTiming {
+  if ((options.every === undefined) === (options.cron === undefined)) throw new Error('give either --every (like 1h) or --cron (like "0 * * * *")');
+  return options.every === undefined ? { cron: options.cron! } : { every: options.every };
+}
+
+async function setSchedules(settings: Settings, ids: string[], timing: ScheduleTiming, policy: SchedulePolicy): Promise<void> {
+  const described = timing.every === undefined ? `cron "${timing.cron}"` : `every ${timing.every}`;
+  await withTemporal(settings, async (temporal) => {
+    for (const clientId of ids) {
+      const done = await setClientSchedule(temporal, settings.TEMPORAL_TASK_QUEUE, clientId, timing, policy);
+      console.log(`${clientId}: schedule ${done} (${described})`);
+    }
+  });
 }
 
 if (require.main === module) {

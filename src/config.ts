@@ -58,6 +58,11 @@ const settingsSchema = z.object({
   CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: z.string().min(1).default('campaign-sync-1'),
   /** Port of the codec server the Web UI calls to show encrypted payloads. */
   CODEC_SERVER_PORT: port.default(8888),
+  /** The Web UI's origin, the only one the codec server answers; unset: the local UI on TEMPORAL_UI_PORT. */
+  CODEC_SERVER_UI_ORIGIN: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+$/, 'must be an origin (scheme, host and port, no path), for example http://localhost:8233')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -89,6 +94,12 @@ export const dataPaths = (settings: Settings) => ({
   temporalDb: join(settings.CAMPAIGN_SYNC_DATA_DIR, 'temporal', 'dev-server.sqlite'),
   embeddedPostgres: join(settings.CAMPAIGN_SYNC_DATA_DIR, 'postgres'),
 });
+
+/** The Temporal frontend: TEMPORAL_ADDRESS, else the local dev server on TEMPORAL_PORT. */
+export const temporalAddress = (settings: Settings): string => settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
+
+/** The Web UI origin the codec server answers: CODEC_SERVER_UI_ORIGIN, else the local UI. */
+export const codecServerUiOrigin = (settings: Settings): string => settings.CODEC_SERVER_UI_ORIGIN ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`;
 
 /** Where a worker serves its metrics: WORKER_METRICS_PORT, else `defaultPort`, else nowhere. */
 export function metricsAddress(settings: Settings, defaultPort?: number): string | undefined {

@@ -9,7 +9,8 @@ export const REDACTED_KEYS = [
   'token', '*.token', 'accessToken', '*.accessToken', 'access_token', '*.access_token',
 ];
 
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream) {
+/** `level` comes from the settings (LOG_LEVEL). */
+export function createLogger(level: string, destination?: pino.DestinationStream) {
   return pino({ level, redact: { paths: REDACTED_KEYS, censor: '[redacted]' } }, destination);
 }
 

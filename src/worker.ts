@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { createPool } from './db/pool';
 import { createActivities, type ActivityDependencies } from './activities';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS, loadSettings, metricsAddress, platformTimeouts } from './config';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS, loadSettings, metricsAddress, platformTimeouts, temporalAddress } from './config';
 import { openConfiguredDatabase } from './infra/database';
 import { searchAttributesMissing, temporalUnreachable } from './infra/startup-errors';
 import { SEARCH_ATTRIBUTES } from './workflows/definitions';
@@ -70,7 +70,7 @@ async function main() {
   const database = await openConfiguredDatabase(settings);
   const pool = createPool(database.connectionString, (err) => log.warn({ err: err.message }, 'database connection lost'));
   const platform = new PlatformClient(platformTimeouts(settings), metrics.platformRequest);
-  const address = settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
+  const address = temporalAddress(settings);
   const connection = await NativeConnection.connect({ address }).catch(() => {
     throw temporalUnreachable(address);
   });
@@ -80,7 +80,7 @@ async function main() {
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     pool,
     platform,
-    credentials: createCredentialStore(),
+    credentials: createCredentialStore(process.env),
     metrics,
     maxConcurrentActivityTaskExecutions: settings.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: settings.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

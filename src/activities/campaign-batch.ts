@@ -155,126 +155,176 @@ class ProgressReporter {
  * the retry delay.
  */
 export async function syncCampaignBatch(deps: CampaignBatchDependencies, client: ClientRecord, call: CampaignBatchCall): Promise<CampaignBatchOutcome> {
-  const context = Context.current();
-  const { pool, platform, tokens, metrics } = deps;
-  const confirmedBefore = await confirmedCampaignIds(pool, client.id, call.syncRun, call.campaignIds);
-  const queue = call.campaignIds.filter((id) => !confirmedBefore.has(id));
-  const failed: CampaignBatchOutcome['failed'] = [];
-  const transient = new Map<string, string>();
-  const renewedFor = new Set<string>();
-  let fatal: unknown;
-  let throttledForMs: number | undefined;
-  let throttled = false;
-  const writer = new ConfirmationWriter(
-    async (confirmations) => {
-      await markCampaignsSynced(pool, client.id, call.syncRun, confirmations);
-      metrics.campaigns(client.id, 'synced', confirmations.length);
-    },
-    () => progress.changed(),
-  );
-  const progress = new ProgressReporter(call.progress, () => confirmedBefore.size + writer.stored);
-  const message = (err: Error) => redact(err.message, deps.secrets());
+  const confirmedBefore = await confirmedCampaignIds(deps.pool, client.id, call.syncRun, call.campaignIds);
+  const sending = new BatchSending(deps, client, call, confirmedBefore);
   // A bad password fails the call here, before any slot is taken.
-  if (queue.length > 0) await tokens.get(client.id);
+  if (sending.queue.length > 0) await deps.tokens.get(client.id);
+  const nextDueAt = await sending.sendAsSlotsAllow();
+  return sending.outcome(nextDueAt);
+}
 
-  async function syncOne(campaignId: string, slot: RateSlot): Promise<void> {
+/** The state of one batch call while it sends: what is queued, in flight, confirmed and failed. */
+class BatchSending {
+  private readonly context = Context.current();
+  /** Campaigns not yet sent, or sent again (an expired token, a late slot). */
+  readonly queue: string[];
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Refused by the platform: reported at once. */
+  private readonly failed: CampaignBatchOutcome['failed'] = [];
+  /** Failed for now (5xx, timeout, 429): retried by a later attempt or call, with the last error. */
+  private readonly transient = new Map<string, string>();
+  /** Campaigns whose expired token was renewed once already in this call. */
+  private readonly renewedFor = new Set<string>();
+  /** What fails the whole call (anything that is not the platform's answer about one campaign). */
+  private fatal: unknown;
+  private throttled = false;
+  private throttledForMs: number | undefined;
+  private readonly writer: ConfirmationWriter;
+  private readonly progress: ProgressReporter;
+
+  constructor(
+    private readonly deps: CampaignBatchDependencies,
+    private readonly client: ClientRecord,
+    private readonly call: CampaignBatchCall,
+    private readonly confirmedBefore: Set<string>,
+  ) {
+    this.queue = call.campaignIds.filter((id) => !confirmedBefore.has(id));
+    this.writer = new ConfirmationWriter(
+      async (confirmations) => {
+        await markCampaignsSynced(deps.pool, client.id, call.syncRun, confirmations);
+        deps.metrics.campaigns(client.id, 'synced', confirmations.length);
+      },
+      () => this.progress.changed(),
+    );
+    this.progress = new ProgressReporter(call.progress, () => this.synced());
+  }
+
+  private synced(): number {
+    return this.confirmedBefore.size + this.writer.stored;
+  }
+
+  /**
+   * Reserves slots and sends in them, as many at once as the client's rate limit, until every
+   * campaign is answered or the next slot is beyond SLOT_HORIZON_MS (returned: when it is due).
+   */
+  async sendAsSlotsAllow(): Promise<number | undefined> {
+    const { pool, metrics } = this.deps;
+    const heartbeat = setInterval(() => this.context.heartbeat(), HEARTBEAT_EVERY_MS);
+    let nextDueAt: number | undefined;
+    try {
+      while (this.fatal === undefined && !this.throttled && this.writer.error === undefined) {
+        // Requests still out may put their campaign back in the queue (an expired token, a late slot).
+        if (this.queue.length === 0 && this.inFlight.size === 0) break;
+        const room = Math.min(this.client.rateLimit - this.inFlight.size, this.queue.length);
+        if (room <= 0) {
+          await Promise.race(this.inFlight);
+          continue;
+        }
+        const askedAt = Date.now();
+        const reservation = await reserveSlots(pool, this.client, room, SLOT_HORIZON_MS);
+        for (const slot of reservation.slots) {
+          metrics.rateBudgetWait(this.client.id, slot.dueAt - askedAt);
+          this.launch(this.queue.shift()!, slot);
+        }
+        if (reservation.slots.length === room) continue;
+        if (this.inFlight.size === 0) {
+          nextDueAt = reservation.nextDueAt;
+          break;
+        }
+        // Requests are out: wait for one of them, or for the next slot to come within the horizon.
+        const untilWithinHorizon = Math.max(0, reservation.nextDueAt! - Date.now() - SLOT_HORIZON_MS);
+        await Promise.race([...this.inFlight, this.context.sleep(untilWithinHorizon).catch(() => undefined)]);
+      }
+      await Promise.all(this.inFlight);
+      await this.writer.flush();
+    } finally {
+      clearInterval(heartbeat);
+      this.progress.stop();
+    }
+    if (this.fatal !== undefined) throw this.fatal;
+    if (this.writer.error !== undefined) throw this.writer.error;
+    return nextDueAt;
+  }
+
+  private launch(campaignId: string, slot: RateSlot): void {
+    const task = this.syncOne(campaignId, slot)
+      .catch((err: unknown) => {
+        this.fatal ??= err;
+      })
+      .finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+
+  /** Sends one campaign's sync request in its slot, unless the slot has passed by the time it could. */
+  private async syncOne(campaignId: string, slot: RateSlot): Promise<void> {
+    const { pool, platform, tokens } = this.deps;
     const { dueAt } = slot;
-    if (dueAt > Date.now()) await context.sleep(dueAt - Date.now());
-    const token = await tokens.get(client.id);
+    if (dueAt > Date.now()) await this.context.sleep(dueAt - Date.now());
+    const token = await tokens.get(this.client.id);
     // Checked right before sending, after everything that may take time (a token renewal included).
-    if (Date.now() - dueAt > latenessAllowedMs(client.rateWindowMs)) {
+    if (Date.now() - dueAt > latenessAllowedMs(this.client.rateWindowMs)) {
       // Too late (a paused worker, a slow token request): the slot's place is lost; give it back, take another.
-      queue.unshift(campaignId);
+      this.queue.unshift(campaignId);
       await releaseRateSlots(pool, [slot.reservationId]);
       return;
     }
     try {
-      const { syncedAt } = await platform.syncCampaign(client.apiBaseUrl, token, client.id, campaignId, context.cancellationSignal);
-      writer.add({ campaignId, syncedAt });
+      const { syncedAt } = await platform.syncCampaign(this.client.apiBaseUrl, token, this.client.id, campaignId, this.context.cancellationSignal);
+      this.writer.add({ campaignId, syncedAt });
     } catch (err) {
       if (!(err instanceof PlatformError)) throw err;
-      if (err.kind === 'token_expired' && !renewedFor.has(campaignId)) {
-        tokens.invalidate(client.id, token);
-        renewedFor.add(campaignId);
-        queue.unshift(campaignId);
-      } else if (err.kind === 'rate_limited') {
-        throttled = true;
-        throttledForMs = Math.max(throttledForMs ?? 0, err.details.retryAfterMs ?? 0) || undefined;
-        transient.set(campaignId, message(err));
-      } else if (err.kind === 'transient' || err.kind === 'token_expired') {
-        transient.set(campaignId, message(err));
-      } else if (err.kind === 'rejected' || err.kind === 'malformed') {
-        failed.push({ campaignId, error: message(err) });
-      } else {
-        throw err;
-      }
+      this.sortFailure(campaignId, token, err);
     }
   }
 
-  const inFlight = new Set<Promise<void>>();
-  const launch = (campaignId: string, slot: RateSlot) => {
-    const task = syncOne(campaignId, slot)
-      .catch((err: unknown) => {
-        fatal ??= err;
-      })
-      .finally(() => inFlight.delete(task));
-    inFlight.add(task);
-  };
-
-  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
-  let nextDueAt: number | undefined;
-  try {
-    while (fatal === undefined && !throttled && writer.error === undefined) {
-      // Requests still out may put their campaign back in the queue (an expired token, a late slot).
-      if (queue.length === 0 && inFlight.size === 0) break;
-      const room = Math.min(client.rateLimit - inFlight.size, queue.length);
-      if (room <= 0) {
-        await Promise.race(inFlight);
-        continue;
-      }
-      const askedAt = Date.now();
-      const reservation = await reserveSlots(pool, client, room, SLOT_HORIZON_MS);
-      for (const slot of reservation.slots) {
-        metrics.rateBudgetWait(client.id, slot.dueAt - askedAt);
-        launch(queue.shift()!, slot);
-      }
-      if (reservation.slots.length === room) continue;
-      if (inFlight.size === 0) {
-        nextDueAt = reservation.nextDueAt;
-        break;
-      }
-      // Requests are out: wait for one of them, or for the next slot to come within the horizon.
-      await Promise.race([...inFlight, context.sleep(Math.max(0, reservation.nextDueAt! - Date.now() - SLOT_HORIZON_MS)).catch(() => undefined)]);
+  /** Files a campaign's failure by kind: sent again, retried later, reported, or fatal to the call. */
+  private sortFailure(campaignId: string, token: string, err: PlatformError): void {
+    const message = redact(err.message, this.deps.secrets());
+    if (err.kind === FailureType.PlatformTokenExpired && !this.renewedFor.has(campaignId)) {
+      this.deps.tokens.invalidate(this.client.id, token);
+      this.renewedFor.add(campaignId);
+      this.queue.unshift(campaignId);
+    } else if (err.kind === FailureType.PlatformRateLimited) {
+      this.throttled = true;
+      this.throttledForMs = Math.max(this.throttledForMs ?? 0, err.details.retryAfterMs ?? 0) || undefined;
+      this.transient.set(campaignId, message);
+    } else if (err.kind === FailureType.PlatformUnavailable || err.kind === FailureType.PlatformTokenExpired) {
+      this.transient.set(campaignId, message);
+    } else if (err.kind === FailureType.PlatformRejectedRequest || err.kind === FailureType.PlatformMalformedResponse) {
+      this.failed.push({ campaignId, error: message });
+    } else {
+      throw err;
     }
-    await Promise.all(inFlight);
-    await writer.flush();
-  } finally {
-    clearInterval(heartbeat);
-    progress.stop();
   }
-  if (fatal !== undefined) throw fatal;
-  if (writer.error !== undefined) throw writer.error;
 
-  const lastAttempt = context.info.attempt >= call.maxAttempts;
-  const unsynced = [...transient].map(([campaignId, error]) => ({ campaignId, error }));
-  if (unsynced.length > 0 && !lastAttempt && (throttled || queue.length === 0)) {
+  /**
+   * What the call hands back; or, when campaigns failed for now and another attempt would send
+   * them sooner than a later call, the failure that has Temporal retry it.
+   */
+  async outcome(nextDueAt: number | undefined): Promise<CampaignBatchOutcome> {
+    const lastAttempt = this.context.info.attempt >= this.call.maxAttempts;
+    const unsynced = [...this.transient].map(([campaignId, error]) => ({ campaignId, error }));
+    if (unsynced.length > 0 && !lastAttempt && (this.throttled || this.queue.length === 0)) throw this.retryFailure(unsynced);
+    const failed = lastAttempt ? [...this.failed, ...unsynced] : this.failed;
+    const pending = lastAttempt ? [...this.queue] : [...unsynced.map((u) => u.campaignId), ...this.queue];
+    // A call that leaves nothing pending is followed at once by the batch's result: no signal needed.
+    if (pending.length > 0) await this.progress.flush();
+    return {
+      synced: this.synced(),
+      failed,
+      pending,
+      nextSlotInMs: pending.length > 0 ? Math.max(0, (nextDueAt ?? 0) - Date.now()) : undefined,
+    };
+  }
+
+  private retryFailure(unsynced: { campaignId: string; error: string }[]): ApplicationFailure {
     const [first] = unsynced;
-    throw ApplicationFailure.create({
-      type: throttled ? FailureType.rateLimited : FailureType.transient,
-      message: `${unsynced.length} of ${call.campaignIds.length} campaigns not synced yet (${first!.campaignId}: ${first!.error})`,
+    return ApplicationFailure.create({
+      type: this.throttled ? FailureType.PlatformRateLimited : FailureType.PlatformUnavailable,
+      message: `${unsynced.length} of ${this.call.campaignIds.length} campaigns not synced yet (${first!.campaignId}: ${first!.error})`,
       // A 429's own wait. Otherwise the policy's backoff grows only while attempts get nowhere:
       // one that stored confirmations is retried as soon as a first retry would be.
-      nextRetryDelay: throttled ? throttledForMs : writer.stored > 0 ? FIRST_RETRY_DELAY_MS : undefined,
+      nextRetryDelay: this.throttled ? this.throttledForMs : this.writer.stored > 0 ? FIRST_RETRY_DELAY_MS : undefined,
     });
   }
-  if (lastAttempt) failed.push(...unsynced);
-  const pending = lastAttempt ? [...queue] : [...unsynced.map((u) => u.campaignId), ...queue];
-  // A call that leaves nothing pending is followed at once by the batch's result: no signal needed.
-  if (pending.length > 0) await progress.flush();
-  return {
-    synced: confirmedBefore.size + writer.stored,
-    failed,
-    pending,
-    nextSlotInMs: pending.length > 0 ? Math.max(0, (nextDueAt ?? 0) - Date.now()) : undefined,
-  };
 }

@@ -3,15 +3,6 @@ import { PlatformError } from '../platform/errors';
 import { MissingCredentials } from '../platform/credentials';
 import { FailureType } from '../failure-types';
 
-const PLATFORM_KIND_TO_TYPE = {
-  transient: FailureType.transient,
-  rate_limited: FailureType.rateLimited,
-  token_expired: FailureType.tokenExpired,
-  bad_credentials: FailureType.badCredentials,
-  rejected: FailureType.rejected,
-  malformed: FailureType.malformed,
-} as const;
-
 /** Replaces every secret that could have slipped into a message; longest first, so no secret is cut out of a longer one. */
 export function redact(message: string, secrets: readonly string[]): string {
   return secrets
@@ -29,17 +20,17 @@ export function toActivityFailure(err: unknown, secrets: readonly string[]): unk
   if (err instanceof PlatformError) {
     return ApplicationFailure.create({
       message: redact(err.message, secrets),
-      type: PLATFORM_KIND_TO_TYPE[err.kind],
+      type: err.kind,
       // A 429 is retried after exactly the wait the platform asked for.
-      nextRetryDelay: err.kind === 'rate_limited' && err.details.retryAfterMs !== undefined ? err.details.retryAfterMs : undefined,
+      nextRetryDelay: err.kind === FailureType.PlatformRateLimited && err.details.retryAfterMs !== undefined ? err.details.retryAfterMs : undefined,
     });
   }
   if (err instanceof MissingCredentials) {
-    return ApplicationFailure.create({ message: redact(err.message, secrets), type: FailureType.missingCredentials });
+    return ApplicationFailure.create({ message: redact(err.message, secrets), type: FailureType.MissingCredentials });
   }
   const sqlState = (err as { code?: unknown }).code;
   if (err instanceof Error && typeof sqlState === 'string' && /^2[23]/.test(sqlState)) {
-    return ApplicationFailure.create({ message: `PostgreSQL refused the data (${sqlState}): ${redact(err.message, secrets)}`, type: FailureType.databaseRejected });
+    return ApplicationFailure.create({ message: `PostgreSQL refused the data (${sqlState}): ${redact(err.message, secrets)}`, type: FailureType.DatabaseRejectedData });
   }
   if (err instanceof Error && !(err instanceof ApplicationFailure)) {
     return ApplicationFailure.create({ message: redact(err.message, secrets), type: err.name });

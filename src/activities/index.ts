@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { markCampaignsSynced, markUnlistedCampaignsRemoved, unconfirmedCampaignIds, upsertCampaigns, type SyncConfirmation } from '../db/campaigns';
 import { findClient, type ClientRecord } from '../db/clients';
 import { lastFinishedListingRun, saveSyncRun, type SyncRunRecord } from '../db/sync-runs';
-import { NO_COUNTS } from '../sync-counts';
+import { NO_COUNTS, type SyncCounts } from '../sync-counts';
 import type { Campaign } from '../platform/campaign';
 import type { PlatformClient } from '../platform/client';
 import type { CredentialStore } from '../platform/credentials';
@@ -13,7 +13,7 @@ import { TokenCache } from '../platform/token-cache';
 import { FailureType } from '../failure-types';
 import type { SyncMetrics } from '../metrics';
 import { syncOutcome } from '../workflows/definitions';
-import { syncCampaignBatch, type CampaignBatchCall } from './campaign-batch';
+import { syncCampaignBatch, type CampaignBatchCall, type CampaignBatchDependencies } from './campaign-batch';
 import { toActivityFailure } from './failures';
 import { waitForRateSlot } from './rate-budget';
 
@@ -46,45 +46,45 @@ async function withHeartbeats<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-/** Activities are plain async functions over injected dependencies, as in Temporal's samples. */
-export function createActivities({ pool, platform, credentials, metrics }: ActivityDependencies) {
-  // Passwords, Basic headers and tokens the worker has handled; scrubbed from every failure message.
-  const secrets = new Set<string>();
-
-  /**
-   * Runs an activity's work; what goes wrong becomes the typed, scrubbed failure Temporal
-   * records, except a cancellation, which Temporal must see as one.
-   */
-  async function reported<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Wraps an activity's work so that what goes wrong becomes the typed failure Temporal records,
+ * scrubbed of every secret the worker has handled; a cancellation stays one, for Temporal to see.
+ */
+function failureReporter(secrets: ReadonlySet<string>) {
+  return async function reported<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
       if (Context.current().cancellationSignal.aborted) throw err;
       throw toActivityFailure(err, [...secrets]);
     }
-  }
+  };
+}
 
-  async function loadClient(clientId: string): Promise<ClientRecord> {
-    const client = await findClient(pool, clientId);
-    if (!client) {
-      throw ApplicationFailure.create({
-        type: FailureType.unknownClient,
-        message: `Unknown client "${clientId}": add it with \`campaign-sync clients add ${clientId} ...\``,
-      });
-    }
-    return client;
+async function loadClient(pool: Pool, clientId: string): Promise<ClientRecord> {
+  const client = await findClient(pool, clientId);
+  if (!client) {
+    throw ApplicationFailure.create({
+      type: FailureType.UnknownClient,
+      message: `Unknown client "${clientId}": add it with \`campaign-sync clients add ${clientId} ...\``,
+    });
   }
+  return client;
+}
 
-  async function loadEnabledPolicy(clientId: string): Promise<ClientPolicy> {
-    const client = await loadClient(clientId);
-    if (!client.enabled) {
-      throw ApplicationFailure.create({ type: FailureType.unknownClient, message: `Client "${clientId}" is disabled; enable it to sync` });
-    }
-    return { id: client.id, rateLimit: client.rateLimit, rateWindowMs: client.rateWindowMs };
+/** A disabled client is refused for good: enabling it is a person's decision, not a retry's. */
+async function loadEnabledPolicy(pool: Pool, clientId: string): Promise<ClientPolicy> {
+  const client = await loadClient(pool, clientId);
+  if (!client.enabled) {
+    throw ApplicationFailure.create({ type: FailureType.ClientDisabled, message: `Client "${clientId}" is disabled; enable it to sync`, nonRetryable: true });
   }
+  return { id: client.id, rateLimit: client.rateLimit, rateWindowMs: client.rateWindowMs };
+}
 
-  const tokens = new TokenCache(async (clientId) => {
-    const client = await loadClient(clientId);
+/** Tokens from the platform for the client's credentials; each credential and token joins the secrets to scrub. */
+function platformTokens({ pool, platform, credentials, metrics }: ActivityDependencies, secrets: Set<string>): TokenCache {
+  return new TokenCache(async (clientId) => {
+    const client = await loadClient(pool, clientId);
     const creds = credentials.get(client.credentialsRef);
     secrets.add(creds.password).add(Buffer.from(`${creds.email}:${creds.password}`).toString('base64'));
     const issued = await platform.requestToken(client.apiBaseUrl, client.id, creds, Context.current().cancellationSignal);
@@ -92,14 +92,18 @@ export function createActivities({ pool, platform, credentials, metrics }: Activ
     metrics.tokenIssued(client.id);
     return issued;
   });
+}
 
-  /**
-   * One platform request for a client: a slot from the shared rate budget (however far off), a
-   * token, the call. A token the platform calls expired is replaced once within the attempt;
-   * every other failure goes to Temporal's retry policy as a typed failure.
-   */
-  async function callPlatform<T>(clientId: string, call: (client: ClientRecord, token: string, signal: AbortSignal) => Promise<T>): Promise<T> {
-    const client = await loadClient(clientId);
+type PlatformCall<T> = (client: ClientRecord, token: string, signal: AbortSignal) => Promise<T>;
+
+/**
+ * One platform request for a client: a slot from the shared rate budget (however far off), a
+ * token, the call. A token the platform calls expired is replaced once within the attempt;
+ * every other failure goes to Temporal's retry policy as a typed failure.
+ */
+function rateLimitedCaller({ pool, metrics }: ActivityDependencies, tokens: TokenCache) {
+  return async function callPlatform<T>(clientId: string, call: PlatformCall<T>): Promise<T> {
+    const client = await loadClient(pool, clientId);
     for (let renewed = false; ; renewed = true) {
       // A token first: asking for one after the slot has come would send the call late.
       await tokens.get(client.id);
@@ -109,25 +113,71 @@ export function createActivities({ pool, platform, credentials, metrics }: Activ
       try {
         return await withHeartbeats(call(client, token, Context.current().cancellationSignal));
       } catch (err) {
-        if (err instanceof PlatformError && err.kind === 'token_expired' && !renewed) {
+        if (err instanceof PlatformError && err.kind === FailureType.PlatformTokenExpired && !renewed) {
           tokens.invalidate(client.id, token);
           continue;
         }
         throw err;
       }
     }
-  }
+  };
+}
 
+/** A run that completed after listing every page: the client's campaigns it did not list are gone from the platform. */
+async function markRemovedCampaigns(pool: Pool, run: SyncRunRecord, listedEveryPage: boolean): Promise<number> {
+  return listedEveryPage && run.status === 'completed' ? markUnlistedCampaignsRemoved(pool, run.clientId, run.runId) : 0;
+}
+
+function countFinishedSync(metrics: SyncMetrics, clientId: string, status: 'completed' | 'failed' | 'cancelled', counts: SyncCounts, durationMs: number): void {
+  metrics.campaigns(clientId, 'failed', counts.failed);
+  metrics.campaigns(clientId, 'removed', counts.removed);
+  metrics.syncFinished(clientId, syncOutcome(status, counts.failed), durationMs);
+}
+
+type Reported = ReturnType<typeof failureReporter>;
+type CallPlatform = ReturnType<typeof rateLimitedCaller>;
+
+/** A sync's bookkeeping: its client's policy, and its row in sync_runs from start to finish. */
+function syncRunActivities({ pool, metrics }: ActivityDependencies, reported: Reported) {
   return {
-    loadClientPolicy: loadEnabledPolicy,
+    loadClientPolicy: (clientId: string) => loadEnabledPolicy(pool, clientId),
 
     /** A sync's first step: the client's policy, and its sync_runs row written as running. */
     async startSyncRun(run: { workflowId: string; runId: string; clientId: string; retryOf?: string }): Promise<ClientPolicy> {
-      const policy = await loadEnabledPolicy(run.clientId);
+      const policy = await loadEnabledPolicy(pool, run.clientId);
       await reported(() => saveSyncRun(pool, { ...run, status: 'running', counts: NO_COUNTS }));
       return policy;
     },
 
+    /**
+     * Writes the run's row, in three steps when the run has finished: campaigns it did not list
+     * are marked removed (returned: how many), the row is written, the metrics count the sync.
+     */
+    async recordSyncRun(input: SyncRunRecord & { listedEveryPage?: boolean }): Promise<number> {
+      const { listedEveryPage = false, ...run } = input;
+      return reported(async () => {
+        const removed = await markRemovedCampaigns(pool, run, listedEveryPage);
+        const counts = { ...run.counts, removed };
+        const { durationMs } = await saveSyncRun(pool, { ...run, counts });
+        if (run.status !== 'running') countFinishedSync(metrics, run.clientId, run.status, counts, durationMs);
+        return removed;
+      });
+    },
+
+    /** For `sync --retry-failed`: the last finished listing run, and the campaigns it listed but did not get confirmed. */
+    async findFailedCampaigns(clientId: string): Promise<{ syncRun: string; campaignIds: string[] } | undefined> {
+      return reported(async () => {
+        const syncRunId = await lastFinishedListingRun(pool, clientId);
+        // `syncRun` is the result's name in recorded histories.
+        return syncRunId === undefined ? undefined : { syncRun: syncRunId, campaignIds: await unconfirmedCampaignIds(pool, clientId, syncRunId) };
+      });
+    },
+  };
+}
+
+/** Listing a client's campaigns page by page, storing each page, and syncing them a batch at a time. */
+function campaignActivities({ pool, platform, metrics }: ActivityDependencies, reported: Reported, callPlatform: CallPlatform, batchDeps: CampaignBatchDependencies) {
+  return {
     async fetchCampaignPage(input: { clientId: string; page: number; pageSize: number }) {
       const page = await reported(() =>
         callPlatform(input.clientId, (client, token, signal) =>
@@ -144,38 +194,14 @@ export function createActivities({ pool, platform, credentials, metrics }: Activ
 
     /** Syncs a batch of campaigns as fast as the client's rate budget allows (see campaign-batch.ts). */
     async syncCampaignBatch(call: CampaignBatchCall) {
-      return reported(async () =>
-        syncCampaignBatch({ pool, platform, tokens, metrics, secrets: () => [...secrets] }, await loadClient(call.clientId), call),
-      );
+      return reported(async () => syncCampaignBatch(batchDeps, await loadClient(pool, call.clientId), call));
     },
+  };
+}
 
-    /**
-     * Writes the run's row. A completed run that listed every page first marks the client's
-     * campaigns it did not list as removed, and returns how many (otherwise 0).
-     */
-    async recordSyncRun(run: SyncRunRecord & { listedEveryPage?: boolean }): Promise<number> {
-      const { listedEveryPage, ...record } = run;
-      return reported(async () => {
-        const removed = listedEveryPage && run.status === 'completed' ? await markUnlistedCampaignsRemoved(pool, run.clientId, run.runId) : 0;
-        const { durationMs } = await saveSyncRun(pool, { ...record, counts: { ...record.counts, removed } });
-        if (run.status !== 'running') {
-          metrics.campaigns(run.clientId, 'failed', run.counts.failed);
-          metrics.campaigns(run.clientId, 'removed', removed);
-          metrics.syncFinished(run.clientId, syncOutcome(run.status, run.counts.failed), durationMs);
-        }
-        return removed;
-      });
-    },
-
-    /** For `sync --retry-failed`: the last finished listing run, and the campaigns it listed but did not get confirmed. */
-    async findFailedCampaigns(clientId: string): Promise<{ syncRun: string; campaignIds: string[] } | undefined> {
-      return reported(async () => {
-        const syncRun = await lastFinishedListingRun(pool, clientId);
-        return syncRun === undefined ? undefined : { syncRun, campaignIds: await unconfirmedCampaignIds(pool, clientId, syncRun) };
-      });
-    },
-
-    /** For batches started before the batch activity: one campaign per activity. */
+/** How batches started before the batch activity sync: an activity per campaign, confirmations stored at the batch's end. */
+function perCampaignActivities({ pool, platform }: ActivityDependencies, reported: Reported, callPlatform: CallPlatform) {
+  return {
     async syncCampaign(input: { clientId: string; campaignId: string }) {
       const { syncedAt } = await reported(() =>
         callPlatform(input.clientId, (client, token, signal) =>
@@ -185,10 +211,24 @@ export function createActivities({ pool, platform, credentials, metrics }: Activ
       return { campaignId: input.campaignId, syncedAt };
     },
 
-    /** For batches started before the batch activity: their confirmations, stored at the batch's end. */
     async recordCampaignsSynced(input: { clientId: string; confirmations: SyncConfirmation[] }) {
       await reported(() => markCampaignsSynced(pool, input.clientId, null, input.confirmations));
     },
+  };
+}
+
+/** Activities are plain async functions over injected dependencies, as in Temporal's samples. */
+export function createActivities(deps: ActivityDependencies) {
+  // Passwords, Basic headers and tokens the worker has handled; scrubbed from every failure message.
+  const secrets = new Set<string>();
+  const reported = failureReporter(secrets);
+  const tokens = platformTokens(deps, secrets);
+  const callPlatform = rateLimitedCaller(deps, tokens);
+  const batchDeps = { pool: deps.pool, platform: deps.platform, tokens, metrics: deps.metrics, secrets: () => [...secrets] };
+  return {
+    ...syncRunActivities(deps, reported),
+    ...campaignActivities(deps, reported, callPlatform, batchDeps),
+    ...perCampaignActivities(deps, reported, callPlatform),
   };
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { loadSettings } from '../config';
+import { codecServerUiOrigin, loadSettings } from '../config';
 import { encryptionCodec } from './encryption-codec';
 
 /** Payloads as the codec server protocol sends them: protobuf JSON, bytes in base64. */
@@ -61,7 +61,7 @@ if (require.main === module) {
     const settings = loadSettings();
     const codec = encryptionCodec(settings);
     if (!codec) throw new Error('set CAMPAIGN_SYNC_ENCRYPTION_KEY (the key the workers use) to run the codec server');
-    const uiOrigin = process.env.CODEC_SERVER_UI_ORIGIN ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`;
+    const uiOrigin = codecServerUiOrigin(settings);
     const { url } = await startCodecServer(codec, { port: settings.CODEC_SERVER_PORT, uiOrigin });
     process.stdout.write(`codec server on ${url} for the Web UI at ${uiOrigin}; start the UI with --ui-codec-endpoint ${url}\n`);
   })().catch((err: unknown) => {

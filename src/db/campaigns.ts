@@ -13,7 +13,7 @@ export interface UpsertCounts {
  * so a retried activity is harmless. A page that repeats an id keeps the last record for it. A campaign
  * marked removed that is listed again is no longer removed.
  */
-export async function upsertCampaigns(pool: Pool, clientId: string, syncRun: string, campaigns: Campaign[]): Promise<UpsertCounts> {
+export async function upsertCampaigns(pool: Pool, clientId: string, syncRunId: string, campaigns: Campaign[]): Promise<UpsertCounts> {
   const { rows } = await pool.query<{ inserted: string; updated: string; unchanged: string }>(
     `WITH incoming AS (
        SELECT DISTINCT ON (campaign_id) *
@@ -47,7 +47,7 @@ export async function upsertCampaigns(pool: Pool, clientId: string, syncRun: str
        JOIN incoming i USING (campaign_id)`,
     [
       clientId,
-      syncRun,
+      syncRunId,
       campaigns.map((c) => c.id),
       campaigns.map((c) => c.name),
       campaigns.map((c) => c.status),
@@ -72,22 +72,22 @@ export interface SyncConfirmation {
  * Stores the platform's sync confirmations in one statement, with the sync run that obtained
  * them (null for confirmations stored by batches of older versions).
  */
-export async function markCampaignsSynced(pool: Pool, clientId: string, syncRun: string | null, confirmations: SyncConfirmation[]): Promise<void> {
+export async function markCampaignsSynced(pool: Pool, clientId: string, syncRunId: string | null, confirmations: SyncConfirmation[]): Promise<void> {
   await pool.query(
     `UPDATE campaigns c
         SET platform_synced_at = confirmed.synced_at, platform_sync_run = $2
        FROM unnest($3::text[], $4::timestamptz[]) AS confirmed(campaign_id, synced_at)
       WHERE c.client_id = $1 AND c.campaign_id = confirmed.campaign_id`,
-    [clientId, syncRun, confirmations.map((c) => c.campaignId), confirmations.map((c) => c.syncedAt)],
+    [clientId, syncRunId, confirmations.map((c) => c.campaignId), confirmations.map((c) => c.syncedAt)],
   );
 }
 
 /** Which of these campaigns the platform has already confirmed in this sync run (a retried batch skips them). */
-export async function confirmedCampaignIds(pool: Pool, clientId: string, syncRun: string, campaignIds: string[]): Promise<Set<string>> {
+export async function confirmedCampaignIds(pool: Pool, clientId: string, syncRunId: string, campaignIds: string[]): Promise<Set<string>> {
   const { rows } = await pool.query<{ campaign_id: string }>(
     `SELECT campaign_id FROM campaigns
       WHERE client_id = $1 AND platform_sync_run = $2 AND campaign_id = any($3::text[])`,
-    [clientId, syncRun, campaignIds],
+    [clientId, syncRunId, campaignIds],
   );
   return new Set(rows.map((r) => r.campaign_id));
 }
@@ -97,7 +97,7 @@ export async function confirmedCampaignIds(pool: Pool, clientId: string, syncRun
  * (never deleted). Returns how many this run has marked, counting those a retried call marked
  * before, so a retry reports the same figure.
  */
-export async function markUnlistedCampaignsRemoved(pool: Pool, clientId: string, syncRun: string): Promise<number> {
+export async function markUnlistedCampaignsRemoved(pool: Pool, clientId: string, syncRunId: string): Promise<number> {
   const { rows } = await pool.query<{ removed: string }>(
     `WITH marked AS (
        UPDATE campaigns SET removed_at = now(), removed_by_sync_run = $2
@@ -106,18 +106,18 @@ export async function markUnlistedCampaignsRemoved(pool: Pool, clientId: string,
      )
      SELECT (SELECT count(*) FROM marked)
           + (SELECT count(*) FROM campaigns WHERE client_id = $1 AND removed_by_sync_run = $2) AS removed`,
-    [clientId, syncRun],
+    [clientId, syncRunId],
   );
   return Number(rows[0]!.removed);
 }
 
 /** The campaigns a run listed but the platform did not confirm in it (and that are not removed since). */
-export async function unconfirmedCampaignIds(pool: Pool, clientId: string, syncRun: string): Promise<string[]> {
+export async function unconfirmedCampaignIds(pool: Pool, clientId: string, syncRunId: string): Promise<string[]> {
   const { rows } = await pool.query<{ campaign_id: string }>(
     `SELECT campaign_id FROM campaigns
       WHERE client_id = $1 AND last_sync_run = $2 AND platform_sync_run IS DISTINCT FROM $2 AND removed_at IS NULL
       ORDER BY campaign_id`,
-    [clientId, syncRun],
+    [clientId, syncRunId],
   );
   return rows.map((r) => r.campaign_id);
 }

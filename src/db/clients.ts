@@ -1,5 +1,11 @@
 import type { Pool } from 'pg';
 
+/**
+ * What a client id may be: it becomes part of workflow ids and schedule ids, so no `/` or spaces.
+ * The clients table checks the same pattern (migrations/1732240000000_initial-schema.sql; a unit test keeps them equal).
+ */
+export const CLIENT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
 export interface ClientRecord {
   id: string;
   name: string;

@@ -2,6 +2,7 @@ import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { campaignSchema, type Campaign } from './campaign';
 import type { PlatformEndpoint } from '../metrics';
+import { FailureType } from '../failure-types';
 import { PlatformError } from './errors';
 
 export interface PlatformTimeouts {
@@ -74,6 +75,54 @@ export type RequestObserver = (clientId: string, endpoint: PlatformEndpoint, sta
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+/** How a request is counted: for which client, at which endpoint. */
+interface ObservedAs {
+  clientId: string;
+  endpoint: PlatformEndpoint;
+}
+
+/** What the platform answered, read in full. */
+interface Answer {
+  status: number;
+  text: string;
+  retryAfterHeader: string | string[] | undefined;
+}
+
+const isSuccess = (status: number) => status >= 200 && status < 300;
+
+/** The answer's JSON; an error page that is not JSON (a proxy's HTML, a redirect's text) is undefined, judged by its status alone. */
+function parseAnswerBody(what: string, { status, text }: Answer): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // The body is not quoted: it might hold a token in some other format.
+    if (isSuccess(status)) throw new PlatformError(FailureType.PlatformMalformedResponse, `${what} answered ${status} with a body that is not JSON (${text.length} bytes)`, { status });
+    return undefined;
+  }
+}
+
+/** The failure a non-2xx answer stands for, by its status (and, for a 401, what it says). */
+function failedAnswer(what: string, url: URL, { status, retryAfterHeader }: Answer, body: unknown): PlatformError {
+  const error = errorBodySchema.safeParse(body ?? {});
+  const said = error.success ? [error.data.error, error.data.message].filter(Boolean).join(': ') : '';
+  const detail = `${what} answered ${status}${said ? ` (${said.slice(0, 200)})` : ''}`;
+  if (status === 429) {
+    const wait = retryAfterMs(retryAfterHeader, error.success ? error.data.retry_after : undefined);
+    return new PlatformError(FailureType.PlatformRateLimited, detail, { status, retryAfterMs: wait });
+  }
+  if (status >= 500) return new PlatformError(FailureType.PlatformUnavailable, detail, { status });
+  if (status === 401 && error.success && /expired/i.test(error.data.error ?? '')) {
+    return new PlatformError(FailureType.PlatformTokenExpired, detail, { status });
+  }
+  if (status === 401 && url.pathname.endsWith('/auth/token')) {
+    return new PlatformError(FailureType.PlatformBadCredentials, `${detail}: check the client's email and password`, { status });
+  }
+  if (status >= 300 && status < 400) {
+    return new PlatformError(FailureType.PlatformRejectedRequest, `${detail}: the platform redirects; set the client's API URL to the final address`, { status });
+  }
+  return new PlatformError(FailureType.PlatformRejectedRequest, detail, { status });
+}
+
 /** The ad platform's HTTP API (../shared/mock-ad-platform.md), over one undici connection pool. */
 export class PlatformClient {
   private readonly agent: Agent;
@@ -93,67 +142,36 @@ export class PlatformClient {
     return this.agent.close();
   }
 
-  private async call(
-    method: 'GET' | 'POST',
-    url: URL,
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
-    { clientId, endpoint }: { clientId: string; endpoint: PlatformEndpoint },
-  ): Promise<unknown> {
+  /** One request: the body of a 2xx answer, else the PlatformError that says what went wrong. */
+  private async call(method: 'GET' | 'POST', url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, observed: ObservedAs): Promise<unknown> {
     const what = `${method} ${url.pathname}`;
-    let status: number;
-    let text: string;
-    let retryAfterHeader: string | string[] | undefined;
+    const answer = await this.send(what, method, url, headers, signal, observed);
+    const body = parseAnswerBody(what, answer);
+    if (isSuccess(answer.status)) return body;
+    throw failedAnswer(what, url, answer, body);
+  }
+
+  /** Sends the request and reads the whole answer; no answer at all is a transient failure. */
+  private async send(what: string, method: 'GET' | 'POST', url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, { clientId, endpoint }: ObservedAs): Promise<Answer> {
     try {
       const response = await request(url, { method, headers, signal, dispatcher: this.agent, maxRedirections: 0 });
-      status = response.statusCode;
-      retryAfterHeader = response.headers['retry-after'];
-      text = await response.body.text();
-      this.observe(clientId, endpoint, String(status));
+      const text = await response.body.text();
+      this.observe(clientId, endpoint, String(response.statusCode));
+      return { status: response.statusCode, text, retryAfterHeader: response.headers['retry-after'] };
     } catch (err) {
       if (signal?.aborted) throw err;
       const code = (err as { code?: unknown }).code;
       this.observe(clientId, endpoint, typeof code === 'string' && TIMEOUT_CODES.has(code) ? 'timeout' : 'network');
       // Timeouts, resets and refused connections: the platform may answer next time.
-      throw new PlatformError('transient', `${what} failed: ${describeError(err)}`);
+      throw new PlatformError(FailureType.PlatformUnavailable, `${what} failed: ${describeError(err)}`);
     }
-    let body: unknown;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      if (status >= 200 && status < 300) {
-        // The body is not quoted: it might hold a token in some other format.
-        throw new PlatformError('malformed', `${what} answered ${status} with a body that is not JSON (${text.length} bytes)`, { status });
-      }
-      // An error page (a proxy's HTML, a redirect's text): judged by its status alone.
-      body = undefined;
-    }
-    if (status >= 200 && status < 300) return body;
-    const error = errorBodySchema.safeParse(body ?? {});
-    const said = error.success ? [error.data.error, error.data.message].filter(Boolean).join(': ') : '';
-    const detail = `${what} answered ${status}${said ? ` (${said.slice(0, 200)})` : ''}`;
-    if (status === 429) {
-      const wait = retryAfterMs(retryAfterHeader, error.success ? error.data.retry_after : undefined);
-      throw new PlatformError('rate_limited', detail, { status, retryAfterMs: wait });
-    }
-    if (status >= 500) throw new PlatformError('transient', detail, { status });
-    if (status === 401 && error.success && /expired/i.test(error.data.error ?? '')) {
-      throw new PlatformError('token_expired', detail, { status });
-    }
-    if (status === 401 && url.pathname.endsWith('/auth/token')) {
-      throw new PlatformError('bad_credentials', `${detail}: check the client's email and password`, { status });
-    }
-    if (status >= 300 && status < 400) {
-      throw new PlatformError('rejected', `${detail}: the platform redirects; set the client's API URL to the final address`, { status });
-    }
-    throw new PlatformError('rejected', detail, { status });
   }
 
   private static parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new PlatformError('malformed', `${what} returned an unexpected body: ${issue.path.join('.') || '(root)'} ${issue.message}`);
+      throw new PlatformError(FailureType.PlatformMalformedResponse, `${what} returned an unexpected body: ${issue.path.join('.') || '(root)'} ${issue.message}`);
     }
     return parsed.data;
   }

@@ -24,9 +24,10 @@ function parseJson(text: string): unknown {
 /**
  * Client credentials live outside the database: in the environment, or in the JSON secrets file
  * named by CAMPAIGN_SYNC_SECRETS_FILE ({"<ref>": {"email": "...", "password": "..."}}).
- * The clients table stores only the reference.
+ * The clients table stores only the reference. The variables' names come from the clients table
+ * at run time, so they cannot be in the fixed settings schema: the store reads the environment it is given.
  */
-export function createCredentialStore(env: NodeJS.ProcessEnv = process.env) {
+export function createCredentialStore(env: NodeJS.ProcessEnv) {
   let fileEntries: z.infer<typeof secretsFileSchema> | undefined;
   const fromFile = (ref: string) => {
     if (!env.CAMPAIGN_SYNC_SECRETS_FILE) return undefined;

@@ -5,8 +5,14 @@ import { NON_RETRYABLE_FAILURES } from '../failure-types';
 /** Attempts per platform call (or per campaign batch call) before giving up, unless a sync says otherwise. */
 export const DEFAULT_MAX_ATTEMPTS = 25;
 
+/** The attempts a sync or batch asked for, else DEFAULT_MAX_ATTEMPTS. */
+export const maxAttemptsOf = (input: { maxAttempts?: number }): number => input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+
 /** The first retry's delay; a batch attempt that stored confirmations is retried after it again (campaign-batch.ts). */
 export const FIRST_RETRY_DELAY_MS = 1000;
+
+/** Added to a call's rate-slot wait: the platform's slowest answers (its headers and body timeouts are 15 s each, by default) with room to spare. */
+const SLOWEST_ANSWER_MS = 120_000;
 
 /**
  * Retry policies, declared once. Platform calls back off exponentially on 5xx, timeouts and
@@ -16,7 +22,7 @@ export const FIRST_RETRY_DELAY_MS = 1000;
 export function platformCallOptions(policy: ClientPolicy, maxAttempts: number): ActivityOptions {
   return {
     // A call may first wait up to a window or two for its rate slot, then for the platform.
-    startToCloseTimeout: policy.rateWindowMs * 3 + 120_000,
+    startToCloseTimeout: policy.rateWindowMs * 3 + SLOWEST_ANSWER_MS,
     // A call heartbeats every 2 s; a killed worker's calls are retried elsewhere after 10 s
     // (20 s cost a fleet about a window per kill: ARCHITECTURE.md).
     heartbeatTimeout: '10 seconds',
@@ -36,7 +42,7 @@ export function platformCallOptions(policy: ClientPolicy, maxAttempts: number): 
  */
 export function campaignBatchOptions(policy: ClientPolicy, maxAttempts: number, campaigns: number): ActivityOptions {
   const windows = Math.ceil(campaigns / policy.rateLimit) + 1;
-  return { ...platformCallOptions(policy, maxAttempts), startToCloseTimeout: windows * policy.rateWindowMs + 120_000 };
+  return { ...platformCallOptions(policy, maxAttempts), startToCloseTimeout: windows * policy.rateWindowMs + SLOWEST_ANSWER_MS };
 }
 
 /** Database work: keep trying while PostgreSQL is down; statements are idempotent. */

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
 import type { Activities, ClientPolicy } from '../activities';
-import { campaignBatchOptions, databaseOptions, DEFAULT_MAX_ATTEMPTS, platformCallOptions } from './activity-options';
+import { campaignBatchOptions, databaseOptions, maxAttemptsOf, platformCallOptions } from './activity-options';
 
 /** A batch wakes this long before its next rate slot, so the slot is not missed while it starts up. */
 export const WAKE_BEFORE_SLOT_MS = 1000;
@@ -32,7 +32,7 @@ export interface CampaignBatchResult {
  */
 export async function syncCampaignBatchWorkflow(input: CampaignBatchInput): Promise<CampaignBatchResult> {
   if (!input.batchActivity) return syncOneCampaignAtATime(input);
-  const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxAttempts = maxAttemptsOf(input);
   let pending = input.campaignIds;
   const result: CampaignBatchResult = { synced: 0, failed: [] };
   /** The Web UI's current details. */
@@ -76,7 +76,7 @@ function failureMessage(err: unknown): string {
 /** How batches ran before BATCH_ACTIVITY_PATCH: an activity per campaign, confirmations stored at the end. */
 async function syncOneCampaignAtATime(input: CampaignBatchInput): Promise<CampaignBatchResult> {
   const { recordCampaignsSynced } = proxyActivities<Activities>(databaseOptions);
-  const { syncCampaign } = proxyActivities<Activities>(platformCallOptions(input.policy, input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
+  const { syncCampaign } = proxyActivities<Activities>(platformCallOptions(input.policy, maxAttemptsOf(input)));
   const confirmations: { campaignId: string; syncedAt: string }[] = [];
   const failed: CampaignBatchResult['failed'] = [];
   for (const campaignId of input.campaignIds) {

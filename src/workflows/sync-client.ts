@@ -15,8 +15,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, ClientPolicy } from '../activities';
+import { FailureType } from '../failure-types';
 import { NO_COUNTS, type SyncCounts } from '../sync-counts';
-import { databaseOptions, DEFAULT_MAX_ATTEMPTS, platformCallOptions } from './activity-options';
+import { databaseOptions, maxAttemptsOf, platformCallOptions } from './activity-options';
 import {
   batchProgressSignal, clientIdSearchAttribute, outcomeSearchAttribute, progressQuery, syncOutcome, syncSearchAttributes, type SyncProgress,
 } from './definitions';
@@ -77,9 +78,18 @@ export interface SyncSummary extends SyncProgress {
 }
 
 const MAX_REPORTED_FAILURES = 100;
-/** A `total` beyond this many pages is taken for a broken platform, not paged through. */
+/**
+ * A `total` beyond this many pages is taken for a broken platform, not paged through: a real
+ * account has far fewer campaigns, and paging through a bogus total would list for days.
+ */
 const MAX_PAGES = 100_000;
+/**
+ * Continue-as-new past this many events: below the server's warning at 10,240 (its hard limit
+ * is 51,200), and a worker that picks up the sync replays no more than this.
+ */
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
+/** Campaigns per list call unless the sync asks otherwise: the most the platform answers. */
+const DEFAULT_PAGE_SIZE = 100;
 
 /**
  * Batching before and after BATCH_ACTIVITY_PATCH. An activity per campaign wanted small batches,
@@ -110,8 +120,8 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   const { loadClientPolicy, startSyncRun, upsertCampaignPage, recordSyncRun, findFailedCampaigns } = batchActivity
     ? proxyLocalActivities<Activities>(databaseOptions)
     : proxyActivities<Activities>(databaseOptions);
-  const pageSize = input.pageSize ?? 100;
-  const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
+  const maxAttempts = maxAttemptsOf(input);
   const cursor: SyncCursor = input.resume ?? {
     syncRun: info.runId,
     nextPage: 1,
@@ -223,7 +233,7 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
       const listed = await fetchCampaignPage.executeWithOptions({ summary: `page ${page} of client ${input.clientId}` }, [{ clientId: input.clientId, page, pageSize }]);
       if (listed.total > pageSize * MAX_PAGES) {
         throw ApplicationFailure.create({
-          type: 'PlatformMalformedResponse',
+          type: FailureType.PlatformMalformedResponse,
           message: `page ${page} claims ${listed.total} campaigns; refusing to page through that many`,
           nonRetryable: true,
         });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ConfigError, dataPaths, loadSettings, platformTimeouts } from '../../src/config';
+import { codecServerUiOrigin, ConfigError, dataPaths, loadSettings, platformTimeouts, temporalAddress } from '../../src/config';
 import { PROJECT_ROOT } from '../../src/config';
 
 // Compiled to dist/test/unit: the project is three folders up.
@@ -75,6 +75,16 @@ test('data paths sit under CAMPAIGN_SYNC_DATA_DIR', () => {
   });
 });
 
+test('Temporal is TEMPORAL_ADDRESS, else the local dev server on TEMPORAL_PORT', () => {
+  expect(temporalAddress(loadSettings({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_PORT: '7300' }))).toBe('temporal.internal:7233');
+  expect(temporalAddress(loadSettings({ TEMPORAL_PORT: '7300' }))).toBe('127.0.0.1:7300');
+});
+
+test('the codec server answers CODEC_SERVER_UI_ORIGIN, else the local Web UI', () => {
+  expect(codecServerUiOrigin(loadSettings({ CODEC_SERVER_UI_ORIGIN: 'https://temporal.example.com' }))).toBe('https://temporal.example.com');
+  expect(codecServerUiOrigin(loadSettings({ TEMPORAL_UI_PORT: '8300' }))).toBe('http://localhost:8300');
+});
+
 test.each([
   ['DATABASE_URL', 'mysql://root@localhost/campaigns'],
   ['DATABASE_URL', 'postgres://sync:top secret@db/campaigns'],
@@ -85,6 +95,7 @@ test.each([
   ['EMBEDDED_PG_PORT', '70000'],
   ['PLATFORM_HEADERS_TIMEOUT_MS', 'soon'],
   ['LOG_LEVEL', 'verbose'],
+  ['CODEC_SERVER_UI_ORIGIN', 'temporal.example.com'],
 ])('a bad %s (%s) is a one-line ConfigError that names it and does not echo the value', (name, value) => {
   const err = configError({ [name]: value });
 

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { redact, toActivityFailure } from '../../src/activities/failures';
-import { FailureType, NON_RETRYABLE_FAILURES } from '../../src/failure-types';
+import { FailureType, NON_RETRYABLE_FAILURES, type PlatformFailureType } from '../../src/failure-types';
 import { MissingCredentials } from '../../src/platform/credentials';
-import { PlatformError, type PlatformFailureKind } from '../../src/platform/errors';
+import { PlatformError } from '../../src/platform/errors';
 
 const PASSWORD = 'SuperSecret123!';
 const TOKEN = 'tok_9f8e7d6c5b4a';
@@ -37,17 +37,17 @@ describe('redact', () => {
 });
 
 describe('toActivityFailure', () => {
-  const kinds: [PlatformFailureKind, string][] = [
-    ['transient', FailureType.transient],
-    ['rate_limited', FailureType.rateLimited],
-    ['token_expired', FailureType.tokenExpired],
-    ['bad_credentials', FailureType.badCredentials],
-    ['rejected', FailureType.rejected],
-    ['malformed', FailureType.malformed],
+  const platformTypes: PlatformFailureType[] = [
+    FailureType.PlatformUnavailable,
+    FailureType.PlatformRateLimited,
+    FailureType.PlatformTokenExpired,
+    FailureType.PlatformBadCredentials,
+    FailureType.PlatformRejectedRequest,
+    FailureType.PlatformMalformedResponse,
   ];
 
-  test.each(kinds)('a PlatformError of kind %s becomes a %s failure', (kind, type) => {
-    const failure = applicationFailure(new PlatformError(kind, `POST /auth/token answered with ${PASSWORD}`, { status: 400, retryAfterMs: 5000 }));
+  test.each(platformTypes)('a PlatformError of kind %s becomes a failure of that type', (type) => {
+    const failure = applicationFailure(new PlatformError(type, `POST /auth/token answered with ${PASSWORD}`, { status: 400, retryAfterMs: 5000 }));
 
     expect(failure.type).toBe(type);
     expect(failure.message).toBe('POST /auth/token answered with [redacted]');
@@ -57,19 +57,19 @@ describe('toActivityFailure', () => {
     expect(failure.nonRetryable).toBe(false);
   });
 
-  test('only a rate_limited failure with a known wait sets the next retry delay', () => {
+  test('only a PlatformRateLimited failure with a known wait sets the next retry delay', () => {
     const delay = (err: PlatformError) => applicationFailure(err).nextRetryDelay;
 
-    expect(delay(new PlatformError('rate_limited', '429', { status: 429, retryAfterMs: 1500 }))).toBe(1500);
-    expect(delay(new PlatformError('rate_limited', '429', { status: 429 }))).toBeUndefined();
-    expect(delay(new PlatformError('transient', '503', { status: 503, retryAfterMs: 1500 }))).toBeUndefined();
-    expect(delay(new PlatformError('token_expired', '401', { status: 401, retryAfterMs: 1500 }))).toBeUndefined();
+    expect(delay(new PlatformError(FailureType.PlatformRateLimited, '429', { status: 429, retryAfterMs: 1500 }))).toBe(1500);
+    expect(delay(new PlatformError(FailureType.PlatformRateLimited, '429', { status: 429 }))).toBeUndefined();
+    expect(delay(new PlatformError(FailureType.PlatformUnavailable, '503', { status: 503, retryAfterMs: 1500 }))).toBeUndefined();
+    expect(delay(new PlatformError(FailureType.PlatformTokenExpired, '401', { status: 401, retryAfterMs: 1500 }))).toBeUndefined();
   });
 
   test('MissingCredentials becomes a MissingCredentials failure with secrets redacted', () => {
     const failure = applicationFailure(new MissingCredentials(`No credentials for "acme" (not ${TOKEN})`));
 
-    expect(failure.type).toBe(FailureType.missingCredentials);
+    expect(failure.type).toBe(FailureType.MissingCredentials);
     expect(failure.message).toBe('No credentials for "acme" (not [redacted])');
   });
 
@@ -83,13 +83,13 @@ describe('toActivityFailure', () => {
 
   test('data PostgreSQL refuses (SQLSTATE 22xxx, 23xxx) becomes a DatabaseRejectedData failure; an outage does not', () => {
     const refused = Object.assign(new Error('value too long for type character varying(5)'), { code: '22001' });
-    expect(applicationFailure(refused)).toMatchObject({ type: FailureType.databaseRejected, message: expect.stringContaining('(22001)') });
+    expect(applicationFailure(refused)).toMatchObject({ type: FailureType.DatabaseRejectedData, message: expect.stringContaining('(22001)') });
     const outage = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
     expect(applicationFailure(outage).type).toBe('Error');
   });
 
   test('an ApplicationFailure, or something that is not an Error, passes through unchanged', () => {
-    const failure = ApplicationFailure.create({ type: FailureType.unknownClient, message: 'Unknown client "acme"' });
+    const failure = ApplicationFailure.create({ type: FailureType.UnknownClient, message: 'Unknown client "acme"' });
 
     expect(toActivityFailure(failure, SECRETS)).toBe(failure);
     expect(toActivityFailure('plain string', SECRETS)).toBe('plain string');
@@ -99,12 +99,12 @@ describe('toActivityFailure', () => {
 describe('NON_RETRYABLE_FAILURES', () => {
   test('holds the failures only a person can fix', () => {
     expect([...NON_RETRYABLE_FAILURES].sort()).toEqual(
-      [FailureType.badCredentials, FailureType.rejected, FailureType.malformed, FailureType.missingCredentials, FailureType.unknownClient,
-        FailureType.databaseRejected].sort(),
+      [FailureType.PlatformBadCredentials, FailureType.PlatformRejectedRequest, FailureType.PlatformMalformedResponse, FailureType.MissingCredentials, FailureType.UnknownClient,
+        FailureType.DatabaseRejectedData].sort(),
     );
   });
 
-  test.each([FailureType.transient, FailureType.rateLimited, FailureType.tokenExpired])('%s stays retryable', (type) => {
+  test.each([FailureType.PlatformUnavailable, FailureType.PlatformRateLimited, FailureType.PlatformTokenExpired])('%s stays retryable', (type) => {
     expect(NON_RETRYABLE_FAILURES).not.toContain(type);
   });
 

@@ -1,5 +1,6 @@
 import { PlatformClient, retryAfterMs, type PlatformTimeouts } from '../../src/platform/client';
-import { PlatformError, type PlatformFailureKind } from '../../src/platform/errors';
+import type { PlatformFailureType } from '../../src/failure-types';
+import { PlatformError } from '../../src/platform/errors';
 import { drip, hang, json, refusedUrl, resetAfter, startServer, text, type Handler, type TestServer } from './helpers/http-server';
 
 const TIMEOUTS: PlatformTimeouts = { connectMs: 1000, headersMs: 300, bodyMs: 300 };
@@ -74,7 +75,7 @@ describe('requestToken', () => {
 
     const err = await platformError(client.requestToken(server.url, 'acme', credentials));
 
-    expect(err.kind).toBe('bad_credentials');
+    expect(err.kind).toBe('PlatformBadCredentials');
     expect(err.details.status).toBe(401);
     expect(err.message).toMatch(/check the client's email and password/);
     expect(err.message).not.toContain(credentials.password);
@@ -85,7 +86,7 @@ describe('requestToken', () => {
 
     const err = await platformError(client.requestToken(server.url, 'acme', credentials));
 
-    expect(err.kind).toBe('malformed');
+    expect(err.kind).toBe('PlatformMalformedResponse');
     expect(err.message).toContain('access_token');
   });
 });
@@ -144,19 +145,19 @@ describe('listCampaigns', () => {
     ]);
   });
 
-  const failures: [string, PlatformFailureKind, number | undefined, Handler][] = [
-    ['401 "Token expired"', 'token_expired', 401, (_req, res) => json(res, 401, { error: 'Token expired', message: 'Please refresh' })],
-    ['503', 'transient', 503, (_req, res) => json(res, 503, { error: 'Service temporarily unavailable' })],
-    ['500 with a non-JSON body', 'transient', 500, (_req, res) => text(res, 500, '<html>Internal Server Error</html>')],
-    ['502 with an empty body', 'transient', 502, (_req, res) => text(res, 502, '')],
-    ['400', 'rejected', 400, (_req, res) => json(res, 400, { error: 'Bad Request', message: 'limit must be a positive integer' })],
-    ['403', 'rejected', 403, (_req, res) => json(res, 403, { error: 'Forbidden' })],
-    ['404', 'rejected', 404, (_req, res) => json(res, 404, { error: 'Not Found' })],
-    ['404 with an HTML error page', 'rejected', 404, (_req, res) => text(res, 404, '<html><body>Not Found</body></html>')],
-    ['200 with malformed JSON', 'malformed', 200, (_req, res) => text(res, 200, '{"data": [')],
-    ['200 with an empty body', 'malformed', undefined, (_req, res) => text(res, 200, '')],
-    ['200 with a page of the wrong shape', 'malformed', undefined, (_req, res) => json(res, 200, { items: [] })],
-    ['200 with pagination missing', 'malformed', undefined, (_req, res) => json(res, 200, { data: [] })],
+  const failures: [string, PlatformFailureType, number | undefined, Handler][] = [
+    ['401 "Token expired"', 'PlatformTokenExpired', 401, (_req, res) => json(res, 401, { error: 'Token expired', message: 'Please refresh' })],
+    ['503', 'PlatformUnavailable', 503, (_req, res) => json(res, 503, { error: 'Service temporarily unavailable' })],
+    ['500 with a non-JSON body', 'PlatformUnavailable', 500, (_req, res) => text(res, 500, '<html>Internal Server Error</html>')],
+    ['502 with an empty body', 'PlatformUnavailable', 502, (_req, res) => text(res, 502, '')],
+    ['400', 'PlatformRejectedRequest', 400, (_req, res) => json(res, 400, { error: 'Bad Request', message: 'limit must be a positive integer' })],
+    ['403', 'PlatformRejectedRequest', 403, (_req, res) => json(res, 403, { error: 'Forbidden' })],
+    ['404', 'PlatformRejectedRequest', 404, (_req, res) => json(res, 404, { error: 'Not Found' })],
+    ['404 with an HTML error page', 'PlatformRejectedRequest', 404, (_req, res) => text(res, 404, '<html><body>Not Found</body></html>')],
+    ['200 with malformed JSON', 'PlatformMalformedResponse', 200, (_req, res) => text(res, 200, '{"data": [')],
+    ['200 with an empty body', 'PlatformMalformedResponse', undefined, (_req, res) => text(res, 200, '')],
+    ['200 with a page of the wrong shape', 'PlatformMalformedResponse', undefined, (_req, res) => json(res, 200, { items: [] })],
+    ['200 with pagination missing', 'PlatformMalformedResponse', undefined, (_req, res) => json(res, 200, { data: [] })],
   ];
 
   test.each(failures)('%s is %s', async (_name, kind, status, handler) => {
@@ -173,7 +174,7 @@ describe('listCampaigns', () => {
 
     const err = await platformError(listPage(client, server.url));
 
-    expect(err.kind).toBe('rate_limited');
+    expect(err.kind).toBe('PlatformRateLimited');
     expect(err.details.retryAfterMs).toBe(2000);
   });
 
@@ -182,7 +183,7 @@ describe('listCampaigns', () => {
 
     const err = await platformError(listPage(client, server.url));
 
-    expect(err.kind).toBe('rate_limited');
+    expect(err.kind).toBe('PlatformRateLimited');
     expect(err.details.retryAfterMs).toBe(60_000);
     expect(err.message).toContain('Rate limit exceeded');
   });
@@ -192,7 +193,7 @@ describe('listCampaigns', () => {
 
     const err = await platformError(listPage(client, server.url));
 
-    expect(err.kind).toBe('rate_limited');
+    expect(err.kind).toBe('PlatformRateLimited');
     expect(err.details.retryAfterMs).toBe(7000);
   });
 
@@ -201,7 +202,7 @@ describe('listCampaigns', () => {
 
     const err = await platformError(listPage(client, server.url));
 
-    expect(err.kind).toBe('rate_limited');
+    expect(err.kind).toBe('PlatformRateLimited');
     expect(err.details.retryAfterMs).toBeUndefined();
   });
 
@@ -218,7 +219,7 @@ describe('listCampaigns', () => {
 
     const err = await platformError(listPage(client, server.url));
 
-    expect(err.kind).toBe('rejected');
+    expect(err.kind).toBe('PlatformRejectedRequest');
     expect(err.details.status).toBe(302);
     expect(err.message).toMatch(/set the client's API URL/);
     expect(server.requests.map((r) => r.url)).toEqual(['/api/campaigns?page=1&limit=10']);
@@ -235,7 +236,7 @@ describe('network failures are transient', () => {
 
     const err = await platformError(listPage(client, server.url));
 
-    expect(err.kind).toBe('transient');
+    expect(err.kind).toBe('PlatformUnavailable');
     expect(err.message).toContain(code);
   });
 
@@ -245,7 +246,7 @@ describe('network failures are transient', () => {
 
     const err = await platformError(listPage(client, url));
 
-    expect(err.kind).toBe('transient');
+    expect(err.kind).toBe('PlatformUnavailable');
     expect(err.message).toContain('ECONNREFUSED');
   });
 });
@@ -294,7 +295,7 @@ describe('syncCampaign', () => {
 
     const err = await platformError(client.syncCampaign(server.url, 'token-1', 'acme', 'c1'));
 
-    expect(err.kind).toBe('malformed');
+    expect(err.kind).toBe('PlatformMalformedResponse');
   });
 });
 
