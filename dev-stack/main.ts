@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { generatedAccountCredentials } from '../mock-api/accounts';
+import { defaultMockConfig, mockConfigFromEnv, mockEnv, type MockConfig } from '../mock-api/config';
 import { describeProgress, failureReason, followSyncs } from '../src/cli/progress';
 import { startClientSyncs, type SyncHandle } from '../src/client/syncs';
 import { startCodecServer } from '../src/codec/codec-server';
@@ -27,14 +28,14 @@ import { createCampaignSyncWorker } from '../src/worker';
 const DEMO_ACCOUNTS = 4;
 /** Where `npm start`'s worker serves Prometheus metrics, unless WORKER_METRICS_PORT says otherwise. */
 const DEMO_METRICS_PORT = 9464;
-const DEMO_PLATFORM = {
-  MOCK_ACCOUNTS: String(DEMO_ACCOUNTS),
-  MOCK_CAMPAIGNS_PER_ACCOUNT: '40',
-  MOCK_RATE_LIMIT: '10',
-  MOCK_RATE_WINDOW_MS: '10000',
-  MOCK_503_RATE: '0.1',
-  MOCK_HANG_RATE: '0.05',
-  MOCK_SYNC_LATENCY_MS: '1000',
+const DEMO_PLATFORM: Partial<MockConfig> = {
+  generatedAccounts: DEMO_ACCOUNTS,
+  campaignsPerAccount: 40,
+  rateLimit: 10,
+  rateWindowMs: 10_000,
+  rate503: 0.1,
+  hangRate: 0.05,
+  syncLatencyMs: 1000,
 };
 
 async function main() {
@@ -86,8 +87,10 @@ async function main() {
     const pool = createPool(database.connectionString, (err) => log.warn({ err: err.message }, 'database connection lost'));
     stops.push(() => pool.end());
 
-    const mockPort = (await portIsFree(3001)) ? 3001 : await freePort();
-    const mock = await startMockPlatformProcess({ ...DEMO_PLATFORM, ...process.env, PORT: String(mockPort) });
+    const defaultPort = defaultMockConfig().port;
+    const mockPort = (await portIsFree(defaultPort)) ? defaultPort : await freePort();
+    const demoPlatform = mockConfigFromEnv({ ...mockEnv(DEMO_PLATFORM), ...process.env, PORT: String(mockPort) });
+    const mock = await startMockPlatformProcess(demoPlatform);
     stops.push(() => mock.process.stop());
     say(`Mock ad platform at ${mock.url} (${DEMO_ACCOUNTS} demo accounts, 10% 503s, 5% hung requests)`);
 
@@ -102,8 +105,8 @@ async function main() {
       credentialEnv[names.password] = account.password;
       await saveClient(pool, {
         id: `demo-${account.id}`, name: `Demo ${account.id}`, apiBaseUrl: mock.url, credentialsRef: ref,
-        rateLimit: Number(process.env.MOCK_RATE_LIMIT ?? DEMO_PLATFORM.MOCK_RATE_LIMIT),
-        rateWindowMs: Number(process.env.MOCK_RATE_WINDOW_MS ?? DEMO_PLATFORM.MOCK_RATE_WINDOW_MS),
+        rateLimit: demoPlatform.rateLimit,
+        rateWindowMs: demoPlatform.rateWindowMs,
         enabled: true,
       });
       clientIds.push(`demo-${account.id}`);

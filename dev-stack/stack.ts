@@ -8,6 +8,7 @@ import { startClientSync } from '../src/client/syncs';
 import type { SyncClientInput, syncClientWorkflow } from '../src/workflows';
 import { embeddedTestDatabase, externalTestDatabase, type TestDatabase } from './databases';
 import { startMockProcess, type MockProcess } from './mock-platform-process';
+import type { MockConfig } from '../mock-api/config';
 import { startWorkerProcess } from './worker-process';
 
 /** DATABASE_URL set: a scratch database on that server; unset (or asked for): the embedded default. */
@@ -35,13 +36,13 @@ export class Stack {
 
   /** `temporal`: another Temporal server than the dev server (the server built from Go, on the test's PostgreSQL server). */
   static async start(
-    mockEnv: Record<string, string>,
+    mockSettings: Partial<MockConfig>,
     options: { database?: 'embedded'; encryptionKey?: string; temporal?: (database: TestDatabase) => Promise<DevServer> } = {},
   ): Promise<Stack> {
     const temporal = options.temporal;
     const [devServer, database, mock] = temporal
-      ? await Promise.all([testDatabase(options.database), startMockProcess(mockEnv)]).then(async ([db, m]) => [await temporal(db), db, m] as const)
-      : await Promise.all([startThrowawayDevServer(), testDatabase(options.database), startMockProcess(mockEnv)]);
+      ? await Promise.all([testDatabase(options.database), startMockProcess(mockSettings)]).then(async ([db, m]) => [await temporal(db), db, m] as const)
+      : await Promise.all([startThrowawayDevServer(), testDatabase(options.database), startMockProcess(mockSettings)]);
     const connection = await Connection.connect({ address: devServer.address });
     const codec = options.encryptionKey ? new EncryptionCodec(Buffer.from(options.encryptionKey, 'base64'), ENCRYPTION_KEY_ID) : undefined;
     const stack = new Stack(devServer, database, mock, new Client({ connection, dataConverter: dataConverter(codec) }), connection);

@@ -100,13 +100,13 @@ async function main() {
   const [database, mock] = await Promise.all([
     benchDatabase(),
     startMockProcess({
-      MOCK_ACCOUNTS: String(config.clients),
-      MOCK_CAMPAIGNS_PER_ACCOUNT: String(config.campaigns),
-      MOCK_RATE_LIMIT: String(config.limit),
-      MOCK_RATE_WINDOW_MS: String(config.windowMs),
-      MOCK_SYNC_LATENCY_MS: String(config.syncLatencyMs),
-      MOCK_503_RATE: config.faults ? '0.1' : '0',
-      MOCK_HANG_RATE: config.faults ? '0.05' : '0',
+      generatedAccounts: config.clients,
+      campaignsPerAccount: config.campaigns,
+      rateLimit: config.limit,
+      rateWindowMs: config.windowMs,
+      syncLatencyMs: config.syncLatencyMs,
+      rate503: config.faults ? 0.1 : 0,
+      hangRate: config.faults ? 0.05 : 0,
     }),
   ]);
   const devServer = config.temporal === 'server' ? await startTemporalServer(postgresServerOf(database.connectionString)) : await startThrowawayDevServer();

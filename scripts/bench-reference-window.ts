@@ -11,8 +11,8 @@ async function main() {
   const windowMs = Number(process.argv[2] ?? 60_000);
   const limit = 10;
   const stack = await Stack.start({
-    MOCK_RATE_LIMIT: String(limit), MOCK_RATE_WINDOW_MS: String(windowMs), MOCK_RETRY_AFTER_HEADER: 'false',
-    MOCK_503_RATE: '0', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '2000',
+    rateLimit: limit, rateWindowMs: windowMs, retryAfterHeader: false,
+    rate503: 0, hangRate: 0, syncLatencyMs: 2000,
   });
   try {
     await stack.addClient('bench', REFERENCE, { rateLimit: limit, rateWindowMs: windowMs });

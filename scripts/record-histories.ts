@@ -104,8 +104,8 @@ const SCENARIOS: { name: string; record: (stack: Stack) => Promise<void> }[] = [
 
 async function main() {
   const stack = await Stack.start({
-    MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '12', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000',
-    MOCK_503_RATE: '0.2', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '20', MOCK_SEED: '3',
+    generatedAccounts: 1, campaignsPerAccount: 12, rateLimit: 10, rateWindowMs: 1000,
+    rate503: 0.2, hangRate: 0, syncLatencyMs: 20, seed: 3,
   });
   try {
     await stack.addClient('recorded', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });

@@ -31,8 +31,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 beforeAll(async () => {
   stack = await Stack.start({
-    MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '12', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000',
-    MOCK_SYNC_LATENCY_MS: '50', MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0',
+    generatedAccounts: 1, campaignsPerAccount: 12, rateLimit: 10, rateWindowMs: 1000,
+    syncLatencyMs: 50, rate503: 0.1, hangRate: 0,
   });
   const names = credentialEnvNames('acme-login');
   await stack.startWorker({ [names.email]: 'client-001@mock.test', [names.password]: 'password-001' });

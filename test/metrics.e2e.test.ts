@@ -10,8 +10,8 @@ let metricsUrl: string;
 
 beforeAll(async () => {
   stack = await Stack.start({
-    MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '30', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000',
-    MOCK_SYNC_LATENCY_MS: '50', MOCK_503_RATE: '0.2', MOCK_HANG_RATE: '0', MOCK_SEED: '5',
+    generatedAccounts: 1, campaignsPerAccount: 30, rateLimit: 10, rateWindowMs: 1000,
+    syncLatencyMs: 50, rate503: 0.2, hangRate: 0, seed: 5,
   });
   await stack.addClient('acme', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
   const port = await freePort();

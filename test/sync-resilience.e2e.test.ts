@@ -7,7 +7,7 @@ jest.setTimeout(300_000);
 describe('a worker SIGKILLed mid-sync', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await Stack.start({ MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000', MOCK_SYNC_LATENCY_MS: '300', MOCK_503_RATE: '0', MOCK_HANG_RATE: '0' });
+    stack = await Stack.start({ rateLimit: 10, rateWindowMs: 1000, syncLatencyMs: 300, rate503: 0, hangRate: 0 });
     await stack.addClient('ref', REFERENCE, { rateLimit: 10, rateWindowMs: 1000 });
   });
   afterAll(() => stack?.stop());
@@ -47,9 +47,9 @@ describe('the platform asks for a wait on 429', () => {
       let stack: Stack;
       beforeAll(async () => {
         stack = await Stack.start({
-          MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '6', MOCK_RATE_LIMIT: '3', MOCK_RATE_WINDOW_MS: String(WAIT_S * 1000),
-          MOCK_RETRY_AFTER_S: String(WAIT_S), MOCK_RETRY_AFTER_HEADER: String(header), MOCK_SYNC_LATENCY_MS: '50',
-          MOCK_503_RATE: '0', MOCK_HANG_RATE: '0',
+          generatedAccounts: 1, campaignsPerAccount: 6, rateLimit: 3, rateWindowMs: WAIT_S * 1000,
+          retryAfterSeconds: WAIT_S, retryAfterHeader: header, syncLatencyMs: 50,
+          rate503: 0, hangRate: 0,
         });
         // The client's policy is deliberately looser than the platform's, so 429s do happen.
         await stack.addClient('loose', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: 100, rateWindowMs: 1000 });
@@ -80,8 +80,8 @@ describe('two workers syncing one client', () => {
   const LIMIT = 5;
   beforeAll(async () => {
     stack = await Stack.start({
-      MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '40', MOCK_RATE_LIMIT: String(LIMIT), MOCK_RATE_WINDOW_MS: '1000',
-      MOCK_SYNC_LATENCY_MS: '100', MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0',
+      generatedAccounts: 1, campaignsPerAccount: 40, rateLimit: LIMIT, rateWindowMs: 1000,
+      syncLatencyMs: 100, rate503: 0.1, hangRate: 0,
     });
     await stack.addClient('shared', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: LIMIT, rateWindowMs: 1000 });
     await Promise.all([stack.startWorker(), stack.startWorker()]);
@@ -103,8 +103,8 @@ describe('tokens that expire every few seconds', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await Stack.start({
-      MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '30', MOCK_TOKEN_TTL_S: '2', MOCK_RATE_LIMIT: '5', MOCK_RATE_WINDOW_MS: '1000',
-      MOCK_SYNC_LATENCY_MS: '200', MOCK_503_RATE: '0', MOCK_HANG_RATE: '0',
+      generatedAccounts: 1, campaignsPerAccount: 30, tokenTtlSeconds: 2, rateLimit: 5, rateWindowMs: 1000,
+      syncLatencyMs: 200, rate503: 0, hangRate: 0,
     });
     await stack.addClient('ttl', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: 5, rateWindowMs: 1000 });
     await stack.startWorker();

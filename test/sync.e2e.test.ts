@@ -5,12 +5,12 @@ jest.setTimeout(300_000);
 
 // A scaled-down reference window (10 requests per 2 s) keeps these tests short.
 const FAST_WINDOW = { rateLimit: 10, rateWindowMs: 2000 };
-const MOCK_FAST = { MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '2000', MOCK_SYNC_LATENCY_MS: '100', MOCK_SEED: '7' };
+const MOCK_FAST = { rateLimit: 10, rateWindowMs: 2000, syncLatencyMs: 100, seed: 7 };
 
 describe('syncing the reference account under injected faults', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await Stack.start({ ...MOCK_FAST, MOCK_503_RATE: '0.2', MOCK_HANG_RATE: '0.1' });
+    stack = await Stack.start({ ...MOCK_FAST, rate503: 0.2, hangRate: 0.1 });
     await stack.addClient('ref', REFERENCE, FAST_WINDOW);
     await stack.startWorker();
   });
@@ -60,7 +60,7 @@ describe('syncing the reference account under injected faults', () => {
 describe('wrong password', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await Stack.start({ ...MOCK_FAST, MOCK_503_RATE: '0', MOCK_HANG_RATE: '0' });
+    stack = await Stack.start({ ...MOCK_FAST, rate503: 0, hangRate: 0 });
     await stack.addClient('wrongpw', { email: REFERENCE.email, password: 'not-the-password' }, FAST_WINDOW);
     await stack.startWorker();
   });
@@ -90,8 +90,8 @@ describe('the mock configured like the reference (wait only in the 429 body, 10 
   let stack: Stack;
   beforeAll(async () => {
     stack = await Stack.start({
-      MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: String(WINDOW_MS), MOCK_RETRY_AFTER_HEADER: 'false',
-      MOCK_503_RATE: '0', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '2000',
+      rateLimit: 10, rateWindowMs: WINDOW_MS, retryAfterHeader: false,
+      rate503: 0, hangRate: 0, syncLatencyMs: 2000,
     });
     await stack.addClient('like-ref', REFERENCE, { rateLimit: 10, rateWindowMs: WINDOW_MS });
     await stack.startWorker();

@@ -21,7 +21,7 @@ let ui: string;
 
 beforeAll(async () => {
   mkdirSync(OUTPUT, { recursive: true });
-  stack = await Stack.start({ MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '40', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000', MOCK_SYNC_LATENCY_MS: '50', MOCK_503_RATE: '0', MOCK_HANG_RATE: '0' });
+  stack = await Stack.start({ generatedAccounts: 1, campaignsPerAccount: 40, rateLimit: 10, rateWindowMs: 1000, syncLatencyMs: 50, rate503: 0, hangRate: 0 });
   // Two requests a second: the sync runs for about 20 s, long enough to watch it.
   await stack.addClient('acme', LOGIN, { rateLimit: 2, rateWindowMs: 1000 });
   await stack.startWorker();

@@ -13,8 +13,8 @@ let stack: Stack;
 
 beforeAll(async () => {
   stack = await Stack.start({
-    MOCK_HOSTILE_ACCOUNT: 'true', MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '30', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000',
-    MOCK_503_RATE: '0', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '20',
+    hostileAccount: true, generatedAccounts: 1, campaignsPerAccount: 30, rateLimit: 10, rateWindowMs: 1000,
+    rate503: 0, hangRate: 0, syncLatencyMs: 20,
   });
   await stack.addClient(HOSTILE.clientId, HOSTILE, WINDOW);
   await stack.addClient(ACME.clientId, ACME, WINDOW);

@@ -21,11 +21,11 @@ describe.each([true, false])('the platform at its worst (Retry-After header: %s)
 
   beforeAll(async () => {
     stack = await Stack.start({
-      MOCK_RATE_LIMIT: String(LIMIT), MOCK_RATE_WINDOW_MS: String(WINDOW_MS), MOCK_SYNC_LATENCY_MS: '200', MOCK_SEED: retryAfterHeader ? '21' : '22',
-      MOCK_503_RATE: '0.3', MOCK_HANG_RATE: '0.2', MOCK_LATENCY_SPIKE_RATE: '0.05', MOCK_LATENCY_SPIKE_MS: '2000',
-      MOCK_TOKEN_TTL_S: '3', MOCK_429_BURST_RATE: '0.02', MOCK_429_BURST_MS: '2000', MOCK_RETRY_AFTER_HEADER: String(retryAfterHeader),
-      MOCK_DRIP_RATE: '0.03', MOCK_DRIP_CHUNK_MS: '1500', MOCK_RESET_RATE: '0.03',
-      MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '50',
+      rateLimit: LIMIT, rateWindowMs: WINDOW_MS, syncLatencyMs: 200, seed: retryAfterHeader ? 21 : 22,
+      rate503: 0.3, hangRate: 0.2, spikeRate: 0.05, spikeMs: 2000,
+      tokenTtlSeconds: 3, burst429Rate: 0.02, burst429Ms: 2000, retryAfterHeader,
+      dripRate: 0.03, dripChunkMs: 1500, resetRate: 0.03,
+      generatedAccounts: 1, campaignsPerAccount: 50,
     });
     await stack.addClient(client.clientId, client, { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
     await stack.startWorker({ PLATFORM_HEADERS_TIMEOUT_MS: '3000', PLATFORM_BODY_TIMEOUT_MS: '1000' });

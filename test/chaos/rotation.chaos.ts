@@ -11,8 +11,8 @@ test('three workers syncing ten clients at once, killed and restarted in rotatio
   const random = seededRandom(7);
   const startedAt = Date.now();
   const stack = await Stack.start({
-    MOCK_ACCOUNTS: String(accounts), MOCK_CAMPAIGNS_PER_ACCOUNT: String(perAccount), MOCK_RATE_LIMIT: String(limit),
-    MOCK_RATE_WINDOW_MS: String(windowMs), MOCK_SYNC_LATENCY_MS: '300', MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0.05', MOCK_SEED: '31',
+    generatedAccounts: accounts, campaignsPerAccount: perAccount, rateLimit: limit,
+    rateWindowMs: windowMs, syncLatencyMs: 300, rate503: 0.1, hangRate: 0.05, seed: 31,
   });
   try {
     const clients: SyncedClient[] = [];

@@ -13,7 +13,7 @@ jest.setTimeout(900_000);
 test("Temporal's own server on PostgreSQL: two clients, two workers, one SIGKILLed, the server restarted", async () => {
   let server: Awaited<ReturnType<typeof startTemporalServer>> | undefined;
   const stack = await Stack.start(
-    { MOCK_ACCOUNTS: '2', MOCK_CAMPAIGNS_PER_ACCOUNT: '60', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000', MOCK_SYNC_LATENCY_MS: '100', MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0.05' },
+    { generatedAccounts: 2, campaignsPerAccount: 60, rateLimit: 10, rateWindowMs: 1000, syncLatencyMs: 100, rate503: 0.1, hangRate: 0.05 },
     { temporal: async (database) => (server = await startTemporalServer(postgresServerOf(database.connectionString))) },
   );
   try {
