@@ -17,8 +17,6 @@ export const testDatabase = (kind?: 'embedded'): Promise<TestDatabase> =>
 
 export const ENCRYPTION_KEY_ID = 'test-key';
 
-export const REFERENCE = { account: 'mixoads', email: 'admin@mixoads.com', password: 'SuperSecret123!' };
-
 /** The real parts, each its own process: Temporal dev server, PostgreSQL, the mock platform, workers. */
 export class Stack {
   readonly taskQueue = `sync-${randomUUID()}`;

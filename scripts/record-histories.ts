@@ -14,11 +14,12 @@ import { execFileSync } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
 import { findTemporalCli } from '../dev-stack/temporal-cli';
 import { scheduleId } from '../src/workflows';
+import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 import { PROJECT_ROOT } from '../src/config';
 
 const OUT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
-const LOGIN = { email: 'client-001@mock.test', password: 'password-001' };
+const LOGIN = generatedAccountCredentials(1);
 
 const PREFIX = process.argv[2] ?? '';
 const ONLY = process.argv[3]?.split(',');

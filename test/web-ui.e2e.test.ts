@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 import { PROJECT_ROOT } from '../src/config';
 
@@ -12,7 +13,7 @@ jest.setTimeout(180_000);
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = process.env.TEST_OUTPUT_DIR ?? join(PROJECT_ROOT, 'test-output');
-const LOGIN = { email: 'client-001@mock.test', password: 'password-001' };
+const LOGIN = generatedAccountCredentials(1);
 
 let stack: Stack;
 let browser: Browser;

@@ -1,12 +1,13 @@
-import { REFERENCE, Stack } from '../../dev-stack/stack';
+import { REFERENCE_ACCOUNT } from '../../mock-api/accounts';
+import { Stack } from '../../dev-stack/stack';
 import type { MockConfig } from '../../mock-api/config';
-import { FULL, seededRandom, sleep, verifyAndRecord, type SyncedClient } from './harness';
+import { FULL, seededRandom, sleep, syncedClient, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(900_000);
 
 const LIMIT = 10;
 const WINDOW_MS = 1000;
-const REF_CLIENT: SyncedClient = { clientId: 'ref', account: REFERENCE.account, email: REFERENCE.email, password: REFERENCE.password, rateLimit: LIMIT };
+const REF_CLIENT: SyncedClient = syncedClient('ref', REFERENCE_ACCOUNT, LIMIT);
 const MOCK = {
   rateLimit: LIMIT, rateWindowMs: WINDOW_MS, syncLatencyMs: 500,
   rate503: 0.1, hangRate: 0.05, seed: 11,
@@ -15,7 +16,7 @@ const MOCK = {
 async function withStack(mock: Partial<MockConfig>, run: (stack: Stack) => Promise<void>, options: { database?: 'embedded' } = {}) {
   const stack = await Stack.start(mock, options);
   try {
-    await stack.addClient(REF_CLIENT.clientId, REFERENCE, { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
+    await stack.addClient(REF_CLIENT.clientId, REFERENCE_ACCOUNT, { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
     await run(stack);
   } finally {
     await stack.stop();

@@ -1,13 +1,14 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { failureReason } from '../../src/cli/progress';
+import { generatedAccountCredentials, HOSTILE_ACCOUNT } from '../../mock-api/accounts';
 import { Stack } from '../../dev-stack/stack';
-import { verifyAndRecord, type SyncedClient } from './harness';
+import { syncedClient, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(600_000);
 
 const WINDOW = { rateLimit: 10, rateWindowMs: 1000 };
-const HOSTILE: SyncedClient = { clientId: 'hostile', account: 'hostile', email: 'hostile@mock.test', password: "p'a\"ss;--word", rateLimit: 10 };
-const ACME: SyncedClient = { clientId: 'acme', account: 'client-001', email: 'client-001@mock.test', password: 'password-001', rateLimit: 10 };
+const HOSTILE: SyncedClient = syncedClient('hostile', HOSTILE_ACCOUNT, 10);
+const ACME: SyncedClient = syncedClient('acme', generatedAccountCredentials(1), 10);
 
 let stack: Stack;
 

@@ -1,5 +1,6 @@
-import { REFERENCE, Stack } from '../../dev-stack/stack';
-import { FULL, verifyAndRecord, type SyncedClient } from './harness';
+import { generatedAccountCredentials, REFERENCE_ACCOUNT } from '../../mock-api/accounts';
+import { Stack } from '../../dev-stack/stack';
+import { FULL, syncedClient, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(900_000);
 
@@ -15,8 +16,8 @@ describe.each([true, false])('the platform at its worst (Retry-After header: %s)
   let stack: Stack;
   // Full scale: the reference account's 100 campaigns; CI scale: a 50-campaign account.
   const client: SyncedClient = FULL
-    ? { clientId: 'ref', account: REFERENCE.account, email: REFERENCE.email, password: REFERENCE.password, rateLimit: LIMIT }
-    : { clientId: 'acme', account: 'client-001', email: 'client-001@mock.test', password: 'password-001', rateLimit: LIMIT };
+    ? syncedClient('ref', REFERENCE_ACCOUNT, LIMIT)
+    : syncedClient('acme', generatedAccountCredentials(1), LIMIT);
   const injections = `30% 503s, 20% hangs, 5% 2 s latency spikes, token TTL 3 s, 2% 429 bursts of 2 s ${retryAfterHeader ? 'with' : 'without'} Retry-After, 3% bodies dripping past the 1 s body timeout, 3% resets mid-response`;
 
   beforeAll(async () => {

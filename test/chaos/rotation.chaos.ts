@@ -1,5 +1,6 @@
 import { Stack } from '../../dev-stack/stack';
-import { FULL, seededRandom, sleep, verifyAndRecord, type SyncedClient } from './harness';
+import { generatedAccountCredentials } from '../../mock-api/accounts';
+import { FULL, seededRandom, sleep, syncedClient, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(900_000);
 
@@ -17,8 +18,8 @@ test('three workers syncing ten clients at once, killed and restarted in rotatio
   try {
     const clients: SyncedClient[] = [];
     for (let i = 1; i <= accounts; i++) {
-      const n = String(i).padStart(3, '0');
-      const client = { clientId: `client-${n}`, account: `client-${n}`, email: `client-${n}@mock.test`, password: `password-${n}`, rateLimit: limit };
+      const login = generatedAccountCredentials(i);
+      const client = syncedClient(login.id, login, limit);
       await stack.addClient(client.clientId, client, { rateLimit: limit, rateWindowMs: windowMs });
       clients.push(client);
     }

@@ -1,6 +1,7 @@
 import { startTemporalServer, postgresServerOf } from '../../dev-stack/temporal-server';
 import { Stack } from '../../dev-stack/stack';
-import { sleep, verifyAndRecord, type SyncedClient } from './harness';
+import { generatedAccountCredentials } from '../../mock-api/accounts';
+import { sleep, syncedClient, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(900_000);
 
@@ -17,9 +18,7 @@ test("Temporal's own server on PostgreSQL: two clients, two workers, one SIGKILL
     { temporal: async (database) => (server = await startTemporalServer(postgresServerOf(database.connectionString))) },
   );
   try {
-    const clients: SyncedClient[] = [1, 2].map((n) => ({
-      clientId: `client-${n}`, account: `client-00${n}`, email: `client-00${n}@mock.test`, password: `password-00${n}`, rateLimit: 10,
-    }));
+    const clients: SyncedClient[] = [1, 2].map((n) => syncedClient(`client-${n}`, generatedAccountCredentials(n), 10));
     for (const c of clients) await stack.addClient(c.clientId, c, { rateLimit: c.rateLimit, rateWindowMs: 1000 });
     const [doomed] = [await stack.startWorker(), await stack.startWorker()];
     const startedAt = Date.now();
