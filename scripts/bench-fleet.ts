@@ -24,7 +24,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal as temporal_api } from '@temporalio/proto';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { childPids, machineTicks, PartMeter, pidsNamed } from './process-meter';
-import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from '../dev-stack/databases';
+import { testDatabase, type TestDatabase } from '../dev-stack/databases';
 import { startMockProcess } from '../dev-stack/mock-platform-process';
 import { startWorkerProcess } from '../dev-stack/worker-process';
 import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
@@ -91,14 +91,10 @@ function revision(): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function benchDatabase(): Promise<TestDatabase> {
-  return (await externalServerReachable()) ? externalTestDatabase() : embeddedTestDatabase();
-}
-
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'campaign-sync-bench-'));
   const [database, mock] = await Promise.all([
-    benchDatabase(),
+    testDatabase('reachable'),
     startMockProcess({
       generatedAccounts: config.clients,
       campaignsPerAccount: config.campaigns,
