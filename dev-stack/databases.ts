@@ -67,6 +67,18 @@ export async function externalTestDatabase(serverUrl = EXTERNAL_DATABASE_URL): P
   };
 }
 
+/**
+ * Where a test's or benchmark's scratch database lives, decided here only:
+ * - `configured`: DATABASE_URL's server when set, else embedded, as the product decides (end-to-end tests);
+ * - `reachable`: a server answering at DATABASE_URL or 127.0.0.1:5432, else embedded, which spares
+ *   starting one (unit tests, benchmarks);
+ * - `embedded`: always embedded (tests that stop and restart the server).
+ */
+export async function testDatabase(where: 'configured' | 'reachable' | 'embedded'): Promise<TestDatabase> {
+  const external = where === 'configured' ? Boolean(process.env.DATABASE_URL) : where === 'reachable' && (await externalServerReachable());
+  return external ? externalTestDatabase() : embeddedTestDatabase();
+}
+
 export async function externalServerReachable(serverUrl = EXTERNAL_DATABASE_URL): Promise<boolean> {
   const client = new Client({ connectionString: serverUrl, connectionTimeoutMillis: 2000 });
   try {

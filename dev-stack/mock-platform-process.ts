@@ -1,10 +1,15 @@
+import { mockEnv, type MockConfig } from '../mock-api/config';
 import { waitFor } from '../src/infra/wait-for';
 import { BUILT } from './built';
 import { spawnTied, type TiedProcess } from './processes';
 
-/** Starts the mock ad platform (mock-api/) as its own process; PORT=0 picks a free port. */
-export async function startMockPlatformProcess(env: NodeJS.ProcessEnv): Promise<{ url: string; process: TiedProcess }> {
+/**
+ * Starts the mock ad platform (mock-api/) as its own process with these settings over this
+ * process's environment; port 0 picks a free port.
+ */
+export async function startMockPlatformProcess(settings: Partial<MockConfig>): Promise<{ url: string; process: TiedProcess }> {
   let output = '';
+  const env = { ...process.env, ...mockEnv(settings) };
   const mock = spawnTied(process.execPath, [BUILT.mockPlatform], { env, onOutput: (chunk) => (output += chunk) });
   const url = await waitFor('mock platform', async () => {
     const match = /listening on (http:\/\/[^\s]+)/.exec(output);
@@ -21,7 +26,7 @@ export interface MockProcess {
   requests(account: string): Promise<MockRequest[]>;
   campaigns(account: string): Promise<Record<string, unknown>[]>;
   tokens(account: string): Promise<string[]>;
-  configure(changes: Record<string, unknown>): Promise<void>;
+  configure(changes: Partial<MockConfig>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -55,8 +60,8 @@ async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
 }
 
 /** The mock platform as its own process (node dist/mock-api/main.js) on a free port. */
-export async function startMockProcess(env: Record<string, string> = {}): Promise<MockProcess> {
-  const { url, process: mock } = await startMockPlatformProcess({ ...process.env, PORT: '0', ...env });
+export async function startMockProcess(settings: Partial<MockConfig> = {}): Promise<MockProcess> {
+  const { url, process: mock } = await startMockPlatformProcess({ port: 0, ...settings });
   return {
     url,
     process: mock,

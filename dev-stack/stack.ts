@@ -6,17 +6,12 @@ import { credentialEnvNames } from '../src/platform/credentials';
 import { dataConverter, EncryptionCodec } from '../src/codec/encryption-codec';
 import { startClientSync } from '../src/client/syncs';
 import type { SyncClientInput, syncClientWorkflow } from '../src/workflows';
-import { embeddedTestDatabase, externalTestDatabase, type TestDatabase } from './databases';
+import { testDatabase, type TestDatabase } from './databases';
 import { startMockProcess, type MockProcess } from './mock-platform-process';
+import type { MockConfig } from '../mock-api/config';
 import { startWorkerProcess } from './worker-process';
 
-/** DATABASE_URL set: a scratch database on that server; unset (or asked for): the embedded default. */
-export const testDatabase = (kind?: 'embedded'): Promise<TestDatabase> =>
-  process.env.DATABASE_URL && kind !== 'embedded' ? externalTestDatabase() : embeddedTestDatabase();
-
 export const ENCRYPTION_KEY_ID = 'test-key';
-
-export const REFERENCE = { account: 'mixoads', email: 'admin@mixoads.com', password: 'SuperSecret123!' };
 
 /** The real parts, each its own process: Temporal dev server, PostgreSQL, the mock platform, workers. */
 export class Stack {
@@ -33,15 +28,19 @@ export class Stack {
     private readonly connection: Connection,
   ) {}
 
-  /** `temporal`: another Temporal server than the dev server (the server built from Go, on the test's PostgreSQL server). */
+  /**
+   * `database`: `embedded` for tests that restart PostgreSQL (default: DATABASE_URL's server or embedded).
+   * `temporal`: another Temporal server than the dev server (the server built from Go, on the test's PostgreSQL server).
+   */
   static async start(
-    mockEnv: Record<string, string>,
+    mockSettings: Partial<MockConfig>,
     options: { database?: 'embedded'; encryptionKey?: string; temporal?: (database: TestDatabase) => Promise<DevServer> } = {},
   ): Promise<Stack> {
     const temporal = options.temporal;
+    const databaseWhere = options.database ?? 'configured';
     const [devServer, database, mock] = temporal
-      ? await Promise.all([testDatabase(options.database), startMockProcess(mockEnv)]).then(async ([db, m]) => [await temporal(db), db, m] as const)
-      : await Promise.all([startThrowawayDevServer(), testDatabase(options.database), startMockProcess(mockEnv)]);
+      ? await Promise.all([testDatabase(databaseWhere), startMockProcess(mockSettings)]).then(async ([db, m]) => [await temporal(db), db, m] as const)
+      : await Promise.all([startThrowawayDevServer(), testDatabase(databaseWhere), startMockProcess(mockSettings)]);
     const connection = await Connection.connect({ address: devServer.address });
     const codec = options.encryptionKey ? new EncryptionCodec(Buffer.from(options.encryptionKey, 'base64'), ENCRYPTION_KEY_ID) : undefined;
     const stack = new Stack(devServer, database, mock, new Client({ connection, dataConverter: dataConverter(codec) }), connection);

@@ -19,6 +19,9 @@ export interface Account {
   campaigns: Campaign[];
 }
 
+/** What logs in to an account, and the id the admin endpoints know it by. */
+export type AccountLogin = Pick<Account, 'id' | 'email' | 'password'>;
+
 export const REFERENCE_ACCOUNT = { id: 'mixoads', email: 'admin@mixoads.com', password: 'SuperSecret123!' } as const;
 
 const STATUSES = ['active', 'paused', 'completed'] as const;
@@ -47,7 +50,7 @@ export function generateCampaigns(seed: number, accountIndex: number, count: num
 }
 
 /** Generated account i (1-based): id client-00i, email client-00i@mock.test, password password-00i. */
-export function generatedAccountCredentials(index: number): Pick<Account, 'id' | 'email' | 'password'> {
+export function generatedAccountCredentials(index: number): AccountLogin {
   const id = `client-${String(index).padStart(3, '0')}`;
   return { id, email: `${id}@mock.test`, password: `password-${String(index).padStart(3, '0')}` };
 }

@@ -1,106 +1,87 @@
 import { z } from 'zod';
 
-const rate = z.coerce.number().min(0).max(1);
-const count = z.coerce.number().int().min(0);
-const flag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const rate = z.number().min(0).max(1);
+const count = z.number().int().min(0);
+const positive = z.number().int().min(1);
+
+interface MockSetting<V extends z.ZodType> {
+  /** The environment variable that sets it. */
+  env: string;
+  /** Its type as the config holds it and PATCH /__mock/config takes it (JSON, not env text). */
+  value: V;
+  /** Used when the variable is unset or empty; matches the reference mock where it has the knob. */
+  default: z.output<V>;
+  /** PATCH /__mock/config may change it while the mock runs. */
+  live?: true;
+  /** One line for the README's table. */
+  about: string;
+}
+
+const setting = <V extends z.ZodType>(s: MockSetting<V>) => s;
 
 /**
- * Every knob of the mock platform, read from the environment. Defaults match the reference mock
- * (port 3001, 10 requests per 60 s sliding window, 100 campaigns, /sync taking about 2 s).
+ * Every knob of the mock platform, once: the config type, the environment parser, the defaults,
+ * the run-time changes PATCH /__mock/config accepts and the README's table all come from here.
  */
-export const mockConfigSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3001),
-  HOST: z.string().default('127.0.0.1'),
-  MOCK_SEED: z.coerce.number().int().default(42),
-  MOCK_503_RATE: rate.default(0.1),
-  MOCK_HANG_RATE: rate.default(0.05),
-  MOCK_LATENCY_MS: count.default(0),
-  MOCK_SYNC_LATENCY_MS: count.default(2000),
-  MOCK_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
-  MOCK_RATE_WINDOW_MS: z.coerce.number().int().min(1).default(60_000),
-  MOCK_RETRY_AFTER_HEADER: flag.default(true),
-  /** Fixed wait announced on 429; unset means the real time until a slot frees in the window. */
-  MOCK_RETRY_AFTER_S: count.optional(),
-  MOCK_TOKEN_TTL_S: z.coerce.number().int().min(1).default(3600),
-  MOCK_ACCOUNTS: count.default(0),
-  MOCK_CAMPAIGNS_PER_ACCOUNT: count.default(100),
-  MOCK_MAX_PAGE_LIMIT: z.coerce.number().int().min(1).default(100),
-  /** Chance that a request starts a burst of 429s for its account (not caused by the window). */
-  MOCK_429_BURST_RATE: rate.default(0),
-  MOCK_429_BURST_MS: count.default(3000),
-  MOCK_LATENCY_SPIKE_RATE: rate.default(0),
-  MOCK_LATENCY_SPIKE_MS: count.default(5000),
-  /** Chance that a body is sent in ten chunks, MOCK_DRIP_CHUNK_MS apart. */
-  MOCK_DRIP_RATE: rate.default(0),
-  MOCK_DRIP_CHUNK_MS: count.default(1000),
-  /** Chance that the connection is reset after the headers and half the body. */
-  MOCK_RESET_RATE: rate.default(0),
-  /** Adds account "hostile" whose campaigns have quotes, SQL, unicode and 10 KB strings in ids and names. */
-  MOCK_HOSTILE_ACCOUNT: flag.default(false),
-});
-
-export type MockConfig = {
-  port: number;
-  host: string;
-  seed: number;
-  rate503: number;
-  hangRate: number;
-  latencyMs: number;
-  syncLatencyMs: number;
-  rateLimit: number;
-  rateWindowMs: number;
-  retryAfterHeader: boolean;
-  retryAfterSeconds: number | undefined;
-  tokenTtlSeconds: number;
-  generatedAccounts: number;
-  campaignsPerAccount: number;
-  maxPageLimit: number;
-  burst429Rate: number;
-  burst429Ms: number;
-  spikeRate: number;
-  spikeMs: number;
-  dripRate: number;
-  dripChunkMs: number;
-  resetRate: number;
-  hostileAccount: boolean;
+export const MOCK_SETTINGS = {
+  // Where it listens, and the seed that makes a run repeatable.
+  port: setting({ env: 'PORT', value: z.number().int().min(0).max(65535), default: 3001, about: 'where it listens (`0`: a free port, printed at start)' }),
+  host: setting({ env: 'HOST', value: z.string(), default: '127.0.0.1', about: 'the address it listens on' }),
+  seed: setting({ env: 'MOCK_SEED', value: z.number().int(), default: 42, about: 'PRNG seed for faults and campaign values: same seed, same run' }),
+  // Accounts and their campaigns.
+  generatedAccounts: setting({ env: 'MOCK_ACCOUNTS', value: count, default: 0, about: 'generated accounts besides the reference one' }),
+  campaignsPerAccount: setting({ env: 'MOCK_CAMPAIGNS_PER_ACCOUNT', value: count, default: 100, about: 'campaigns of each generated account' }),
+  maxPageLimit: setting({ env: 'MOCK_MAX_PAGE_LIMIT', value: positive, default: 100, about: 'largest `limit` accepted (400 above)' }),
+  hostileAccount: setting({ env: 'MOCK_HOSTILE_ACCOUNT', value: z.boolean(), default: false, about: 'adds account `hostile` whose campaigns have quotes, SQL, unicode and 10 KB strings in ids and names' }),
+  // Tokens and the rate limit.
+  tokenTtlSeconds: setting({ env: 'MOCK_TOKEN_TTL_S', value: positive, default: 3600, live: true, about: 'token lifetime; unknown and expired tokens get 401' }),
+  rateLimit: setting({ env: 'MOCK_RATE_LIMIT', value: positive, default: 10, live: true, about: 'requests per sliding window, per account' }),
+  rateWindowMs: setting({ env: 'MOCK_RATE_WINDOW_MS', value: positive, default: 60_000, live: true, about: 'the sliding window of the rate limit' }),
+  retryAfterHeader: setting({ env: 'MOCK_RETRY_AFTER_HEADER', value: z.boolean(), default: true, live: true, about: 'send `Retry-After` on 429 (`false`: body only, like the reference)' }),
+  retryAfterSeconds: setting({ env: 'MOCK_RETRY_AFTER_S', value: count.optional(), default: undefined, live: true, about: 'fixed wait announced on 429 (unset: the time until a slot frees)' }),
+  // Injected faults.
+  burst429Rate: setting({ env: 'MOCK_429_BURST_RATE', value: rate, default: 0, live: true, about: 'chance that a request starts a burst of 429s for its account (not caused by the window)' }),
+  burst429Ms: setting({ env: 'MOCK_429_BURST_MS', value: count, default: 3000, live: true, about: 'how long such a burst lasts' }),
+  rate503: setting({ env: 'MOCK_503_RATE', value: rate, default: 0.1, live: true, about: 'share of `/api` requests answered 503' }),
+  hangRate: setting({ env: 'MOCK_HANG_RATE', value: rate, default: 0.05, live: true, about: 'share of `/api` requests never answered' }),
+  latencyMs: setting({ env: 'MOCK_LATENCY_MS', value: count, default: 0, live: true, about: 'extra latency on every `/api` answer' }),
+  syncLatencyMs: setting({ env: 'MOCK_SYNC_LATENCY_MS', value: count, default: 2000, live: true, about: 'how long `/api/campaigns/:id/sync` takes' }),
+  spikeRate: setting({ env: 'MOCK_LATENCY_SPIKE_RATE', value: rate, default: 0, live: true, about: 'chance of a latency spike on an `/api` answer' }),
+  spikeMs: setting({ env: 'MOCK_LATENCY_SPIKE_MS', value: count, default: 5000, live: true, about: 'how long a spike adds' }),
+  dripRate: setting({ env: 'MOCK_DRIP_RATE', value: rate, default: 0, live: true, about: 'chance that a body is sent in ten chunks, `MOCK_DRIP_CHUNK_MS` apart' }),
+  dripChunkMs: setting({ env: 'MOCK_DRIP_CHUNK_MS', value: count, default: 1000, live: true, about: 'the pause between dripped chunks' }),
+  resetRate: setting({ env: 'MOCK_RESET_RATE', value: rate, default: 0, live: true, about: 'chance that the connection is reset after the headers and half the body' }),
 };
 
+type Settings = typeof MOCK_SETTINGS;
+export type MockConfig = { -readonly [K in keyof Settings]: z.output<Settings[K]['value']> };
+type LiveKey = { [K in keyof Settings]: Settings[K] extends { live: true } ? K : never }[keyof Settings];
+
+const entries = Object.entries(MOCK_SETTINGS) as [keyof MockConfig, MockSetting<z.ZodType<unknown, any>>][];
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((text) => text === 'true' || text === '1');
+
+/** Environment text to the setting's value: numbers and flags are parsed, then checked like JSON ones. */
+function envParser(value: z.ZodType<unknown, any>): z.ZodType {
+  const inner = value instanceof z.ZodOptional ? value.unwrap() : value;
+  if (inner instanceof z.ZodNumber) return z.coerce.number().pipe(value);
+  if (inner instanceof z.ZodBoolean) return flag.pipe(value);
+  return value;
+}
+
 export function mockConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MockConfig {
-  const known = Object.keys(mockConfigSchema.shape);
-  const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => known.includes(key) && value !== ''));
-  const parsed = mockConfigSchema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`Invalid ${issue.path.join('.')}: ${issue.message}`);
+  const config: Record<string, unknown> = {};
+  for (const [key, s] of entries) {
+    const text = env[s.env];
+    if (text === undefined || text === '') {
+      config[key] = s.default;
+      continue;
+    }
+    const parsed = envParser(s.value).safeParse(text);
+    if (!parsed.success) throw new Error(`Invalid ${s.env}: ${parsed.error.issues[0]!.message}`);
+    config[key] = parsed.data;
   }
-  const e = parsed.data;
-  return {
-    port: e.PORT,
-    host: e.HOST,
-    seed: e.MOCK_SEED,
-    rate503: e.MOCK_503_RATE,
-    hangRate: e.MOCK_HANG_RATE,
-    latencyMs: e.MOCK_LATENCY_MS,
-    syncLatencyMs: e.MOCK_SYNC_LATENCY_MS,
-    rateLimit: e.MOCK_RATE_LIMIT,
-    rateWindowMs: e.MOCK_RATE_WINDOW_MS,
-    retryAfterHeader: e.MOCK_RETRY_AFTER_HEADER,
-    retryAfterSeconds: e.MOCK_RETRY_AFTER_S,
-    tokenTtlSeconds: e.MOCK_TOKEN_TTL_S,
-    generatedAccounts: e.MOCK_ACCOUNTS,
-    campaignsPerAccount: e.MOCK_CAMPAIGNS_PER_ACCOUNT,
-    maxPageLimit: e.MOCK_MAX_PAGE_LIMIT,
-    burst429Rate: e.MOCK_429_BURST_RATE,
-    burst429Ms: e.MOCK_429_BURST_MS,
-    spikeRate: e.MOCK_LATENCY_SPIKE_RATE,
-    spikeMs: e.MOCK_LATENCY_SPIKE_MS,
-    dripRate: e.MOCK_DRIP_RATE,
-    dripChunkMs: e.MOCK_DRIP_CHUNK_MS,
-    resetRate: e.MOCK_RESET_RATE,
-    hostileAccount: e.MOCK_HOSTILE_ACCOUNT,
-  };
+  return config as MockConfig;
 }
 
 export const defaultMockConfig = (overrides: Partial<MockConfig> = {}): MockConfig => ({
@@ -108,25 +89,15 @@ export const defaultMockConfig = (overrides: Partial<MockConfig> = {}): MockConf
   ...overrides,
 });
 
+/** Settings as the environment of a mock process (what `node dist/mock-api/main.js` reads). */
+export function mockEnv(settings: Partial<MockConfig>): Record<string, string> {
+  return Object.fromEntries(
+    entries.filter(([key]) => settings[key] !== undefined).map(([key, s]) => [s.env, String(settings[key])]),
+  );
+}
+
 /** What PATCH /__mock/config may change while the mock runs; anything else is refused. */
 export const runtimeChangesSchema = z
-  .object({
-    rate503: z.number().min(0).max(1),
-    hangRate: z.number().min(0).max(1),
-    latencyMs: z.number().int().min(0),
-    syncLatencyMs: z.number().int().min(0),
-    rateLimit: z.number().int().min(1),
-    rateWindowMs: z.number().int().min(1),
-    retryAfterHeader: z.boolean(),
-    retryAfterSeconds: z.number().int().min(0).optional(),
-    tokenTtlSeconds: z.number().int().min(1),
-    burst429Rate: z.number().min(0).max(1),
-    burst429Ms: z.number().int().min(0),
-    spikeRate: z.number().min(0).max(1),
-    spikeMs: z.number().int().min(0),
-    dripRate: z.number().min(0).max(1),
-    dripChunkMs: z.number().int().min(0),
-    resetRate: z.number().min(0).max(1),
-  })
+  .object(Object.fromEntries(entries.filter(([, s]) => s.live).map(([key, s]) => [key, s.value])))
   .partial()
-  .strict();
+  .strict() as unknown as z.ZodType<Partial<Pick<MockConfig, LiveKey>>>;

@@ -24,7 +24,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal as temporal_api } from '@temporalio/proto';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { childPids, machineTicks, PartMeter, pidsNamed } from './process-meter';
-import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from '../dev-stack/databases';
+import { testDatabase, type TestDatabase } from '../dev-stack/databases';
 import { startMockProcess } from '../dev-stack/mock-platform-process';
 import { startWorkerProcess } from '../dev-stack/worker-process';
 import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
@@ -91,22 +91,18 @@ function revision(): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function benchDatabase(): Promise<TestDatabase> {
-  return (await externalServerReachable()) ? externalTestDatabase() : embeddedTestDatabase();
-}
-
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'campaign-sync-bench-'));
   const [database, mock] = await Promise.all([
-    benchDatabase(),
+    testDatabase('reachable'),
     startMockProcess({
-      MOCK_ACCOUNTS: String(config.clients),
-      MOCK_CAMPAIGNS_PER_ACCOUNT: String(config.campaigns),
-      MOCK_RATE_LIMIT: String(config.limit),
-      MOCK_RATE_WINDOW_MS: String(config.windowMs),
-      MOCK_SYNC_LATENCY_MS: String(config.syncLatencyMs),
-      MOCK_503_RATE: config.faults ? '0.1' : '0',
-      MOCK_HANG_RATE: config.faults ? '0.05' : '0',
+      generatedAccounts: config.clients,
+      campaignsPerAccount: config.campaigns,
+      rateLimit: config.limit,
+      rateWindowMs: config.windowMs,
+      syncLatencyMs: config.syncLatencyMs,
+      rate503: config.faults ? 0.1 : 0,
+      hangRate: config.faults ? 0.05 : 0,
     }),
   ]);
   const devServer = config.temporal === 'server' ? await startTemporalServer(postgresServerOf(database.connectionString)) : await startThrowawayDevServer();

@@ -5,23 +5,24 @@
  *   npm run build && node dist/scripts/bench-reference-window.js [windowMs=60000]
  * With R requests and L per window W, the last request cannot arrive before floor((R-1)/L)*W.
  */
-import { REFERENCE, Stack } from '../dev-stack/stack';
+import { REFERENCE_ACCOUNT } from '../mock-api/accounts';
+import { Stack } from '../dev-stack/stack';
 
 async function main() {
   const windowMs = Number(process.argv[2] ?? 60_000);
   const limit = 10;
   const stack = await Stack.start({
-    MOCK_RATE_LIMIT: String(limit), MOCK_RATE_WINDOW_MS: String(windowMs), MOCK_RETRY_AFTER_HEADER: 'false',
-    MOCK_503_RATE: '0', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '2000',
+    rateLimit: limit, rateWindowMs: windowMs, retryAfterHeader: false,
+    rate503: 0, hangRate: 0, syncLatencyMs: 2000,
   });
   try {
-    await stack.addClient('bench', REFERENCE, { rateLimit: limit, rateWindowMs: windowMs });
+    await stack.addClient('bench', REFERENCE_ACCOUNT, { rateLimit: limit, rateWindowMs: windowMs });
     await stack.startWorker();
     const started = Date.now();
     const summary = await (await stack.startSync({ clientId: 'bench' })).result();
     const wallMs = Date.now() - started;
-    const requests = (await stack.mock.requests(REFERENCE.account)).filter((r) => r.endpoint !== 'auth');
-    const stats = (await stack.mock.stats()).accounts[REFERENCE.account]!;
+    const requests = (await stack.mock.requests(REFERENCE_ACCOUNT.id)).filter((r) => r.endpoint !== 'auth');
+    const stats = (await stack.mock.stats()).accounts[REFERENCE_ACCOUNT.id]!;
     const spanMs = requests[requests.length - 1]!.at - requests[0]!.at;
     const boundMs = Math.floor((requests.length - 1) / limit) * windowMs;
     console.log(JSON.stringify({

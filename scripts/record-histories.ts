@@ -14,11 +14,12 @@ import { execFileSync } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
 import { findTemporalCli } from '../dev-stack/temporal-cli';
 import { scheduleId } from '../src/workflows';
+import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 import { PROJECT_ROOT } from '../src/config';
 
 const OUT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
-const LOGIN = { email: 'client-001@mock.test', password: 'password-001' };
+const LOGIN = generatedAccountCredentials(1);
 
 const PREFIX = process.argv[2] ?? '';
 const ONLY = process.argv[3]?.split(',');
@@ -104,8 +105,8 @@ const SCENARIOS: { name: string; record: (stack: Stack) => Promise<void> }[] = [
 
 async function main() {
   const stack = await Stack.start({
-    MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '12', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000',
-    MOCK_503_RATE: '0.2', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '20', MOCK_SEED: '3',
+    generatedAccounts: 1, campaignsPerAccount: 12, rateLimit: 10, rateWindowMs: 1000,
+    rate503: 0.2, hangRate: 0, syncLatencyMs: 20, seed: 3,
   });
   try {
     await stack.addClient('recorded', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });

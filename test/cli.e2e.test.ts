@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findTemporalCli } from '../dev-stack/temporal-cli';
 import { credentialEnvNames } from '../src/platform/credentials';
+import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 import { BUILT } from '../dev-stack/built';
 import { PROJECT_ROOT } from '../src/config';
+
+const LOGIN = generatedAccountCredentials(1);
 
 jest.setTimeout(180_000);
 
@@ -31,11 +34,11 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 beforeAll(async () => {
   stack = await Stack.start({
-    MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '12', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000',
-    MOCK_SYNC_LATENCY_MS: '50', MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0',
+    generatedAccounts: 1, campaignsPerAccount: 12, rateLimit: 10, rateWindowMs: 1000,
+    syncLatencyMs: 50, rate503: 0.1, hangRate: 0,
   });
   const names = credentialEnvNames('acme-login');
-  await stack.startWorker({ [names.email]: 'client-001@mock.test', [names.password]: 'password-001' });
+  await stack.startWorker({ [names.email]: LOGIN.email, [names.password]: LOGIN.password });
 });
 afterAll(() => stack?.stop());
 
@@ -101,8 +104,8 @@ const runLines = async (clientId: string) => (await cli('runs', clientId)).stdou
 
 test('runs; campaigns the platform stopped listing are marked removed; --retry-failed; disable and enable', async () => {
   // acme synced its 12 campaigns in the first test. The platform deletes two of them.
-  const gone = (await stack.mock.campaigns('client-001')).slice(0, 2).map((c) => c.id as string);
-  for (const id of gone) expect((await fetch(`${stack.mock.url}/__mock/accounts/client-001/campaigns/${id}`, { method: 'DELETE' })).status).toBe(200);
+  const gone = (await stack.mock.campaigns(LOGIN.id)).slice(0, 2).map((c) => c.id as string);
+  for (const id of gone) expect((await fetch(`${stack.mock.url}/__mock/accounts/${LOGIN.id}/campaigns/${id}`, { method: 'DELETE' })).status).toBe(200);
 
   const synced = await cli('sync', 'acme', '--wait');
   expect(synced.stdout).toContain('acme: pages 1, listed 10, upserted 10, synced 10, failed 0, marked removed 2');
@@ -117,12 +120,12 @@ test('runs; campaigns the platform stopped listing are marked removed; --retry-f
   expect(runs[0]).toMatch(/^\S+Z\tacme\tcompleted\t\d+s\tpages 1, listed 10, synced 10, failed 0, rejected 0, removed 2$/);
 
   // A run that left three campaigns unconfirmed, as if the platform had refused them every time.
-  const refused = (await stack.mock.campaigns('client-001')).slice(0, 3).map((c) => c.id as string);
+  const refused = (await stack.mock.campaigns(LOGIN.id)).slice(0, 3).map((c) => c.id as string);
   await stack.database.pool.query(`UPDATE campaigns SET platform_sync_run = NULL WHERE client_id = 'acme' AND campaign_id = any($1::text[])`, [refused]);
-  const callsBefore = (await stack.mock.stats()).accounts['client-001']!.syncCalls;
+  const callsBefore = (await stack.mock.stats()).accounts[LOGIN.id]!.syncCalls;
   const retried = await cli('sync', 'acme', '--retry-failed', '--wait');
   expect(retried.stdout).toContain('acme: pages 0, listed 0, upserted 0, synced 3, failed 0');
-  const callsAfter = (await stack.mock.stats()).accounts['client-001']!.syncCalls;
+  const callsAfter = (await stack.mock.stats()).accounts[LOGIN.id]!.syncCalls;
   const calledAgain = Object.keys(callsAfter).filter((id) => callsAfter[id] !== callsBefore[id]);
   expect(calledAgain.sort()).toEqual([...refused].sort());
   expect((await runLines('acme'))[0]).toMatch(/\tacme\tcompleted\t.*synced 3, failed 0, rejected 0, removed 0\tretry of run \S+$/);

@@ -5,8 +5,11 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { findTemporalCli } from '../dev-stack/temporal-cli';
 import { SEARCH_ATTRIBUTES } from '../src/workflows';
+import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 import { PROJECT_ROOT } from '../src/config';
+
+const LOGIN = generatedAccountCredentials(1);
 
 // No Docker engine here: the production stack's steps are replayed without it. The Dockerfile's
 // final stage is replayed in a temporary folder. Its build
@@ -41,8 +44,8 @@ test("the image's files, production dependencies from the lockfile and the prebu
   expect(existsSync(join(app, 'node_modules', '@temporalio', 'worker'))).toBe(true);
   expect(existsSync(join(app, 'node_modules', 'typescript'))).toBe(false); // no dev dependency in the image
 
-  stack = await Stack.start({ MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '12', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000', MOCK_SYNC_LATENCY_MS: '20' });
-  await stack.addClient('acme', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: 10, rateWindowMs: 1000 });
+  stack = await Stack.start({ generatedAccounts: 1, campaignsPerAccount: 12, rateLimit: 10, rateWindowMs: 1000, syncLatencyMs: 20 });
+  await stack.addClient('acme', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
   const worker = await stack.startWorker({ NODE_ENV: 'production' }, join(app, 'dist', 'src', 'worker.js'));
   expect(await (await stack.startSync({ clientId: 'acme' })).result()).toMatchObject({ state: 'completed', synced: 12 });
   // It ran the bundle built ahead of time rather than bundling at start.
@@ -50,7 +53,7 @@ test("the image's files, production dependencies from the lockfile and the prebu
 });
 
 test("the namespace job (deploy/temporal/register-namespace.sh) creates the namespace and the search attributes, and may run again", async () => {
-  stack ??= await Stack.start({ MOCK_ACCOUNTS: '0' });
+  stack ??= await Stack.start({ generatedAccounts: 0 });
   const env = { ...process.env, PATH: `${dirname(findTemporalCli()!)}:${process.env.PATH}`, TEMPORAL_ADDRESS: stack.devServer.address, NAMESPACE: 'production' };
   for (let run = 0; run < 2; run++) {
     const { stdout } = await promisify(execFile)('/bin/sh', [join(PROJECT_ROOT, 'deploy', 'temporal', 'register-namespace.sh')], { env });

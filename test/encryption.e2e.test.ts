@@ -3,7 +3,10 @@ import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { startCodecServer } from '../src/codec/codec-server';
 import { EncryptionCodec } from '../src/codec/encryption-codec';
+import { generatedAccountCredentials } from '../mock-api/accounts';
 import { ENCRYPTION_KEY_ID, Stack } from '../dev-stack/stack';
+
+const LOGIN = generatedAccountCredentials(1);
 
 jest.setTimeout(180_000);
 
@@ -12,10 +15,10 @@ let stack: Stack;
 
 beforeAll(async () => {
   stack = await Stack.start(
-    { MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '12', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000', MOCK_503_RATE: '0', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '20' },
+    { generatedAccounts: 1, campaignsPerAccount: 12, rateLimit: 10, rateWindowMs: 1000, rate503: 0, hangRate: 0, syncLatencyMs: 20 },
     { encryptionKey: KEY },
   );
-  await stack.addClient('sealed', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: 10, rateWindowMs: 1000 });
+  await stack.addClient('sealed', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
   await stack.startWorker();
 });
 afterAll(() => stack?.stop());

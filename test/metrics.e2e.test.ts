@@ -1,17 +1,18 @@
 import { freePort } from '../dev-stack/processes';
 import { METRIC_NAMES } from '../src/metrics';
+import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 
 jest.setTimeout(180_000);
 
-const LOGIN = { email: 'client-001@mock.test', password: 'password-001' };
+const LOGIN = generatedAccountCredentials(1);
 let stack: Stack;
 let metricsUrl: string;
 
 beforeAll(async () => {
   stack = await Stack.start({
-    MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '30', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000',
-    MOCK_SYNC_LATENCY_MS: '50', MOCK_503_RATE: '0.2', MOCK_HANG_RATE: '0', MOCK_SEED: '5',
+    generatedAccounts: 1, campaignsPerAccount: 30, rateLimit: 10, rateWindowMs: 1000,
+    syncLatencyMs: 50, rate503: 0.2, hangRate: 0, seed: 5,
   });
   await stack.addClient('acme', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
   const port = await freePort();
@@ -46,7 +47,7 @@ test("a worker's /metrics follows a sync live and agrees with the platform's own
   expect(summary).toMatchObject({ synced: 30, failed: 0 });
 
   const text = await scrape();
-  const platform = (await stack.mock.stats()).accounts['client-001']!;
+  const platform = (await stack.mock.stats()).accounts[LOGIN.id]!;
   for (const [endpoint, statuses] of Object.entries(platform.requests)) {
     for (const [status, count] of Object.entries(statuses)) {
       expect({ endpoint, status, count: sample(text, METRIC_NAMES.platformRequests, { client: 'acme', endpoint, status }) }).toEqual({ endpoint, status, count });
@@ -62,14 +63,14 @@ test("a worker's /metrics follows a sync live and agrees with the platform's own
   expect(text).toMatch(/^temporal_\w+/m);
 
   // The platform stops listing a campaign: the next sync marks it removed, and says so.
-  const [gone] = (await stack.mock.campaigns('client-001')).map((c) => c.id as string);
-  await fetch(`${stack.mock.url}/__mock/accounts/client-001/campaigns/${gone}`, { method: 'DELETE' });
+  const [gone] = (await stack.mock.campaigns(LOGIN.id)).map((c) => c.id as string);
+  await fetch(`${stack.mock.url}/__mock/accounts/${LOGIN.id}/campaigns/${gone}`, { method: 'DELETE' });
   expect(await (await stack.startSync({ clientId: 'acme', pageSize: 10 })).result()).toMatchObject({ synced: 29, removed: 1 });
   const after = await scrape();
   expect(sample(after, METRIC_NAMES.campaigns, { client: 'acme', result: 'removed' })).toBe(1);
   expect(sample(after, METRIC_NAMES.syncsFinished, { client: 'acme', outcome: 'completed' })).toBe(2);
 
   // No secret in any label or value.
-  const tokens = (await (await fetch(`${stack.mock.url}/__mock/tokens?account=client-001`)).json()) as string[];
+  const tokens = (await (await fetch(`${stack.mock.url}/__mock/tokens?account=${LOGIN.id}`)).json()) as string[];
   for (const secret of [LOGIN.password, Buffer.from(`${LOGIN.email}:${LOGIN.password}`).toString('base64'), ...tokens]) expect(after).not.toContain(secret);
 });

@@ -1,14 +1,18 @@
-import { byId, REFERENCE, Stack } from '../dev-stack/stack';
+import { REFERENCE_ACCOUNT } from '../mock-api/accounts';
+import { generatedAccountCredentials } from '../mock-api/accounts';
+import { byId, Stack } from '../dev-stack/stack';
 import { waitFor } from '../src/infra/wait-for';
 import { progressQuery } from '../src/workflows';
+
+const LOGIN = generatedAccountCredentials(1);
 
 jest.setTimeout(300_000);
 
 describe('a worker SIGKILLed mid-sync', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await Stack.start({ MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000', MOCK_SYNC_LATENCY_MS: '300', MOCK_503_RATE: '0', MOCK_HANG_RATE: '0' });
-    await stack.addClient('ref', REFERENCE, { rateLimit: 10, rateWindowMs: 1000 });
+    stack = await Stack.start({ rateLimit: 10, rateWindowMs: 1000, syncLatencyMs: 300, rate503: 0, hangRate: 0 });
+    await stack.addClient('ref', REFERENCE_ACCOUNT, { rateLimit: 10, rateWindowMs: 1000 });
   });
   afterAll(() => stack?.stop());
 
@@ -25,14 +29,14 @@ describe('a worker SIGKILLed mid-sync', () => {
     const summary = await handle.result();
     expect(summary).toMatchObject({ state: 'completed', listed: 100, synced: 100, failed: 0 });
 
-    expect(await stack.campaignRows('ref')).toEqual((await stack.mock.campaigns(REFERENCE.account)).sort(byId));
-    const lists = (await stack.mock.requests(REFERENCE.account)).filter((r) => r.endpoint === 'list' && r.status === 200);
+    expect(await stack.campaignRows('ref')).toEqual((await stack.mock.campaigns(REFERENCE_ACCOUNT.id)).sort(byId));
+    const lists = (await stack.mock.requests(REFERENCE_ACCOUNT.id)).filter((r) => r.endpoint === 'list' && r.status === 200);
     for (let page = 1; page <= before.pages; page++) {
       expect(lists.filter((r) => r.page === page)).toHaveLength(1);
     }
     // Campaigns confirmed before the kill are not synced again: only those in flight at the kill
     // (at most the client's limit: no more are ever out at once) may be.
-    const { syncCalls } = (await stack.mock.stats()).accounts[REFERENCE.account]!;
+    const { syncCalls } = (await stack.mock.stats()).accounts[REFERENCE_ACCOUNT.id]!;
     const repeated = Object.values(syncCalls).reduce((n, calls) => n + calls - 1, 0);
     expect(repeated).toBeLessThanOrEqual(10);
     const description = await handle.describe();
@@ -47,12 +51,12 @@ describe('the platform asks for a wait on 429', () => {
       let stack: Stack;
       beforeAll(async () => {
         stack = await Stack.start({
-          MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '6', MOCK_RATE_LIMIT: '3', MOCK_RATE_WINDOW_MS: String(WAIT_S * 1000),
-          MOCK_RETRY_AFTER_S: String(WAIT_S), MOCK_RETRY_AFTER_HEADER: String(header), MOCK_SYNC_LATENCY_MS: '50',
-          MOCK_503_RATE: '0', MOCK_HANG_RATE: '0',
+          generatedAccounts: 1, campaignsPerAccount: 6, rateLimit: 3, rateWindowMs: WAIT_S * 1000,
+          retryAfterSeconds: WAIT_S, retryAfterHeader: header, syncLatencyMs: 50,
+          rate503: 0, hangRate: 0,
         });
         // The client's policy is deliberately looser than the platform's, so 429s do happen.
-        await stack.addClient('loose', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: 100, rateWindowMs: 1000 });
+        await stack.addClient('loose', LOGIN, { rateLimit: 100, rateWindowMs: 1000 });
         await stack.startWorker();
       });
       afterAll(() => stack?.stop());
@@ -60,7 +64,7 @@ describe('the platform asks for a wait on 429', () => {
       test(`the retried request arrives no sooner than ${WAIT_S} s later, and not much later`, async () => {
         const summary = await (await stack.startSync({ clientId: 'loose', batchSize: 1 })).result();
         expect(summary).toMatchObject({ state: 'completed', synced: 6, failed: 0 });
-        const requests = await stack.mock.requests('client-001');
+        const requests = await stack.mock.requests(LOGIN.id);
         const rejected = requests.filter((r) => r.status === 429);
         expect(rejected.length).toBeGreaterThan(0);
         for (const r of rejected) {
@@ -80,10 +84,10 @@ describe('two workers syncing one client', () => {
   const LIMIT = 5;
   beforeAll(async () => {
     stack = await Stack.start({
-      MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '40', MOCK_RATE_LIMIT: String(LIMIT), MOCK_RATE_WINDOW_MS: '1000',
-      MOCK_SYNC_LATENCY_MS: '100', MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0',
+      generatedAccounts: 1, campaignsPerAccount: 40, rateLimit: LIMIT, rateWindowMs: 1000,
+      syncLatencyMs: 100, rate503: 0.1, hangRate: 0,
     });
-    await stack.addClient('shared', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: LIMIT, rateWindowMs: 1000 });
+    await stack.addClient('shared', LOGIN, { rateLimit: LIMIT, rateWindowMs: 1000 });
     await Promise.all([stack.startWorker(), stack.startWorker()]);
   });
   afterAll(() => stack?.stop());
@@ -91,7 +95,7 @@ describe('two workers syncing one client', () => {
   test('the platform never sees more than the client\'s limit in any window', async () => {
     const summary = await (await stack.startSync({ clientId: 'shared', pageSize: 10, batchSize: 2, maxBatchesInFlight: 10 })).result();
     expect(summary).toMatchObject({ state: 'completed', listed: 40, synced: 40, failed: 0 });
-    const stats = (await stack.mock.stats()).accounts['client-001']!;
+    const stats = (await stack.mock.stats()).accounts[LOGIN.id]!;
     expect(stats.rateLimited).toBe(0);
     expect(stats.maxArrivalsInWindow).toBe(LIMIT);
     // Both workers did platform work: the budget, not luck, kept them apart.
@@ -103,10 +107,10 @@ describe('tokens that expire every few seconds', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await Stack.start({
-      MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '30', MOCK_TOKEN_TTL_S: '2', MOCK_RATE_LIMIT: '5', MOCK_RATE_WINDOW_MS: '1000',
-      MOCK_SYNC_LATENCY_MS: '200', MOCK_503_RATE: '0', MOCK_HANG_RATE: '0',
+      generatedAccounts: 1, campaignsPerAccount: 30, tokenTtlSeconds: 2, rateLimit: 5, rateWindowMs: 1000,
+      syncLatencyMs: 200, rate503: 0, hangRate: 0,
     });
-    await stack.addClient('ttl', { email: 'client-001@mock.test', password: 'password-001' }, { rateLimit: 5, rateWindowMs: 1000 });
+    await stack.addClient('ttl', LOGIN, { rateLimit: 5, rateWindowMs: 1000 });
     await stack.startWorker();
   });
   afterAll(() => stack?.stop());
@@ -115,7 +119,7 @@ describe('tokens that expire every few seconds', () => {
     const handle = await stack.startSync({ clientId: 'ttl', pageSize: 10, batchSize: 5 });
     const summary = await handle.result();
     expect(summary).toMatchObject({ state: 'completed', listed: 30, synced: 30, failed: 0 });
-    const stats = (await stack.mock.stats()).accounts['client-001']!;
+    const stats = (await stack.mock.stats()).accounts[LOGIN.id]!;
     expect(stats.tokensIssued).toBeGreaterThan(2);
     const histories = [handle.fetchHistory()];
     for await (const child of stack.temporal.workflow.list({ query: `WorkflowType = 'syncCampaignBatchWorkflow'` })) {

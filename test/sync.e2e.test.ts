@@ -1,17 +1,18 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { byId, REFERENCE, Stack } from '../dev-stack/stack';
+import { REFERENCE_ACCOUNT } from '../mock-api/accounts';
+import { byId, Stack } from '../dev-stack/stack';
 
 jest.setTimeout(300_000);
 
 // A scaled-down reference window (10 requests per 2 s) keeps these tests short.
 const FAST_WINDOW = { rateLimit: 10, rateWindowMs: 2000 };
-const MOCK_FAST = { MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '2000', MOCK_SYNC_LATENCY_MS: '100', MOCK_SEED: '7' };
+const MOCK_FAST = { rateLimit: 10, rateWindowMs: 2000, syncLatencyMs: 100, seed: 7 };
 
 describe('syncing the reference account under injected faults', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await Stack.start({ ...MOCK_FAST, MOCK_503_RATE: '0.2', MOCK_HANG_RATE: '0.1' });
-    await stack.addClient('ref', REFERENCE, FAST_WINDOW);
+    stack = await Stack.start({ ...MOCK_FAST, rate503: 0.2, hangRate: 0.1 });
+    await stack.addClient('ref', REFERENCE_ACCOUNT, FAST_WINDOW);
     await stack.startWorker();
   });
   afterAll(() => stack?.stop());
@@ -29,9 +30,9 @@ describe('syncing the reference account under injected faults', () => {
       else expect(summary.unchanged).toBe(100);
     }
     expect(runIds.size).toBe(3); // a finished sync can run again
-    const truth = (await stack.mock.campaigns(REFERENCE.account)).sort(byId);
+    const truth = (await stack.mock.campaigns(REFERENCE_ACCOUNT.id)).sort(byId);
     expect(await stack.campaignRows('ref')).toEqual(truth);
-    const stats = (await stack.mock.stats()).accounts[REFERENCE.account]!;
+    const stats = (await stack.mock.stats()).accounts[REFERENCE_ACCOUNT.id]!;
     expect(stats.rateLimited).toBe(0);
     expect(stats.maxArrivalsInWindow).toBeLessThanOrEqual(FAST_WINDOW.rateLimit);
     expect(stats.requests.list?.['503']).toBeGreaterThan(0);
@@ -42,9 +43,9 @@ describe('syncing the reference account under injected faults', () => {
 
   test('no password, Basic header or token reaches any history, log line or table', async () => {
     const secrets = [
-      REFERENCE.password,
-      Buffer.from(`${REFERENCE.email}:${REFERENCE.password}`).toString('base64'),
-      ...(await stack.mock.tokens(REFERENCE.account)),
+      REFERENCE_ACCOUNT.password,
+      Buffer.from(`${REFERENCE_ACCOUNT.email}:${REFERENCE_ACCOUNT.password}`).toString('base64'),
+      ...(await stack.mock.tokens(REFERENCE_ACCOUNT.id)),
     ];
     expect(secrets.length).toBeGreaterThan(2);
     const histories = await stack.allHistories();
@@ -60,8 +61,8 @@ describe('syncing the reference account under injected faults', () => {
 describe('wrong password', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await Stack.start({ ...MOCK_FAST, MOCK_503_RATE: '0', MOCK_HANG_RATE: '0' });
-    await stack.addClient('wrongpw', { email: REFERENCE.email, password: 'not-the-password' }, FAST_WINDOW);
+    stack = await Stack.start({ ...MOCK_FAST, rate503: 0, hangRate: 0 });
+    await stack.addClient('wrongpw', { email: REFERENCE_ACCOUNT.email, password: 'not-the-password' }, FAST_WINDOW);
     await stack.startWorker();
   });
   afterAll(() => stack?.stop());
@@ -90,10 +91,10 @@ describe('the mock configured like the reference (wait only in the 429 body, 10 
   let stack: Stack;
   beforeAll(async () => {
     stack = await Stack.start({
-      MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: String(WINDOW_MS), MOCK_RETRY_AFTER_HEADER: 'false',
-      MOCK_503_RATE: '0', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '2000',
+      rateLimit: 10, rateWindowMs: WINDOW_MS, retryAfterHeader: false,
+      rate503: 0, hangRate: 0, syncLatencyMs: 2000,
     });
-    await stack.addClient('like-ref', REFERENCE, { rateLimit: 10, rateWindowMs: WINDOW_MS });
+    await stack.addClient('like-ref', REFERENCE_ACCOUNT, { rateLimit: 10, rateWindowMs: WINDOW_MS });
     await stack.startWorker();
   });
   afterAll(() => stack?.stop());
@@ -101,10 +102,10 @@ describe('the mock configured like the reference (wait only in the 429 body, 10 
   test('a full sync completes with zero 429s (and reports its time against the window bound)', async () => {
     const summary = await (await stack.startSync({ clientId: 'like-ref' })).result();
     expect(summary).toMatchObject({ state: 'completed', listed: 100, synced: 100, failed: 0 });
-    const stats = (await stack.mock.stats()).accounts[REFERENCE.account]!;
+    const stats = (await stack.mock.stats()).accounts[REFERENCE_ACCOUNT.id]!;
     expect(stats.rateLimited).toBe(0);
     expect(stats.maxArrivalsInWindow).toBe(10);
-    const requests = (await stack.mock.requests(REFERENCE.account)).filter((r) => r.endpoint !== 'auth');
+    const requests = (await stack.mock.requests(REFERENCE_ACCOUNT.id)).filter((r) => r.endpoint !== 'auth');
     const spanS = (requests[requests.length - 1]!.at - requests[0]!.at) / 1000;
     const boundS = (Math.floor((requests.length - 1) / 10) * WINDOW_MS) / 1000;
     console.log(`reference-like sync: ${requests.length} requests, first to last ${spanS} s, bound ${boundS} s (+${(((spanS - boundS) / boundS) * 100).toFixed(1)}%)`);

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 import { PROJECT_ROOT } from '../src/config';
 
@@ -12,7 +13,7 @@ jest.setTimeout(180_000);
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = process.env.TEST_OUTPUT_DIR ?? join(PROJECT_ROOT, 'test-output');
-const LOGIN = { email: 'client-001@mock.test', password: 'password-001' };
+const LOGIN = generatedAccountCredentials(1);
 
 let stack: Stack;
 let browser: Browser;
@@ -21,7 +22,7 @@ let ui: string;
 
 beforeAll(async () => {
   mkdirSync(OUTPUT, { recursive: true });
-  stack = await Stack.start({ MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '40', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000', MOCK_SYNC_LATENCY_MS: '50', MOCK_503_RATE: '0', MOCK_HANG_RATE: '0' });
+  stack = await Stack.start({ generatedAccounts: 1, campaignsPerAccount: 40, rateLimit: 10, rateWindowMs: 1000, syncLatencyMs: 50, rate503: 0, hangRate: 0 });
   // Two requests a second: the sync runs for about 20 s, long enough to watch it.
   await stack.addClient('acme', LOGIN, { rateLimit: 2, rateWindowMs: 1000 });
   await stack.startWorker();

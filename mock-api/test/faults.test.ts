@@ -1,5 +1,5 @@
 import type { MockPlatform } from '../server';
-import { accountStats, call, listCampaigns, raceTimer, runPool, startMock, stopMocks, token, type AccountSummary } from './helpers';
+import { REFERENCE_ACCOUNT, accountStats, call, listCampaigns, raceTimer, runPool, startMock, stopMocks, token, type AccountSummary } from './helpers';
 
 afterEach(stopMocks);
 
@@ -35,7 +35,7 @@ async function faultRun(seed: number): Promise<Run> {
   try {
     const accessToken = await token(platform);
     const outcomes = await runPool(REQUESTS, CONCURRENCY, () => listOutcome(platform, accessToken));
-    const log = (await call(platform, '/__mock/requests?account=mixoads')).body as Array<{ endpoint: string; status: number | 'hung' }>;
+    const log = (await call(platform, `/__mock/requests?account=${REFERENCE_ACCOUNT.id}`)).body as Array<{ endpoint: string; status: number | 'hung' }>;
     const serverSequence = log.filter((r) => r.endpoint === 'list').map((r) => r.status);
     return { outcomes, summary: await accountStats(platform), serverSequence };
   } finally {

@@ -1,10 +1,10 @@
-import { HOSTILE_ACCOUNT } from '../accounts';
+import { HOSTILE_ACCOUNT, REFERENCE_ACCOUNT } from '../accounts';
 import type { MockPlatform } from '../server';
 import { call, listCampaigns, startMock, stats, stopMocks, syncCampaign, token } from './helpers';
 
 afterEach(stopMocks);
 
-const setScenario = (platform: MockPlatform, scenario: string | null, account = 'mixoads') =>
+const setScenario = (platform: MockPlatform, scenario: string | null, account: string = REFERENCE_ACCOUNT.id) =>
   call(platform, `/__mock/accounts/${account}`, { method: 'PATCH', body: { scenario } });
 
 async function rawList(platform: MockPlatform, accessToken: string, query: string) {
@@ -20,7 +20,7 @@ describe('injected transport faults', () => {
     expect(first.status).toBe(429);
     expect(first.body.retry_after).toBe(3);
     expect(first.headers.get('retry-after')).toBe('3');
-    const summary = (await stats(platform)).accounts.mixoads;
+    const summary = (await stats(platform)).accounts[REFERENCE_ACCOUNT.id];
     expect(summary).toMatchObject({ rateLimited: 0, injected429: 1 });
   });
 

@@ -121,3 +121,12 @@ export async function unconfirmedCampaignIds(pool: Pool, clientId: string, syncR
   );
   return rows.map((r) => r.campaign_id);
 }
+
+/** How many campaigns these clients have in the table, removed ones included (the demo's summary). */
+export async function countCampaignsOfClients(pool: Pool, clientIds: string[]): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM campaigns WHERE client_id = any($1::text[])`,
+    [clientIds],
+  );
+  return rows[0]!.n;
+}

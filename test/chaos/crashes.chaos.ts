@@ -1,20 +1,22 @@
-import { REFERENCE, Stack } from '../../dev-stack/stack';
-import { FULL, seededRandom, sleep, verifyAndRecord, type SyncedClient } from './harness';
+import { REFERENCE_ACCOUNT } from '../../mock-api/accounts';
+import { Stack } from '../../dev-stack/stack';
+import type { MockConfig } from '../../mock-api/config';
+import { FULL, seededRandom, sleep, syncedClient, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(900_000);
 
 const LIMIT = 10;
 const WINDOW_MS = 1000;
-const REF_CLIENT: SyncedClient = { clientId: 'ref', account: REFERENCE.account, email: REFERENCE.email, password: REFERENCE.password, rateLimit: LIMIT };
+const REF_CLIENT: SyncedClient = syncedClient('ref', REFERENCE_ACCOUNT, LIMIT);
 const MOCK = {
-  MOCK_RATE_LIMIT: String(LIMIT), MOCK_RATE_WINDOW_MS: String(WINDOW_MS), MOCK_SYNC_LATENCY_MS: '500',
-  MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0.05', MOCK_SEED: '11',
+  rateLimit: LIMIT, rateWindowMs: WINDOW_MS, syncLatencyMs: 500,
+  rate503: 0.1, hangRate: 0.05, seed: 11,
 };
 
-async function withStack(mock: Record<string, string>, run: (stack: Stack) => Promise<void>, options: { database?: 'embedded' } = {}) {
+async function withStack(mock: Partial<MockConfig>, run: (stack: Stack) => Promise<void>, options: { database?: 'embedded' } = {}) {
   const stack = await Stack.start(mock, options);
   try {
-    await stack.addClient(REF_CLIENT.clientId, REFERENCE, { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
+    await stack.addClient(REF_CLIENT.clientId, REFERENCE_ACCOUNT, { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
     await run(stack);
   } finally {
     await stack.stop();

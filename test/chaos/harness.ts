@@ -1,5 +1,6 @@
 import { CHAOS_SCALE, recordResult, type ScenarioResult } from '../../dev-stack/chaos-results';
 import { byId, type Stack } from '../../dev-stack/stack';
+import type { AccountLogin } from '../../mock-api/accounts';
 
 export const FULL = CHAOS_SCALE === 'full';
 
@@ -10,6 +11,11 @@ export interface SyncedClient {
   password: string;
   rateLimit: number;
 }
+
+/** A client registered with the login of a mock account. */
+export const syncedClient = (clientId: string, login: AccountLogin, rateLimit: number): SyncedClient => ({
+  clientId, account: login.id, email: login.email, password: login.password, rateLimit,
+});
 
 /** A small seeded PRNG for the moments faults strike, so a run can be repeated. */
 export function seededRandom(seed: number): () => number {

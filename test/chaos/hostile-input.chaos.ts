@@ -1,20 +1,21 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { failureReason } from '../../src/cli/progress';
+import { generatedAccountCredentials, HOSTILE_ACCOUNT } from '../../mock-api/accounts';
 import { Stack } from '../../dev-stack/stack';
-import { verifyAndRecord, type SyncedClient } from './harness';
+import { syncedClient, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(600_000);
 
 const WINDOW = { rateLimit: 10, rateWindowMs: 1000 };
-const HOSTILE: SyncedClient = { clientId: 'hostile', account: 'hostile', email: 'hostile@mock.test', password: "p'a\"ss;--word", rateLimit: 10 };
-const ACME: SyncedClient = { clientId: 'acme', account: 'client-001', email: 'client-001@mock.test', password: 'password-001', rateLimit: 10 };
+const HOSTILE: SyncedClient = syncedClient('hostile', HOSTILE_ACCOUNT, 10);
+const ACME: SyncedClient = syncedClient('acme', generatedAccountCredentials(1), 10);
 
 let stack: Stack;
 
 beforeAll(async () => {
   stack = await Stack.start({
-    MOCK_HOSTILE_ACCOUNT: 'true', MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '30', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000',
-    MOCK_503_RATE: '0', MOCK_HANG_RATE: '0', MOCK_SYNC_LATENCY_MS: '20',
+    hostileAccount: true, generatedAccounts: 1, campaignsPerAccount: 30, rateLimit: 10, rateWindowMs: 1000,
+    rate503: 0, hangRate: 0, syncLatencyMs: 20,
   });
   await stack.addClient(HOSTILE.clientId, HOSTILE, WINDOW);
   await stack.addClient(ACME.clientId, ACME, WINDOW);

@@ -1,5 +1,6 @@
-import { REFERENCE, Stack } from '../../dev-stack/stack';
-import { FULL, verifyAndRecord, type SyncedClient } from './harness';
+import { generatedAccountCredentials, REFERENCE_ACCOUNT } from '../../mock-api/accounts';
+import { Stack } from '../../dev-stack/stack';
+import { FULL, syncedClient, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(900_000);
 
@@ -15,17 +16,17 @@ describe.each([true, false])('the platform at its worst (Retry-After header: %s)
   let stack: Stack;
   // Full scale: the reference account's 100 campaigns; CI scale: a 50-campaign account.
   const client: SyncedClient = FULL
-    ? { clientId: 'ref', account: REFERENCE.account, email: REFERENCE.email, password: REFERENCE.password, rateLimit: LIMIT }
-    : { clientId: 'acme', account: 'client-001', email: 'client-001@mock.test', password: 'password-001', rateLimit: LIMIT };
+    ? syncedClient('ref', REFERENCE_ACCOUNT, LIMIT)
+    : syncedClient('acme', generatedAccountCredentials(1), LIMIT);
   const injections = `30% 503s, 20% hangs, 5% 2 s latency spikes, token TTL 3 s, 2% 429 bursts of 2 s ${retryAfterHeader ? 'with' : 'without'} Retry-After, 3% bodies dripping past the 1 s body timeout, 3% resets mid-response`;
 
   beforeAll(async () => {
     stack = await Stack.start({
-      MOCK_RATE_LIMIT: String(LIMIT), MOCK_RATE_WINDOW_MS: String(WINDOW_MS), MOCK_SYNC_LATENCY_MS: '200', MOCK_SEED: retryAfterHeader ? '21' : '22',
-      MOCK_503_RATE: '0.3', MOCK_HANG_RATE: '0.2', MOCK_LATENCY_SPIKE_RATE: '0.05', MOCK_LATENCY_SPIKE_MS: '2000',
-      MOCK_TOKEN_TTL_S: '3', MOCK_429_BURST_RATE: '0.02', MOCK_429_BURST_MS: '2000', MOCK_RETRY_AFTER_HEADER: String(retryAfterHeader),
-      MOCK_DRIP_RATE: '0.03', MOCK_DRIP_CHUNK_MS: '1500', MOCK_RESET_RATE: '0.03',
-      MOCK_ACCOUNTS: '1', MOCK_CAMPAIGNS_PER_ACCOUNT: '50',
+      rateLimit: LIMIT, rateWindowMs: WINDOW_MS, syncLatencyMs: 200, seed: retryAfterHeader ? 21 : 22,
+      rate503: 0.3, hangRate: 0.2, spikeRate: 0.05, spikeMs: 2000,
+      tokenTtlSeconds: 3, burst429Rate: 0.02, burst429Ms: 2000, retryAfterHeader,
+      dripRate: 0.03, dripChunkMs: 1500, resetRate: 0.03,
+      generatedAccounts: 1, campaignsPerAccount: 50,
     });
     await stack.addClient(client.clientId, client, { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
     await stack.startWorker({ PLATFORM_HEADERS_TIMEOUT_MS: '3000', PLATFORM_BODY_TIMEOUT_MS: '1000' });

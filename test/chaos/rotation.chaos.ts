@@ -1,5 +1,6 @@
 import { Stack } from '../../dev-stack/stack';
-import { FULL, seededRandom, sleep, verifyAndRecord, type SyncedClient } from './harness';
+import { generatedAccountCredentials } from '../../mock-api/accounts';
+import { FULL, seededRandom, sleep, syncedClient, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(900_000);
 
@@ -11,14 +12,14 @@ test('three workers syncing ten clients at once, killed and restarted in rotatio
   const random = seededRandom(7);
   const startedAt = Date.now();
   const stack = await Stack.start({
-    MOCK_ACCOUNTS: String(accounts), MOCK_CAMPAIGNS_PER_ACCOUNT: String(perAccount), MOCK_RATE_LIMIT: String(limit),
-    MOCK_RATE_WINDOW_MS: String(windowMs), MOCK_SYNC_LATENCY_MS: '300', MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0.05', MOCK_SEED: '31',
+    generatedAccounts: accounts, campaignsPerAccount: perAccount, rateLimit: limit,
+    rateWindowMs: windowMs, syncLatencyMs: 300, rate503: 0.1, hangRate: 0.05, seed: 31,
   });
   try {
     const clients: SyncedClient[] = [];
     for (let i = 1; i <= accounts; i++) {
-      const n = String(i).padStart(3, '0');
-      const client = { clientId: `client-${n}`, account: `client-${n}`, email: `client-${n}@mock.test`, password: `password-${n}`, rateLimit: limit };
+      const login = generatedAccountCredentials(i);
+      const client = syncedClient(login.id, login, limit);
       await stack.addClient(client.clientId, client, { rateLimit: limit, rateWindowMs: windowMs });
       clients.push(client);
     }

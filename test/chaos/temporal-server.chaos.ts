@@ -1,6 +1,7 @@
 import { startTemporalServer, postgresServerOf } from '../../dev-stack/temporal-server';
 import { Stack } from '../../dev-stack/stack';
-import { sleep, verifyAndRecord, type SyncedClient } from './harness';
+import { generatedAccountCredentials } from '../../mock-api/accounts';
+import { sleep, syncedClient, verifyAndRecord, type SyncedClient } from './harness';
 
 jest.setTimeout(900_000);
 
@@ -13,13 +14,11 @@ jest.setTimeout(900_000);
 test("Temporal's own server on PostgreSQL: two clients, two workers, one SIGKILLed, the server restarted", async () => {
   let server: Awaited<ReturnType<typeof startTemporalServer>> | undefined;
   const stack = await Stack.start(
-    { MOCK_ACCOUNTS: '2', MOCK_CAMPAIGNS_PER_ACCOUNT: '60', MOCK_RATE_LIMIT: '10', MOCK_RATE_WINDOW_MS: '1000', MOCK_SYNC_LATENCY_MS: '100', MOCK_503_RATE: '0.1', MOCK_HANG_RATE: '0.05' },
+    { generatedAccounts: 2, campaignsPerAccount: 60, rateLimit: 10, rateWindowMs: 1000, syncLatencyMs: 100, rate503: 0.1, hangRate: 0.05 },
     { temporal: async (database) => (server = await startTemporalServer(postgresServerOf(database.connectionString))) },
   );
   try {
-    const clients: SyncedClient[] = [1, 2].map((n) => ({
-      clientId: `client-${n}`, account: `client-00${n}`, email: `client-00${n}@mock.test`, password: `password-00${n}`, rateLimit: 10,
-    }));
+    const clients: SyncedClient[] = [1, 2].map((n) => syncedClient(`client-${n}`, generatedAccountCredentials(n), 10));
     for (const c of clients) await stack.addClient(c.clientId, c, { rateLimit: c.rateLimit, rateWindowMs: 1000 });
     const [doomed] = [await stack.startWorker(), await stack.startWorker()];
     const startedAt = Date.now();

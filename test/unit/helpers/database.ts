@@ -1,10 +1,5 @@
 import { saveClient } from '../../../src/db/clients';
-import { embeddedTestDatabase, externalServerReachable, externalTestDatabase, type TestDatabase } from '../../../dev-stack/databases';
-
-/** A scratch database on the server at 127.0.0.1:5432 (or DATABASE_URL) when it answers, else an embedded one. */
-export async function unitTestDatabase(): Promise<TestDatabase> {
-  return (await externalServerReachable()) ? externalTestDatabase() : embeddedTestDatabase();
-}
+import { testDatabase, type TestDatabase } from '../../../dev-stack/databases';
 
 /** Starting an embedded server (first run: initdb) takes a while. */
 const DATABASE_SETUP_TIMEOUT_MS = 120_000;
@@ -13,7 +8,7 @@ const DATABASE_SETUP_TIMEOUT_MS = 120_000;
 export function useUnitTestDatabase(): () => TestDatabase {
   let db: TestDatabase | undefined;
   beforeAll(async () => {
-    db = await unitTestDatabase();
+    db = await testDatabase('reachable');
   }, DATABASE_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await db?.stop();

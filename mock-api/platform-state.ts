@@ -1,0 +1,69 @@
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { buildAccounts, type Account } from './accounts';
+import type { MockConfig } from './config';
+import { notFound } from './http';
+import type { Scenario } from './scenarios';
+import { SlidingWindow } from './sliding-window';
+import { AccountStats } from './stats';
+
+export interface AccountState {
+  account: Account;
+  stats: AccountStats;
+  /** Requests the rate limiter let through (what it enforces). */
+  accepted: SlidingWindow;
+  /** Every request that reached the limiter, rejected or not (what a well-behaved client keeps under the limit). */
+  arrivals: SlidingWindow;
+  /** An injected burst of 429s lasts until then. */
+  burstUntil: number;
+}
+
+export interface Token {
+  accountId: string;
+  expiresAt: number;
+}
+
+/** What the running mock holds: its accounts with their stats and windows, issued tokens, hostile scenarios, and the dice. */
+export class PlatformState {
+  readonly accounts = new Map<string, AccountState>();
+  readonly byEmail = new Map<string, AccountState>();
+  readonly tokens = new Map<string, Token>();
+  readonly scenarios = new Map<string, Scenario>();
+  private readonly rng;
+
+  /** `config` is shared with the server: PATCH /__mock/config changes it in place. */
+  constructor(readonly config: MockConfig) {
+    this.rng = xoroshiro128plus(config.seed);
+    for (const account of buildAccounts(config.seed, config.generatedAccounts, config.campaignsPerAccount, config.hostileAccount)) {
+      this.track(account);
+    }
+  }
+
+  /** True with this probability; a zero rate draws nothing, so switching a fault off leaves the others' sequence as it was. */
+  chance(probability: number): boolean {
+    return probability > 0 && uniformFloat64(this.rng) < probability;
+  }
+
+  account(id: string): AccountState {
+    const state = this.accounts.get(id);
+    if (!state) throw notFound('Unknown account');
+    return state;
+  }
+
+  /** Fresh stats and windows for every account (campaigns and tokens stay). */
+  resetStats() {
+    for (const state of [...this.accounts.values()]) this.track(state.account);
+  }
+
+  private track(account: Account) {
+    const state: AccountState = {
+      account,
+      stats: new AccountStats(),
+      accepted: new SlidingWindow(() => this.config.rateWindowMs),
+      arrivals: new SlidingWindow(() => this.config.rateWindowMs),
+      burstUntil: 0,
+    };
+    this.accounts.set(account.id, state);
+    this.byEmail.set(account.email, state);
+  }
+}
