@@ -8,7 +8,12 @@ import tseslint from 'typescript-eslint';
 /** Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O libraries. */
 const notInWorkflows = [
   ...builtinModules.flatMap((name) => [name, `node:${name}`]),
-  '@temporalio/activity', '@temporalio/client', '@temporalio/worker', 'pg', 'undici', 'pino',
+  '@temporalio/activity',
+  '@temporalio/client',
+  '@temporalio/worker',
+  'pg',
+  'undici',
+  'pino',
 ].map((name) => ({ name, message: 'workflow code is deterministic: no Node built-ins, clients or I/O (see ARCHITECTURE.md)' }));
 
 export default tseslint.config(
@@ -34,7 +39,13 @@ export default tseslint.config(
         {
           paths: notInWorkflows,
           // Activities run on the worker; workflow code may only name their types.
-          patterns: [{ group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'workflows import activity types only (import type)' }],
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/*'],
+              allowTypeImports: true,
+              message: 'workflows import activity types only (import type)',
+            },
+          ],
         },
       ],
     },

@@ -28,4 +28,3 @@ export function recordResult(result: ScenarioResult): void {
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   appendFileSync(RESULTS_FILE, `${JSON.stringify({ at: new Date().toISOString(), scale: CHAOS_SCALE, ...result })}\n`);
 }
-

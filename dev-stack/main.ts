@@ -69,23 +69,32 @@ async function installRuntime(demo: Demo): Promise<{ metrics: SyncMetrics; metri
 /** TEMPORAL_ADDRESS's cluster, else a dev server started here (with a codec server for its Web UI when history is encrypted). */
 async function connectTemporal(demo: Demo): Promise<{ address: string; uiUrl: string }> {
   const { settings, say, codec } = demo;
-  if (settings.TEMPORAL_ADDRESS) return { address: settings.TEMPORAL_ADDRESS, uiUrl: 'your Temporal cluster\'s Web UI' };
+  if (settings.TEMPORAL_ADDRESS) return { address: settings.TEMPORAL_ADDRESS, uiUrl: "your Temporal cluster's Web UI" };
   for (const port of [settings.TEMPORAL_PORT, settings.TEMPORAL_UI_PORT]) {
     if (!(await portIsFree(port))) {
-      throw new Error(`port ${port} is in use (another Temporal server?): stop it, or set TEMPORAL_PORT/TEMPORAL_UI_PORT, or TEMPORAL_ADDRESS to use it`);
+      throw new Error(
+        `port ${port} is in use (another Temporal server?): stop it, or set TEMPORAL_PORT/TEMPORAL_UI_PORT, or TEMPORAL_ADDRESS to use it`,
+      );
     }
   }
   const cliPath = await ensureTemporalCli(process.env, say);
   let uiCodecEndpoint: string | undefined;
   if (codec) {
-    const codecServer = await startCodecServer(codec, { port: settings.CODEC_SERVER_PORT, uiOrigin: `http://localhost:${settings.TEMPORAL_UI_PORT}` });
+    const codecServer = await startCodecServer(codec, {
+      port: settings.CODEC_SERVER_PORT,
+      uiOrigin: `http://localhost:${settings.TEMPORAL_UI_PORT}`,
+    });
     demo.stops.push(() => codecServer.close());
     uiCodecEndpoint = codecServer.url;
     say(`History encryption on; the Web UI decodes payloads through ${uiCodecEndpoint}`);
   }
   say(`Starting the Temporal dev server (${cliPath})...`);
   const devServer = await startDevServer({
-    cliPath, dbFilename: dataPaths(settings).temporalDb, port: settings.TEMPORAL_PORT, uiPort: settings.TEMPORAL_UI_PORT, uiCodecEndpoint,
+    cliPath,
+    dbFilename: dataPaths(settings).temporalDb,
+    port: settings.TEMPORAL_PORT,
+    uiPort: settings.TEMPORAL_UI_PORT,
+    uiCodecEndpoint,
   });
   demo.stops.push(() => devServer.stop());
   return { address: devServer.address, uiUrl: devServer.uiUrl };
@@ -122,8 +131,13 @@ async function registerDemoClients(pool: Pool, platform: { url: string; config: 
     credentialEnv[names.email] = account.email;
     credentialEnv[names.password] = account.password;
     await saveClient(pool, {
-      id: clientId, name: `Demo ${account.id}`, apiBaseUrl: platform.url, credentialsRef: clientId,
-      rateLimit: platform.config.rateLimit, rateWindowMs: platform.config.rateWindowMs, enabled: true,
+      id: clientId,
+      name: `Demo ${account.id}`,
+      apiBaseUrl: platform.url,
+      credentialsRef: clientId,
+      rateLimit: platform.config.rateLimit,
+      rateWindowMs: platform.config.rateWindowMs,
+      enabled: true,
     });
     clientIds.push(clientId);
   }
@@ -134,10 +148,19 @@ async function registerDemoClients(pool: Pool, platform: { url: string; config: 
 async function startDemoWorker(demo: Demo, address: string, pool: Pool, metrics: SyncMetrics, credentialEnv: Record<string, string>) {
   const { settings } = demo;
   const connection = await NativeConnection.connect({ address });
-  const platform = new PlatformClient({ ...platformTimeouts(settings), headersMs: Math.min(settings.PLATFORM_HEADERS_TIMEOUT_MS, 5000) }, metrics.platformRequest);
+  const platform = new PlatformClient(
+    { ...platformTimeouts(settings), headersMs: Math.min(settings.PLATFORM_HEADERS_TIMEOUT_MS, 5000) },
+    metrics.platformRequest,
+  );
   const worker = await createCampaignSyncWorker({
-    connection, namespace: settings.TEMPORAL_NAMESPACE, taskQueue: settings.TEMPORAL_TASK_QUEUE,
-    pool, platform, credentials: createCredentialStore({ ...process.env, ...credentialEnv }), codec: demo.codec, metrics,
+    connection,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    pool,
+    platform,
+    credentials: createCredentialStore({ ...process.env, ...credentialEnv }),
+    codec: demo.codec,
+    metrics,
   });
   const run = worker.run();
   demo.stops.push(async () => {
@@ -148,12 +171,22 @@ async function startDemoWorker(demo: Demo, address: string, pool: Pool, metrics:
 }
 
 /** Starts every demo client's sync, shows their progress, then a summary; returns how many failed. */
-async function syncAndSummarise(demo: Demo, temporal: { address: string; uiUrl: string }, pool: Pool, clientIds: string[], metricsUrl: string | undefined) {
+async function syncAndSummarise(
+  demo: Demo,
+  temporal: { address: string; uiUrl: string },
+  pool: Pool,
+  clientIds: string[],
+  metricsUrl: string | undefined,
+) {
   const { settings, say } = demo;
   const connection = await Connection.connect({ address: temporal.address });
   demo.stops.push(() => connection.close());
   const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(demo.codec) });
-  const syncs = await startClientSyncs(client, settings.TEMPORAL_TASK_QUEUE, clientIds.map((clientId) => ({ clientId, pageSize: 10 })));
+  const syncs = await startClientSyncs(
+    client,
+    settings.TEMPORAL_TASK_QUEUE,
+    clientIds.map((clientId) => ({ clientId, pageSize: 10 })),
+  );
   const handles = new Map<string, SyncHandle>(clientIds.map((clientId, i) => [clientId, syncs[i]!.handle]));
   say(`Syncing ${clientIds.length} clients; watch them at ${temporal.uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows`);
   if (metricsUrl) say(`Worker metrics: ${metricsUrl}`);

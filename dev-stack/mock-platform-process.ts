@@ -11,11 +11,15 @@ export async function startMockPlatformProcess(settings: Partial<MockConfig>): P
   let output = '';
   const env = { ...process.env, ...mockEnv(settings) };
   const mock = spawnTied(process.execPath, [BUILT.mockPlatform], { env, onOutput: (chunk) => (output += chunk) });
-  const url = await waitFor('mock platform', async () => {
-    const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-    if (!match) throw new Error('not listening yet');
-    return match[1]!;
-  }, { timeoutMs: 20_000, intervalMs: 50, gaveUp: () => (mock.child.exitCode !== null ? output.trim() : undefined) });
+  const url = await waitFor(
+    'mock platform',
+    async () => {
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      if (!match) throw new Error('not listening yet');
+      return match[1]!;
+    },
+    { timeoutMs: 20_000, intervalMs: 50, gaveUp: () => (mock.child.exitCode !== null ? output.trim() : undefined) },
+  );
   return { url, process: mock };
 }
 

@@ -39,12 +39,15 @@ export class Stack {
     const temporal = options.temporal;
     const databaseWhere = options.database ?? 'configured';
     const [devServer, database, mock] = temporal
-      ? await Promise.all([testDatabase(databaseWhere), startMockProcess(mockSettings)]).then(async ([db, m]) => [await temporal(db), db, m] as const)
+      ? await Promise.all([testDatabase(databaseWhere), startMockProcess(mockSettings)]).then(
+          async ([db, m]) => [await temporal(db), db, m] as const,
+        )
       : await Promise.all([startThrowawayDevServer(), testDatabase(databaseWhere), startMockProcess(mockSettings)]);
     const connection = await Connection.connect({ address: devServer.address });
     const codec = options.encryptionKey ? new EncryptionCodec(Buffer.from(options.encryptionKey, 'base64'), ENCRYPTION_KEY_ID) : undefined;
     const stack = new Stack(devServer, database, mock, new Client({ connection, dataConverter: dataConverter(codec) }), connection);
-    if (options.encryptionKey) stack.workerEnv = { CAMPAIGN_SYNC_ENCRYPTION_KEY: options.encryptionKey, CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: ENCRYPTION_KEY_ID };
+    if (options.encryptionKey)
+      stack.workerEnv = { CAMPAIGN_SYNC_ENCRYPTION_KEY: options.encryptionKey, CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: ENCRYPTION_KEY_ID };
     return stack;
   }
 
@@ -52,7 +55,12 @@ export class Stack {
   async addClient(id: string, login: { email: string; password: string }, rate: { rateLimit: number; rateWindowMs: number }) {
     const ref = `${id}-login`;
     await saveClient(this.database.pool, {
-      id, name: id, apiBaseUrl: this.mock.url, credentialsRef: ref, enabled: true, ...rate,
+      id,
+      name: id,
+      apiBaseUrl: this.mock.url,
+      credentialsRef: ref,
+      enabled: true,
+      ...rate,
     });
     const names = credentialEnvNames(ref);
     this.credentialsEnv[names.email] = login.email;
@@ -60,16 +68,19 @@ export class Stack {
   }
 
   async startWorker(env: Record<string, string> = {}, script?: string) {
-    const worker = await startWorkerProcess({
-      DATABASE_URL: this.database.connectionString,
-      TEMPORAL_ADDRESS: this.devServer.address,
-      TEMPORAL_TASK_QUEUE: this.taskQueue,
-      PLATFORM_HEADERS_TIMEOUT_MS: '2000',
-      PLATFORM_BODY_TIMEOUT_MS: '2000',
-      ...this.credentialsEnv,
-      ...this.workerEnv,
-      ...env,
-    }, script);
+    const worker = await startWorkerProcess(
+      {
+        DATABASE_URL: this.database.connectionString,
+        TEMPORAL_ADDRESS: this.devServer.address,
+        TEMPORAL_TASK_QUEUE: this.taskQueue,
+        PLATFORM_HEADERS_TIMEOUT_MS: '2000',
+        PLATFORM_BODY_TIMEOUT_MS: '2000',
+        ...this.credentialsEnv,
+        ...this.workerEnv,
+        ...env,
+      },
+      script,
+    );
     this.workers.push(worker);
     return worker;
   }

@@ -30,22 +30,33 @@ export interface DevServer {
 /** `temporal server start-dev`: server and Web UI in one process, state in a persistent SQLite file. */
 export function devServerArgs(options: DevServerOptions): string[] {
   return [
-    'server', 'start-dev',
-    '--ip', options.ip ?? '127.0.0.1',
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--db-filename', options.dbFilename,
+    'server',
+    'start-dev',
+    '--ip',
+    options.ip ?? '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    options.dbFilename,
     // Write-ahead log, synced at checkpoints: a commit is not an fsync, and a killed server still
     // keeps every committed transaction (only a power cut could lose the last ones).
-    '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal',
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
     // There is no internet here; the version check would only log failures.
-    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+    '--dynamic-config-value',
+    'frontend.enableServerVersionCheck=false',
     // A workflow task's new activities go straight back to the worker that scheduled them,
     // skipping the task queue (the server's default before 1.32 is off).
-    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
     // Our search attributes (client, outcome), so the Web UI can filter syncs by them.
     ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
-    '--log-level', 'warn',
+    '--log-level',
+    'warn',
     ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
 }

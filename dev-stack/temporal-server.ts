@@ -24,7 +24,6 @@ export const temporalServerParts = (dir = temporalServerDir()) => ({
   schemaDir: join(dir, 'schema', 'postgresql', 'v12'),
 });
 
-
 /** A PostgreSQL server the Temporal server may create its own databases on. */
 export interface PostgresServer {
   host: string;
@@ -35,7 +34,12 @@ export interface PostgresServer {
 
 export const postgresServerOf = (connectionString: string): PostgresServer => {
   const url = new URL(connectionString);
-  return { host: url.hostname, port: Number(url.port || 5432), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  return {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
 };
 
 /** The server stores membership ports as smallint: a free port below `limit`, off the ephemeral range. */
@@ -57,13 +61,25 @@ async function setUpSchemas(pg: PostgresServer, databases: { main: string; visib
   symlinkSync(sqlTool, join(bin, 'temporal-sql-tool'));
   await promisify(execFile)('/bin/sh', [join(PROJECT_ROOT, 'deploy', 'temporal', 'setup-schema.sh')], {
     env: {
-      ...process.env, PATH: `${bin}:${process.env.PATH}`, SCHEMA_DIR: schemaDir, TEMPORAL_DB: databases.main, VISIBILITY_DB: databases.visibility,
-      POSTGRES_SEEDS: pg.host, DB_PORT: String(pg.port), POSTGRES_USER: pg.user, SQL_PASSWORD: pg.password,
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      SCHEMA_DIR: schemaDir,
+      TEMPORAL_DB: databases.main,
+      VISIBILITY_DB: databases.visibility,
+      POSTGRES_SEEDS: pg.host,
+      DB_PORT: String(pg.port),
+      POSTGRES_USER: pg.user,
+      SQL_PASSWORD: pg.password,
     },
   });
 }
 
-function serverConfig(pg: PostgresServer, databases: { main: string; visibility: string }, ports: Record<string, number>, dynamicConfig: string): string {
+function serverConfig(
+  pg: PostgresServer,
+  databases: { main: string; visibility: string },
+  ports: Record<string, number>,
+  dynamicConfig: string,
+): string {
   const store = (database: string) => `
       sql:
         pluginName: postgres12
@@ -132,7 +148,18 @@ export async function startTemporalServer(pg: PostgresServer): Promise<DevServer
   const databases = { main: `temporal_${id}`, visibility: `temporal_visibility_${id}` };
   await setUpSchemas(pg, databases);
 
-  const names = ['frontendGrpc', 'frontendHttp', 'frontendMembership', 'matchingGrpc', 'matchingMembership', 'historyGrpc', 'historyMembership', 'workerGrpc', 'workerMembership', 'metrics'];
+  const names = [
+    'frontendGrpc',
+    'frontendHttp',
+    'frontendMembership',
+    'matchingGrpc',
+    'matchingMembership',
+    'historyGrpc',
+    'historyMembership',
+    'workerGrpc',
+    'workerMembership',
+    'metrics',
+  ];
   const ports: Record<string, number> = {};
   for (const name of names) ports[name] = name.endsWith('Membership') ? await freePortBelow(32768) : await freePort();
   const configFile = join(mkdtempSync(join(tmpdir(), 'campaign-sync-temporal-server-')), 'config.yaml');
@@ -146,14 +173,22 @@ export async function startTemporalServer(pg: PostgresServer): Promise<DevServer
     current = spawnTied(server, ['--config-file', configFile, '--allow-no-auth', 'start'], {
       onOutput: (chunk) => (output = (output + chunk).slice(-4000)),
     });
-    await waitFor(`Temporal server at ${address}`, async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-      } finally {
-        await connection.close();
-      }
-    }, { timeoutMs: 120_000, intervalMs: 500, gaveUp: () => (current.child.exitCode !== null ? `the server exited: ${output.slice(-800)}` : undefined) });
+    await waitFor(
+      `Temporal server at ${address}`,
+      async () => {
+        const connection = await Connection.connect({ address, connectTimeout: 1000 });
+        try {
+          await connection.workflowService.getSystemInfo({});
+        } finally {
+          await connection.close();
+        }
+      },
+      {
+        timeoutMs: 120_000,
+        intervalMs: 500,
+        gaveUp: () => (current.child.exitCode !== null ? `the server exited: ${output.slice(-800)}` : undefined),
+      },
+    );
   };
   await launch();
   // The compose file's namespace job, run against this server.
@@ -172,7 +207,8 @@ export async function startTemporalServer(pg: PostgresServer): Promise<DevServer
       // Its databases go with it (an embedded server goes whole anyway).
       const admin = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'postgres' });
       await admin.connect();
-      for (const name of Object.values(databases)) await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+      for (const name of Object.values(databases))
+        await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
       await admin.end();
     },
     async restart(downMs: number) {

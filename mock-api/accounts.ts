@@ -66,13 +66,31 @@ export function buildAccounts(seed: number, generatedAccounts: number, campaigns
   ];
 }
 
-export const HOSTILE_ACCOUNT = { id: 'hostile', email: 'hostile@mock.test', password: "p'a\"ss;--word" } as const;
+export const HOSTILE_ACCOUNT = { id: 'hostile', email: 'hostile@mock.test', password: 'p\'a"ss;--word' } as const;
 
 const HOSTILE_IDS = [
-  "camp'aign", 'camp"aign', "x'); DROP TABLE campaigns; --", 'キャンペーン', 'emoji-🚀', 'back\\slash', 'per%20cent', 'slash/ed', 'spa ce', 'a'.repeat(200),
+  "camp'aign",
+  'camp"aign',
+  "x'); DROP TABLE campaigns; --",
+  'キャンペーン',
+  'emoji-🚀',
+  'back\\slash',
+  'per%20cent',
+  'slash/ed',
+  'spa ce',
+  'a'.repeat(200),
 ];
 const HOSTILE_NAMES = [
-  "O'Reilly \"quoted\"", "Robert'); DROP TABLE campaigns;--", 'x'.repeat(10 * 1024), 'Ünïcödé 漢字 🎉 \u202e', '<script>alert(1)</script>', '\\N', 'null', '', ' leading and trailing ', '$1 $2 ::text',
+  'O\'Reilly "quoted"',
+  "Robert'); DROP TABLE campaigns;--",
+  'x'.repeat(10 * 1024),
+  'Ünïcödé 漢字 🎉 \u202e',
+  '<script>alert(1)</script>',
+  '\\N',
+  'null',
+  '',
+  ' leading and trailing ',
+  '$1 $2 ::text',
 ];
 
 /** Campaigns whose ids and names are what a careless client breaks on: quotes, SQL, unicode, 10 KB. */

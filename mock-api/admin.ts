@@ -22,7 +22,11 @@ export function handleAdmin(platform: PlatformState, req: IncomingMessage, res: 
   if (req.method === 'GET' && path === '/__mock/tokens') {
     // Every token issued to an account, so tests can prove none leaked anywhere.
     const accountId = url.searchParams.get('account') ?? '';
-    return sendJson(res, 200, [...platform.tokens].filter(([, t]) => t.accountId === accountId).map(([token]) => token));
+    return sendJson(
+      res,
+      200,
+      [...platform.tokens].filter(([, t]) => t.accountId === accountId).map(([token]) => token),
+    );
   }
   const campaignsMatch = /^\/__mock\/accounts\/([^/]+)\/campaigns$/.exec(path);
   if (req.method === 'GET' && campaignsMatch) {
@@ -44,7 +48,11 @@ export function handleAdmin(platform: PlatformState, req: IncomingMessage, res: 
     const parsed = runtimeChangesSchema.safeParse(parseJsonBody(body));
     if (!parsed.success) {
       const issue = firstIssue(parsed.error);
-      throw new HttpError(400, 'Bad Request', `Invalid config change${issue.path.length ? ` ${issue.path.join('.')}` : ''}: ${issue.message}`);
+      throw new HttpError(
+        400,
+        'Bad Request',
+        `Invalid config change${issue.path.length ? ` ${issue.path.join('.')}` : ''}: ${issue.message}`,
+      );
     }
     Object.assign(platform.config, parsed.data);
     return sendJson(res, 200, platform.config);

@@ -16,7 +16,8 @@ export function issueToken(platform: PlatformState, req: IncomingMessage) {
 }
 
 function tokenFor(platform: PlatformState, req: IncomingMessage) {
-  if (!(req.headers.authorization ?? '').startsWith('Basic ')) throw new HttpError(401, 'Unauthorized', 'Missing Basic authorization header');
+  if (!(req.headers.authorization ?? '').startsWith('Basic '))
+    throw new HttpError(401, 'Unauthorized', 'Missing Basic authorization header');
   const decoded = basicLogin(req);
   const colon = decoded.indexOf(':');
   const state = platform.byEmail.get(decoded.slice(0, colon));

@@ -32,8 +32,12 @@ async function recorded(state: AccountState, record: RequestRecord, answer: () =
   }
 }
 
-const newRecord = (req: IncomingMessage, endpoint: RequestRecord['endpoint']): RequestRecord =>
-  ({ at: Date.now(), endpoint, status: 200, clientIdHeader: req.headers['x-client-id'] as string | undefined });
+const newRecord = (req: IncomingMessage, endpoint: RequestRecord['endpoint']): RequestRecord => ({
+  at: Date.now(),
+  endpoint,
+  status: 200,
+  clientIdHeader: req.headers['x-client-id'] as string | undefined,
+});
 
 /** GET /api/campaigns?page&limit: auth first, then the rate limit, then injected faults, then a page (or a hostile scenario's answer). */
 export async function listCampaigns(platform: PlatformState, req: IncomingMessage, res: ServerResponse, url: URL) {

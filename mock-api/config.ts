@@ -25,47 +25,127 @@ const setting = <V extends z.ZodType>(s: MockSetting<V>) => s;
  */
 export const MOCK_SETTINGS = {
   // Where it listens, and the seed that makes a run repeatable.
-  port: setting({ env: 'PORT', value: z.number().int().min(0).max(65535), default: 3001, about: 'where it listens (`0`: a free port, printed at start)' }),
+  port: setting({
+    env: 'PORT',
+    value: z.number().int().min(0).max(65535),
+    default: 3001,
+    about: 'where it listens (`0`: a free port, printed at start)',
+  }),
   host: setting({ env: 'HOST', value: z.string(), default: '127.0.0.1', about: 'the address it listens on' }),
-  seed: setting({ env: 'MOCK_SEED', value: z.number().int(), default: 42, about: 'PRNG seed for faults and campaign values: same seed, same run' }),
+  seed: setting({
+    env: 'MOCK_SEED',
+    value: z.number().int(),
+    default: 42,
+    about: 'PRNG seed for faults and campaign values: same seed, same run',
+  }),
   // Accounts and their campaigns.
   generatedAccounts: setting({ env: 'MOCK_ACCOUNTS', value: count, default: 0, about: 'generated accounts besides the reference one' }),
-  campaignsPerAccount: setting({ env: 'MOCK_CAMPAIGNS_PER_ACCOUNT', value: count, default: 100, about: 'campaigns of each generated account' }),
+  campaignsPerAccount: setting({
+    env: 'MOCK_CAMPAIGNS_PER_ACCOUNT',
+    value: count,
+    default: 100,
+    about: 'campaigns of each generated account',
+  }),
   maxPageLimit: setting({ env: 'MOCK_MAX_PAGE_LIMIT', value: positive, default: 100, about: 'largest `limit` accepted (400 above)' }),
-  hostileAccount: setting({ env: 'MOCK_HOSTILE_ACCOUNT', value: z.boolean(), default: false, about: 'adds account `hostile` whose campaigns have quotes, SQL, unicode and 10 KB strings in ids and names' }),
+  hostileAccount: setting({
+    env: 'MOCK_HOSTILE_ACCOUNT',
+    value: z.boolean(),
+    default: false,
+    about: 'adds account `hostile` whose campaigns have quotes, SQL, unicode and 10 KB strings in ids and names',
+  }),
   // Tokens and the rate limit.
-  tokenTtlSeconds: setting({ env: 'MOCK_TOKEN_TTL_S', value: positive, default: 3600, live: true, about: 'token lifetime; unknown and expired tokens get 401' }),
-  rateLimit: setting({ env: 'MOCK_RATE_LIMIT', value: positive, default: 10, live: true, about: 'requests per sliding window, per account' }),
-  rateWindowMs: setting({ env: 'MOCK_RATE_WINDOW_MS', value: positive, default: 60_000, live: true, about: 'the sliding window of the rate limit' }),
-  retryAfterHeader: setting({ env: 'MOCK_RETRY_AFTER_HEADER', value: z.boolean(), default: true, live: true, about: 'send `Retry-After` on 429 (`false`: body only, like the reference)' }),
-  retryAfterSeconds: setting({ env: 'MOCK_RETRY_AFTER_S', value: count.optional(), default: undefined, live: true, about: 'fixed wait announced on 429 (unset: the time until a slot frees)' }),
+  tokenTtlSeconds: setting({
+    env: 'MOCK_TOKEN_TTL_S',
+    value: positive,
+    default: 3600,
+    live: true,
+    about: 'token lifetime; unknown and expired tokens get 401',
+  }),
+  rateLimit: setting({
+    env: 'MOCK_RATE_LIMIT',
+    value: positive,
+    default: 10,
+    live: true,
+    about: 'requests per sliding window, per account',
+  }),
+  rateWindowMs: setting({
+    env: 'MOCK_RATE_WINDOW_MS',
+    value: positive,
+    default: 60_000,
+    live: true,
+    about: 'the sliding window of the rate limit',
+  }),
+  retryAfterHeader: setting({
+    env: 'MOCK_RETRY_AFTER_HEADER',
+    value: z.boolean(),
+    default: true,
+    live: true,
+    about: 'send `Retry-After` on 429 (`false`: body only, like the reference)',
+  }),
+  retryAfterSeconds: setting({
+    env: 'MOCK_RETRY_AFTER_S',
+    value: count.optional(),
+    default: undefined,
+    live: true,
+    about: 'fixed wait announced on 429 (unset: the time until a slot frees)',
+  }),
   // Injected faults.
-  burst429Rate: setting({ env: 'MOCK_429_BURST_RATE', value: rate, default: 0, live: true, about: 'chance that a request starts a burst of 429s for its account (not caused by the window)' }),
+  burst429Rate: setting({
+    env: 'MOCK_429_BURST_RATE',
+    value: rate,
+    default: 0,
+    live: true,
+    about: 'chance that a request starts a burst of 429s for its account (not caused by the window)',
+  }),
   burst429Ms: setting({ env: 'MOCK_429_BURST_MS', value: count, default: 3000, live: true, about: 'how long such a burst lasts' }),
   rate503: setting({ env: 'MOCK_503_RATE', value: rate, default: 0.1, live: true, about: 'share of `/api` requests answered 503' }),
   hangRate: setting({ env: 'MOCK_HANG_RATE', value: rate, default: 0.05, live: true, about: 'share of `/api` requests never answered' }),
   latencyMs: setting({ env: 'MOCK_LATENCY_MS', value: count, default: 0, live: true, about: 'extra latency on every `/api` answer' }),
-  syncLatencyMs: setting({ env: 'MOCK_SYNC_LATENCY_MS', value: count, default: 2000, live: true, about: 'how long `/api/campaigns/:id/sync` takes' }),
-  spikeRate: setting({ env: 'MOCK_LATENCY_SPIKE_RATE', value: rate, default: 0, live: true, about: 'chance of a latency spike on an `/api` answer' }),
+  syncLatencyMs: setting({
+    env: 'MOCK_SYNC_LATENCY_MS',
+    value: count,
+    default: 2000,
+    live: true,
+    about: 'how long `/api/campaigns/:id/sync` takes',
+  }),
+  spikeRate: setting({
+    env: 'MOCK_LATENCY_SPIKE_RATE',
+    value: rate,
+    default: 0,
+    live: true,
+    about: 'chance of a latency spike on an `/api` answer',
+  }),
   spikeMs: setting({ env: 'MOCK_LATENCY_SPIKE_MS', value: count, default: 5000, live: true, about: 'how long a spike adds' }),
-  dripRate: setting({ env: 'MOCK_DRIP_RATE', value: rate, default: 0, live: true, about: 'chance that a body is sent in ten chunks, `MOCK_DRIP_CHUNK_MS` apart' }),
+  dripRate: setting({
+    env: 'MOCK_DRIP_RATE',
+    value: rate,
+    default: 0,
+    live: true,
+    about: 'chance that a body is sent in ten chunks, `MOCK_DRIP_CHUNK_MS` apart',
+  }),
   dripChunkMs: setting({ env: 'MOCK_DRIP_CHUNK_MS', value: count, default: 1000, live: true, about: 'the pause between dripped chunks' }),
-  resetRate: setting({ env: 'MOCK_RESET_RATE', value: rate, default: 0, live: true, about: 'chance that the connection is reset after the headers and half the body' }),
+  resetRate: setting({
+    env: 'MOCK_RESET_RATE',
+    value: rate,
+    default: 0,
+    live: true,
+    about: 'chance that the connection is reset after the headers and half the body',
+  }),
 };
 
 type Settings = typeof MOCK_SETTINGS;
 export type MockConfig = { -readonly [K in keyof Settings]: z.output<Settings[K]['value']> };
 type LiveKey = { [K in keyof Settings]: Settings[K] extends { live: true } ? K : never }[keyof Settings];
 
-const entries = Object.entries(MOCK_SETTINGS) as [keyof MockConfig, MockSetting<z.ZodType<unknown, any>>][];
+const entries = Object.entries(MOCK_SETTINGS) as [keyof MockConfig, MockSetting<z.ZodType>][];
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((text) => text === 'true' || text === '1');
 
 /** Environment text to the setting's value: numbers and flags are parsed, then checked like JSON ones. */
-function envParser(value: z.ZodType<unknown, any>): z.ZodType {
+function envParser(value: z.ZodType): z.ZodType {
   const inner = value instanceof z.ZodOptional ? value.unwrap() : value;
-  if (inner instanceof z.ZodNumber) return z.coerce.number().pipe(value);
-  if (inner instanceof z.ZodBoolean) return flag.pipe(value);
+  if (inner instanceof z.ZodNumber) return z.coerce.number().pipe(value as z.ZodType<unknown, number>);
+  if (inner instanceof z.ZodBoolean) return flag.pipe(value as z.ZodType<unknown, boolean>);
   return value;
 }
 
@@ -91,9 +171,7 @@ export const defaultMockConfig = (overrides: Partial<MockConfig> = {}): MockConf
 
 /** Settings as the environment of a mock process (what `node dist/mock-api/main.js` reads). */
 export function mockEnv(settings: Partial<MockConfig>): Record<string, string> {
-  return Object.fromEntries(
-    entries.filter(([key]) => settings[key] !== undefined).map(([key, s]) => [s.env, String(settings[key])]),
-  );
+  return Object.fromEntries(entries.filter(([key]) => settings[key] !== undefined).map(([key, s]) => [s.env, String(settings[key])]));
 }
 
 /** What PATCH /__mock/config may change while the mock runs; anything else is refused. */

@@ -2,7 +2,13 @@ import type { ServerResponse } from 'node:http';
 
 /** An answer other than 200, thrown by whatever decides it and sent by the server. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly error: string, message: string, readonly headers: Record<string, string> = {}, readonly extra: object = {}) {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly extra: object = {},
+  ) {
     super(message);
   }
 }

@@ -3,7 +3,9 @@ import type { AccountState, PlatformState } from './platform-state';
 import type { RequestRecord } from './stats';
 
 const tooManyRequests = (platform: PlatformState, retryAfter: number, message: string) =>
-  new HttpError(429, 'Rate limit exceeded', message, platform.config.retryAfterHeader ? { 'retry-after': String(retryAfter) } : {}, { retry_after: retryAfter });
+  new HttpError(429, 'Rate limit exceeded', message, platform.config.retryAfterHeader ? { 'retry-after': String(retryAfter) } : {}, {
+    retry_after: retryAfter,
+  });
 
 /** A 429 the window did not cause: the platform throttling a whole account for a while. */
 function rejectDuringBurst(platform: PlatformState, state: AccountState, record: RequestRecord, now: number) {
@@ -11,7 +13,11 @@ function rejectDuringBurst(platform: PlatformState, state: AccountState, record:
   if (now >= state.burstUntil && platform.chance(config.burst429Rate)) state.burstUntil = now + config.burst429Ms;
   if (now < state.burstUntil) {
     record.injected = true;
-    throw tooManyRequests(platform, config.retryAfterSeconds ?? Math.max(1, Math.ceil((state.burstUntil - now) / 1000)), 'Throttled; try again later');
+    throw tooManyRequests(
+      platform,
+      config.retryAfterSeconds ?? Math.max(1, Math.ceil((state.burstUntil - now) / 1000)),
+      'Throttled; try again later',
+    );
   }
 }
 

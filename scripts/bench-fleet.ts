@@ -105,7 +105,8 @@ async function main() {
       hangRate: config.faults ? 0.05 : 0,
     }),
   ]);
-  const devServer = config.temporal === 'server' ? await startTemporalServer(postgresServerOf(database.connectionString)) : await startThrowawayDevServer();
+  const devServer =
+    config.temporal === 'server' ? await startTemporalServer(postgresServerOf(database.connectionString)) : await startThrowawayDevServer();
   const workers: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
   try {
     // Clients and their credentials (in a secrets file, by reference), as a user would register them.
@@ -145,11 +146,16 @@ async function main() {
     meters.forEach((m) => m.startBaseline());
     const machineBefore = machineTicks();
 
-    const { rows: [startRow] } = await database.pool.query<{ at: number }>('SELECT extract(epoch FROM clock_timestamp())::float8 AS at');
+    const {
+      rows: [startRow],
+    } = await database.pool.query<{ at: number }>('SELECT extract(epoch FROM clock_timestamp())::float8 AS at');
     const startedAt = Date.now();
     // Every client's sync at once, through the CLI.
     await new Promise<void>((resolve, reject) => {
-      const cli = spawn(process.execPath, [BUILT.cli, 'sync', '--all'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const cli = spawn(process.execPath, [BUILT.cli, 'sync', '--all'], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       cli.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`campaign-sync sync --all exited ${code}: ${stderr.trim()}`))));
@@ -162,7 +168,9 @@ async function main() {
     let finished = 0;
     for (;;) {
       meters.forEach((m) => m.sample());
-      const { rows: [progress] } = await database.pool.query<{ finished: number }>(
+      const {
+        rows: [progress],
+      } = await database.pool.query<{ finished: number }>(
         `SELECT count(*) FILTER (WHERE status <> 'running')::int AS finished FROM sync_runs`,
       );
       finished = progress!.finished;
@@ -181,8 +189,15 @@ async function main() {
     meters.forEach((m) => m.sample());
     const machineAfter = machineTicks();
 
-    const { rows: [outcome] } = await database.pool.query<{
-      last_finished: number; completed: number; failed_runs: number; rows: number; distinct_rows: number; confirmed_rows: number;
+    const {
+      rows: [outcome],
+    } = await database.pool.query<{
+      last_finished: number;
+      completed: number;
+      failed_runs: number;
+      rows: number;
+      distinct_rows: number;
+      confirmed_rows: number;
     }>(
       `SELECT (SELECT extract(epoch FROM max(finished_at))::float8 FROM sync_runs) AS last_finished,
               (SELECT count(*) FILTER (WHERE status = 'completed' AND failed = 0)::int FROM sync_runs) AS completed,
@@ -193,8 +208,11 @@ async function main() {
     );
     const stats = Object.values((await mock.stats()).accounts);
     const sum = (f: (s: (typeof stats)[number]) => number) => stats.reduce((total, s) => total + f(s), 0);
-    const requests = sum((s) => Object.entries(s.requests).filter(([endpoint]) => endpoint !== 'auth')
-      .reduce((n, [, byStatus]) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0));
+    const requests = sum((s) =>
+      Object.entries(s.requests)
+        .filter(([endpoint]) => endpoint !== 'auth')
+        .reduce((n, [, byStatus]) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0),
+    );
     const confirmedByPlatform = sum((s) => s.syncedCampaignIds.length);
     const repeatedSyncs = sum((s) => Object.values(s.syncCalls).reduce((n, calls) => n + Math.max(0, calls - 1), 0));
     const timeline = await clientTimelines(mock, database, ids, startRow!.at * 1000);
@@ -265,23 +283,34 @@ async function clientTimelines(mock: Awaited<ReturnType<typeof startMockProcess>
     'SELECT client_id, extract(epoch FROM finished_at)::float8 * 1000 AS finished_ms FROM sync_runs',
   );
   const finished = new Map(rows.map((r) => [r.client_id, r.finished_ms]));
-  const firstRequest: number[] = [], windowLate: number[] = [], afterLastRequest: number[] = [];
+  const firstRequest: number[] = [],
+    windowLate: number[] = [],
+    afterLastRequest: number[] = [];
   for (const id of ids) {
-    const arrivals = (await mock.requests(id)).filter((r) => r.endpoint !== 'auth').map((r) => r.at).sort((a, b) => a - b);
+    const arrivals = (await mock.requests(id))
+      .filter((r) => r.endpoint !== 'auth')
+      .map((r) => r.at)
+      .sort((a, b) => a - b);
     if (!arrivals.length) continue;
     firstRequest.push(arrivals[0]! - startMs);
     for (let i = config.limit; i < arrivals.length; i++) windowLate.push(arrivals[i]! - arrivals[i - config.limit]! - config.windowMs);
     afterLastRequest.push((finished.get(id) ?? NaN) - arrivals[arrivals.length - 1]!);
   }
   const summary = (values: number[]) => ({
-    min: round(quantile(values, 0) / 1000, 3), median: round(quantile(values, 0.5) / 1000, 2), p90: round(quantile(values, 0.9) / 1000, 2),
+    min: round(quantile(values, 0) / 1000, 3),
+    median: round(quantile(values, 0.5) / 1000, 2),
+    p90: round(quantile(values, 0.9) / 1000, 2),
     max: round(quantile(values, 1) / 1000, 3),
   });
   return { firstRequestS: summary(firstRequest), windowLateS: summary(windowLate), afterLastRequestS: summary(afterLastRequest) };
 }
 
 /** Campaigns of the platform whose stored record differs from the platform's (or is missing). */
-async function countWrongValues(mock: Awaited<ReturnType<typeof startMockProcess>>, database: TestDatabase, ids: string[]): Promise<number> {
+async function countWrongValues(
+  mock: Awaited<ReturnType<typeof startMockProcess>>,
+  database: TestDatabase,
+  ids: string[],
+): Promise<number> {
   const { rows } = await database.pool.query<{ client_id: string; campaign_id: string; platform_record: Record<string, unknown> }>(
     'SELECT client_id, campaign_id, platform_record FROM campaigns',
   );
@@ -310,7 +339,8 @@ async function explainSlowest(address: string, database: TestDatabase, startMs: 
       for (const event of history.events ?? []) {
         const at = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
         const type = String(temporal_api.api.enums.v1.EventType[event.eventType ?? 0]).replace('EVENT_TYPE_', '');
-        const activity = event.activityTaskScheduledEventAttributes?.activityType?.name ?? event.markerRecordedEventAttributes?.markerName ?? '';
+        const activity =
+          event.activityTaskScheduledEventAttributes?.activityType?.name ?? event.markerRecordedEventAttributes?.markerName ?? '';
         console.log(`${((at - startMs) / 1000).toFixed(3).padStart(8)} s  ${type} ${activity}`);
       }
     };
@@ -331,4 +361,3 @@ main().catch((err: unknown) => {
   console.error(`bench:fleet: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });
-

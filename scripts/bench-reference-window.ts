@@ -12,8 +12,12 @@ async function main() {
   const windowMs = Number(process.argv[2] ?? 60_000);
   const limit = 10;
   const stack = await Stack.start({
-    rateLimit: limit, rateWindowMs: windowMs, retryAfterHeader: false,
-    rate503: 0, hangRate: 0, syncLatencyMs: 2000,
+    rateLimit: limit,
+    rateWindowMs: windowMs,
+    retryAfterHeader: false,
+    rate503: 0,
+    hangRate: 0,
+    syncLatencyMs: 2000,
   });
   try {
     await stack.addClient('bench', REFERENCE_ACCOUNT, { rateLimit: limit, rateWindowMs: windowMs });
@@ -25,14 +29,26 @@ async function main() {
     const stats = (await stack.mock.stats()).accounts[REFERENCE_ACCOUNT.id]!;
     const spanMs = requests[requests.length - 1]!.at - requests[0]!.at;
     const boundMs = Math.floor((requests.length - 1) / limit) * windowMs;
-    console.log(JSON.stringify({
-      windowMs, limit, campaigns: summary.synced, requests: requests.length, rateLimited: stats.rateLimited,
-      maxArrivalsInWindow: stats.maxArrivalsInWindow, byEndpoint: stats.requests,
-      firstToLastRequestS: spanMs / 1000, boundS: boundMs / 1000,
-      overBoundPct: Number((((spanMs - boundMs) / boundMs) * 100).toFixed(2)),
-      wholeSyncS: wallMs / 1000,
-      wholeSyncOverBoundPct: Number((((wallMs - boundMs) / boundMs) * 100).toFixed(2)),
-    }, null, 1));
+    console.log(
+      JSON.stringify(
+        {
+          windowMs,
+          limit,
+          campaigns: summary.synced,
+          requests: requests.length,
+          rateLimited: stats.rateLimited,
+          maxArrivalsInWindow: stats.maxArrivalsInWindow,
+          byEndpoint: stats.requests,
+          firstToLastRequestS: spanMs / 1000,
+          boundS: boundMs / 1000,
+          overBoundPct: Number((((spanMs - boundMs) / boundMs) * 100).toFixed(2)),
+          wholeSyncS: wallMs / 1000,
+          wholeSyncOverBoundPct: Number((((wallMs - boundMs) / boundMs) * 100).toFixed(2)),
+        },
+        null,
+        1,
+      ),
+    );
   } finally {
     await stack.stop();
   }

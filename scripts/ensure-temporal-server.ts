@@ -13,9 +13,16 @@ const dir = temporalServerDir();
 const parts = temporalServerParts(dir);
 if (![parts.server, parts.sqlTool, parts.schemaDir].every(existsSync)) {
   process.stderr.write(`Building the Temporal server ${TEMPORAL_SERVER_VERSION} into ${dir} (once; takes several minutes)...\n`);
-  const go = (args: string[], env: NodeJS.ProcessEnv = {}) => execFileSync('go', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
+  const go = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    execFileSync('go', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+      .toString()
+      .trim();
   const modules = ['cmd/server', 'cmd/tools/sql'].map((pkg) => `go.temporal.io/server/${pkg}@${TEMPORAL_SERVER_VERSION}`);
   go(['install', ...modules], { GOBIN: dir });
-  cpSync(join(go(['env', 'GOMODCACHE']), `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`, 'schema', 'postgresql', 'v12'), parts.schemaDir, { recursive: true });
+  cpSync(
+    join(go(['env', 'GOMODCACHE']), `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`, 'schema', 'postgresql', 'v12'),
+    parts.schemaDir,
+    { recursive: true },
+  );
 }
 process.stdout.write(`${parts.server}\n`);

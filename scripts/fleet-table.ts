@@ -9,7 +9,17 @@ import { PROJECT_ROOT } from '../src/config';
 interface FleetResult {
   label: string;
   revision: string;
-  load: { clients: number; campaigns: number; limit: number; windowMs: number; workers: number; syncLatencyMs: number; faults: boolean; killEveryS: number; temporal?: 'dev' | 'server' };
+  load: {
+    clients: number;
+    campaigns: number;
+    limit: number;
+    windowMs: number;
+    workers: number;
+    syncLatencyMs: number;
+    faults: boolean;
+    killEveryS: number;
+    temporal?: 'dev' | 'server';
+  };
   wallS: number;
   boundS: number;
   ratio: number | null;
@@ -32,7 +42,10 @@ interface FleetResult {
 }
 
 const file = process.argv[2] ?? join(PROJECT_ROOT, 'data', 'bench-fleet.jsonl');
-const results = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as FleetResult);
+const results = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => JSON.parse(line) as FleetResult);
 
 const describeLoad = ({ load }: FleetResult) =>
   `${load.clients} × ${load.campaigns}, ${load.limit} per ${load.windowMs / 1000} s, /sync ${load.syncLatencyMs / 1000} s` +
@@ -40,10 +53,14 @@ const describeLoad = ({ load }: FleetResult) =>
   (load.killEveryS ? `, a worker SIGKILLed every ${load.killEveryS} s` : '') +
   (load.temporal === 'server' ? ", Temporal's own server on PostgreSQL" : '');
 
-console.log('| load | workers | wall | bound | ratio | rows (distinct) | confirmed by the platform | lost | wrong values | window 429s (most in a window) | repeated /sync | requests | CPU s worker / server | CPU ms per campaign | campaigns/s | peak RSS MB worker / server | machine busy | revision |');
+console.log(
+  '| load | workers | wall | bound | ratio | rows (distinct) | confirmed by the platform | lost | wrong values | window 429s (most in a window) | repeated /sync | requests | CPU s worker / server | CPU ms per campaign | campaigns/s | peak RSS MB worker / server | machine busy | revision |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  const repeated = r.kills ? `${r.repeatedSyncCalls} (${r.repeatedSyncCallsPerKill} per kill, ${r.kills} kills)` : String(r.repeatedSyncCalls);
+  const repeated = r.kills
+    ? `${r.repeatedSyncCalls} (${r.repeatedSyncCallsPerKill} per kill, ${r.kills} kills)`
+    : String(r.repeatedSyncCalls);
   console.log(
     `| ${describeLoad(r)} | ${r.load.workers} | ${r.wallS} s | ${r.boundS} s | ${r.ratio ?? '—'} | ${r.rows} (${r.distinctRows}) | ${r.confirmedByPlatform} | ${r.lostCampaigns} | ${r.wrongValues ?? '—'} | ` +
       `${r.window429s} (${r.mostInAWindow}/${r.load.limit}) | ${repeated} | ${r.requests} | ${r.cpuS.workers} / ${r.cpuS.temporalServer} | ${r.cpuMsPerCampaign} | ` +

@@ -27,9 +27,11 @@ const ONLY = process.argv[3]?.split(',');
 /** The CLI's JSON export is the format the SDK's historyFromJSON reads. */
 function save(stack: Stack, name: string, handle: WorkflowHandle, runId: string) {
   name = `${PREFIX}${name}`;
-  const json = execFileSync(findTemporalCli()!, [
-    'workflow', 'show', '--address', stack.devServer.address, '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json',
-  ], { maxBuffer: 64 * 1024 * 1024 }).toString();
+  const json = execFileSync(
+    findTemporalCli()!,
+    ['workflow', 'show', '--address', stack.devServer.address, '--workflow-id', handle.workflowId, '--run-id', runId, '--output', 'json'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  ).toString();
   const history = JSON.parse(json);
   writeFileSync(join(OUT, `${name}.json`), JSON.stringify({ workflowId: handle.workflowId, history }, null, 1));
   console.log(`saved ${name} (${history.events.length} events)`);
@@ -67,7 +69,9 @@ const SCENARIOS: { name: string; record: (stack: Stack) => Promise<void> }[] = [
     async record(stack) {
       // What a schedule starts (the schedule itself adds only the id's timestamp).
       const scheduled = await stack.temporal.workflow.start('scheduledSyncWorkflow', {
-        taskQueue: stack.taskQueue, workflowId: `${scheduleId('recorded')}-recorded`, args: [{ clientId: 'recorded', pageSize: 5, batchSize: 5 }],
+        taskQueue: stack.taskQueue,
+        workflowId: `${scheduleId('recorded')}-recorded`,
+        args: [{ clientId: 'recorded', pageSize: 5, batchSize: 5 }],
       });
       await scheduled.result();
       save(stack, 'scheduled-sync', scheduled, scheduled.firstExecutionRunId);
@@ -105,8 +109,14 @@ const SCENARIOS: { name: string; record: (stack: Stack) => Promise<void> }[] = [
 
 async function main() {
   const stack = await Stack.start({
-    generatedAccounts: 1, campaignsPerAccount: 12, rateLimit: 10, rateWindowMs: 1000,
-    rate503: 0.2, hangRate: 0, syncLatencyMs: 20, seed: 3,
+    generatedAccounts: 1,
+    campaignsPerAccount: 12,
+    rateLimit: 10,
+    rateWindowMs: 1000,
+    rate503: 0.2,
+    hangRate: 0,
+    syncLatencyMs: 20,
+    seed: 3,
   });
   try {
     await stack.addClient('recorded', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });

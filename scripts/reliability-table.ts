@@ -12,7 +12,9 @@ for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
   rows.set(row.scenario, row);
 }
 const cell = (text: string) => text.replace(/\|/g, '\\|');
-console.log('| scenario | injections | runs | campaigns expected / found | wrong values | duplicates | 429s (window) | most in a window / limit | secrets found | outcome | scale, time |');
+console.log(
+  '| scenario | injections | runs | campaigns expected / found | wrong values | duplicates | 429s (window) | most in a window / limit | secrets found | outcome | scale, time |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows.values()) {
   console.log(

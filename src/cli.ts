@@ -3,15 +3,31 @@ import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { loadSettings, temporalAddress, type Settings } from './config';
-import { CLIENT_ID_PATTERN, deleteClient, listClients, saveClient, setClientEnabled, type ClientRecord, type RemovedClient } from './db/clients';
+import {
+  CLIENT_ID_PATTERN,
+  deleteClient,
+  listClients,
+  saveClient,
+  setClientEnabled,
+  type ClientRecord,
+  type RemovedClient,
+} from './db/clients';
 import { listSyncRuns } from './db/sync-runs';
 import { createPool } from './db/pool';
 import { openConfiguredDatabase } from './infra/database';
 import { temporalUnreachable } from './infra/startup-errors';
 import { describeRun } from './cli/runs';
 import {
-  changeClientSchedule, DEFAULT_CATCHUP_WINDOW, defaultJitterMs, listClientSchedules, parseDuration, removeClientScheduleIfAny,
-  setClientSchedule, type ScheduleCommand, type SchedulePolicy, type ScheduleTiming,
+  changeClientSchedule,
+  DEFAULT_CATCHUP_WINDOW,
+  defaultJitterMs,
+  listClientSchedules,
+  parseDuration,
+  removeClientScheduleIfAny,
+  setClientSchedule,
+  type ScheduleCommand,
+  type SchedulePolicy,
+  type ScheduleTiming,
 } from './client/schedules';
 import { cancelClientSync, isSyncRunning, readProgress, startClientSyncs, type SyncHandle } from './client/syncs';
 import { describeProgress, failureReason, followSyncs } from './cli/progress';
@@ -40,7 +56,9 @@ async function withTemporal<T>(settings: Settings, work: (temporal: Client) => P
     throw temporalUnreachable(address);
   });
   try {
-    return await work(new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(encryptionCodec(settings)) }));
+    return await work(
+      new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(encryptionCodec(settings)) }),
+    );
   } finally {
     await connection.close();
   }
@@ -85,11 +103,16 @@ function addClientCommands(program: Command, settings: () => Settings) {
       const rows = await withDatabase(settings(), listClients);
       if (!rows.length) console.log('no clients yet: add one with `campaign-sync clients add`');
       for (const c of rows) {
-        console.log(`${c.id}\t${c.enabled ? 'enabled' : 'disabled'}\t${c.rateLimit}/${c.rateWindowMs}ms\t${c.apiBaseUrl}\tcredentials: ${c.credentialsRef}`);
+        console.log(
+          `${c.id}\t${c.enabled ? 'enabled' : 'disabled'}\t${c.rateLimit}/${c.rateWindowMs}ms\t${c.apiBaseUrl}\tcredentials: ${c.credentialsRef}`,
+        );
       }
     });
 
-  for (const [command, enabled] of [['enable', true], ['disable', false]] as const) {
+  for (const [command, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
     clients
       .command(`${command} <id>`)
       .description(enabled ? 'sync the client again' : 'keep the client and what was synced, but sync it no more (a running sync finishes)')
@@ -127,8 +150,13 @@ function clientRecord(id: string, options: ClientAddOptions): ClientRecord {
   }
   if (!CLIENT_ID_PATTERN.test(id)) throw new Error(`client id "${id}" must be lower-case letters, digits, - or _`);
   return {
-    id, name: options.name ?? id, apiBaseUrl: options.apiUrl, credentialsRef: options.credentialsRef,
-    rateLimit: options.rateLimit, rateWindowMs: options.rateWindowMs, enabled: !options.disabled,
+    id,
+    name: options.name ?? id,
+    apiBaseUrl: options.apiUrl,
+    credentialsRef: options.credentialsRef,
+    rateLimit: options.rateLimit,
+    rateWindowMs: options.rateWindowMs,
+    enabled: !options.disabled,
   };
 }
 
@@ -146,7 +174,7 @@ async function removeClient(settings: Settings, id: string): Promise<RemovedClie
 function addSyncCommands(program: Command, settings: () => Settings) {
   program
     .command('runs [clientId]')
-    .description("recent syncs, newest first, from the sync_runs table: status, counts, duration, error")
+    .description('recent syncs, newest first, from the sync_runs table: status, counts, duration, error')
     .option('--limit <n>', 'how many', positiveInt, 20)
     .action(async (clientId: string | undefined, options: { limit: number }) => {
       const runs = await withDatabase(settings(), (pool) => listSyncRuns(pool, clientId, options.limit));
@@ -219,7 +247,9 @@ async function showStatus(temporal: Client, clientId: string): Promise<void> {
 }
 
 function addScheduleCommands(program: Command, settings: () => Settings) {
-  const schedule = program.command('schedule').description("run clients' syncs on Temporal Schedules (a scheduled and a manual sync of a client never run at once)");
+  const schedule = program
+    .command('schedule')
+    .description("run clients' syncs on Temporal Schedules (a scheduled and a manual sync of a client never run at once)");
 
   schedule
     .command('set [clientIds...]')
@@ -228,7 +258,11 @@ function addScheduleCommands(program: Command, settings: () => Settings) {
     .option('--every <duration>', 'interval, like 30m, 1h or 1d')
     .option('--cron <expression>', 'cron expression, like "0 * * * *"')
     .option('--jitter <duration>', 'random delay per run (default: a tenth of the interval, at most 15m; 1m for --cron)')
-    .option('--catchup-window <duration>', 'a run missed while Temporal was down is still taken if no later than this', DEFAULT_CATCHUP_WINDOW)
+    .option(
+      '--catchup-window <duration>',
+      'a run missed while Temporal was down is still taken if no later than this',
+      DEFAULT_CATCHUP_WINDOW,
+    )
     .action(async (clientIds: string[], options: ScheduleSetOptions) => {
       const timing = scheduleTiming(options);
       const policy = {
@@ -274,7 +308,8 @@ interface ScheduleSetOptions {
 }
 
 function scheduleTiming(options: ScheduleSetOptions): ScheduleTiming {
-  if ((options.every === undefined) === (options.cron === undefined)) throw new Error('give either --every (like 1h) or --cron (like "0 * * * *")');
+  if ((options.every === undefined) === (options.cron === undefined))
+    throw new Error('give either --every (like 1h) or --cron (like "0 * * * *")');
   return options.every === undefined ? { cron: options.cron! } : { every: options.every };
 }
 

@@ -99,7 +99,8 @@ export const dataPaths = (settings: Settings) => ({
 export const temporalAddress = (settings: Settings): string => settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
 
 /** The Web UI origin the codec server answers: CODEC_SERVER_UI_ORIGIN, else the local UI. */
-export const codecServerUiOrigin = (settings: Settings): string => settings.CODEC_SERVER_UI_ORIGIN ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`;
+export const codecServerUiOrigin = (settings: Settings): string =>
+  settings.CODEC_SERVER_UI_ORIGIN ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`;
 
 /** Where a worker serves its metrics: WORKER_METRICS_PORT, else `defaultPort`, else nowhere. */
 export function metricsAddress(settings: Settings, defaultPort?: number): string | undefined {

@@ -5,8 +5,17 @@ import pino from 'pino';
  * credential that reaches a log call by mistake still never reaches the output.
  */
 export const REDACTED_KEYS = [
-  'password', '*.password', 'authorization', '*.authorization', 'headers.authorization',
-  'token', '*.token', 'accessToken', '*.accessToken', 'access_token', '*.access_token',
+  'password',
+  '*.password',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'token',
+  '*.token',
+  'accessToken',
+  '*.accessToken',
+  'access_token',
+  '*.access_token',
 ];
 
 /** `level` comes from the settings (LOG_LEVEL). */

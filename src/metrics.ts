@@ -7,7 +7,6 @@ import type { SyncOutcome } from './workflows/definitions';
 /** The platform's endpoints, as the mock's statistics name them. */
 export type PlatformEndpoint = 'auth' | 'list' | 'sync';
 
-
 export interface SyncMetrics {
   /** One request answered (status: the HTTP code) or not (`timeout`, `network`). */
   platformRequest(clientId: string, endpoint: PlatformEndpoint, status: string): void;
@@ -34,12 +33,34 @@ export const HISTOGRAM_BUCKETS: Record<string, number[]> = {
 };
 
 export function createSyncMetrics(meter: MetricMeter): SyncMetrics {
-  const requests = meter.createCounter(METRIC_NAMES.platformRequests, undefined, 'Requests to the ad platform by client, endpoint and status (HTTP code, timeout or network)');
-  const waits = meter.createHistogram(METRIC_NAMES.rateBudgetWait, 'float', undefined, "Time a request waited for its slot in the client's rate budget");
-  const tokens = meter.createCounter(METRIC_NAMES.tokensIssued, undefined, 'Access tokens obtained from the platform (first ones and renewals)');
-  const campaigns = meter.createCounter(METRIC_NAMES.campaigns, undefined, 'Campaigns synced (confirmed by the platform), failed (after every retry), rejected (invalid records) and marked removed (no longer listed), by client');
+  const requests = meter.createCounter(
+    METRIC_NAMES.platformRequests,
+    undefined,
+    'Requests to the ad platform by client, endpoint and status (HTTP code, timeout or network)',
+  );
+  const waits = meter.createHistogram(
+    METRIC_NAMES.rateBudgetWait,
+    'float',
+    undefined,
+    "Time a request waited for its slot in the client's rate budget",
+  );
+  const tokens = meter.createCounter(
+    METRIC_NAMES.tokensIssued,
+    undefined,
+    'Access tokens obtained from the platform (first ones and renewals)',
+  );
+  const campaigns = meter.createCounter(
+    METRIC_NAMES.campaigns,
+    undefined,
+    'Campaigns synced (confirmed by the platform), failed (after every retry), rejected (invalid records) and marked removed (no longer listed), by client',
+  );
   const finished = meter.createCounter(METRIC_NAMES.syncsFinished, undefined, 'Syncs finished, by client and outcome');
-  const durations = meter.createHistogram(METRIC_NAMES.syncDuration, 'float', undefined, 'Duration of finished syncs, by client and outcome');
+  const durations = meter.createHistogram(
+    METRIC_NAMES.syncDuration,
+    'float',
+    undefined,
+    'Duration of finished syncs, by client and outcome',
+  );
   return {
     platformRequest: (client, endpoint, status) => requests.add(1, { client, endpoint, status }),
     rateBudgetWait: (client, waitedMs) => waits.record(Math.max(0, waitedMs) / 1000, { client }),

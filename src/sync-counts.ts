@@ -15,4 +15,14 @@ export interface SyncCounts {
   removed: number;
 }
 
-export const NO_COUNTS: SyncCounts = { pages: 0, listed: 0, inserted: 0, updated: 0, unchanged: 0, synced: 0, failed: 0, rejected: 0, removed: 0 };
+export const NO_COUNTS: SyncCounts = {
+  pages: 0,
+  listed: 0,
+  inserted: 0,
+  updated: 0,
+  unchanged: 0,
+  synced: 0,
+  failed: 0,
+  rejected: 0,
+  removed: 0,
+};

@@ -3,7 +3,14 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { createPool } from './db/pool';
 import { createActivities, type ActivityDependencies } from './activities';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS, loadSettings, metricsAddress, platformTimeouts, temporalAddress } from './config';
+import {
+  DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+  DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS,
+  loadSettings,
+  metricsAddress,
+  platformTimeouts,
+  temporalAddress,
+} from './config';
 import { openConfiguredDatabase } from './infra/database';
 import { searchAttributesMissing, temporalUnreachable } from './infra/startup-errors';
 import { SEARCH_ATTRIBUTES } from './workflows/definitions';

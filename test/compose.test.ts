@@ -28,15 +28,25 @@ const services = (compose: { services: Record<string, Service> }) => Object.entr
 
 /** `${NAME:-default}` and `${NAME:?message}` as docker compose resolves them, with these values set. */
 const substitute = (value: string, env: Record<string, string>) =>
-  value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_all, name: string, operator?: string, word?: string) => env[name] ?? (operator === '-' ? word! : ''));
+  value.replace(
+    /\$\{(\w+)(?::([-?])([^}]*))?\}/g,
+    (_all, name: string, operator?: string, word?: string) => env[name] ?? (operator === '-' ? word! : ''),
+  );
 
 describe('docker-compose.yml (production)', () => {
   const worker = production.services.worker as Service;
 
   test("runs Temporal's own server on PostgreSQL with its schema and namespace jobs, the Web UI, the app's PostgreSQL, workers and Prometheus", () => {
-    expect(Object.keys(production.services).sort()).toEqual(
-      ['app-db', 'prometheus', 'temporal', 'temporal-db', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker'],
-    );
+    expect(Object.keys(production.services).sort()).toEqual([
+      'app-db',
+      'prometheus',
+      'temporal',
+      'temporal-db',
+      'temporal-namespace',
+      'temporal-schema',
+      'temporal-ui',
+      'worker',
+    ]);
     expect(production.services.temporal.image).toMatch(/^temporalio\/server:1\.30\.\d+$/);
     expect(production.services['temporal-ui'].image).toMatch(/^temporalio\/ui:2\.\d+\.\d+$/);
     expect(production.services.temporal.environment.DB).toBe('postgres12');
@@ -44,10 +54,13 @@ describe('docker-compose.yml (production)', () => {
     expect(worker.deploy?.replicas).toBeGreaterThanOrEqual(2);
   });
 
-  test('every image is pinned to a version; the schema and namespace jobs use the server\'s own version', () => {
+  test("every image is pinned to a version; the schema and namespace jobs use the server's own version", () => {
     for (const [name, service] of [...services(production), ...services(dev)]) {
       if (!service.image) continue;
-      expect({ name, image: service.image }).toEqual({ name, image: expect.stringMatching(/^[\w./-]+:(v?\d[\w.-]*|dev|\$\{CAMPAIGN_SYNC_VERSION:-local\})$/) });
+      expect({ name, image: service.image }).toEqual({
+        name,
+        image: expect.stringMatching(/^[\w./-]+:(v?\d[\w.-]*|dev|\$\{CAMPAIGN_SYNC_VERSION:-local\})$/),
+      });
     }
     const version = production.services.temporal.image.split(':')[1];
     expect(production.services['temporal-schema'].image).toBe(`temporalio/admin-tools:${version}`);
@@ -59,14 +72,18 @@ describe('docker-compose.yml (production)', () => {
     expect(waitsFor('temporal-schema')).toEqual({ 'temporal-db': { condition: 'service_healthy' } });
     expect(waitsFor('temporal')).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
     expect(waitsFor('temporal-namespace')).toEqual({ temporal: { condition: 'service_healthy' } });
-    expect(waitsFor('worker')).toEqual({ 'app-db': { condition: 'service_healthy' }, 'temporal-namespace': { condition: 'service_completed_successfully' } });
+    expect(waitsFor('worker')).toEqual({
+      'app-db': { condition: 'service_healthy' },
+      'temporal-namespace': { condition: 'service_completed_successfully' },
+    });
     // Whatever is waited for as healthy has a health check; what runs for good restarts.
     for (const [, service] of services(production)) {
       for (const [dependency, { condition }] of Object.entries((service.depends_on ?? {}) as Record<string, { condition: string }>)) {
         if (condition === 'service_healthy') expect(production.services[dependency].healthcheck).toBeDefined();
       }
     }
-    for (const name of ['temporal-db', 'temporal', 'temporal-ui', 'app-db', 'worker', 'prometheus']) expect(production.services[name].restart).toBe('unless-stopped');
+    for (const name of ['temporal-db', 'temporal', 'temporal-ui', 'app-db', 'worker', 'prometheus'])
+      expect(production.services[name].restart).toBe('unless-stopped');
     for (const name of ['temporal-schema', 'temporal-namespace']) expect(production.services[name].restart).toMatch(/^on-failure/);
   });
 
@@ -87,7 +104,8 @@ describe('docker-compose.yml (production)', () => {
   test('no secret is written in the file: passwords and keys come from the environment', () => {
     for (const [name, service] of services(production)) {
       for (const [key, value] of Object.entries(service.environment ?? {})) {
-        if (/PASSWORD|PWD|_KEY$/.test(key)) expect({ name, key, value }).toEqual({ name, key, value: expect.stringMatching(/^\$\{\w+:[?-][^}]*\}$/) });
+        if (/PASSWORD|PWD|_KEY$/.test(key))
+          expect({ name, key, value }).toEqual({ name, key, value: expect.stringMatching(/^\$\{\w+:[?-][^}]*\}$/) });
         if (key === 'DATABASE_URL') expect(value).toContain('${APP_DB_PASSWORD:?');
       }
     }
@@ -96,8 +114,14 @@ describe('docker-compose.yml (production)', () => {
   test('Prometheus scrapes every worker replica on its metrics port and the Temporal server on its endpoint', () => {
     const prometheus = parse(read('deploy/prometheus/prometheus.yml'));
     const jobs = Object.fromEntries(prometheus.scrape_configs.map((job: { job_name: string }) => [job.job_name, job]));
-    expect(jobs['campaign-sync-worker'].dns_sd_configs[0]).toEqual({ names: ['worker'], type: 'A', port: Number(worker.environment!.WORKER_METRICS_PORT) });
-    expect(jobs['temporal-server'].static_configs[0].targets).toEqual([`temporal:${production.services.temporal.environment.PROMETHEUS_ENDPOINT.split(':')[1]}`]);
+    expect(jobs['campaign-sync-worker'].dns_sd_configs[0]).toEqual({
+      names: ['worker'],
+      type: 'A',
+      port: Number(worker.environment!.WORKER_METRICS_PORT),
+    });
+    expect(jobs['temporal-server'].static_configs[0].targets).toEqual([
+      `temporal:${production.services.temporal.environment.PROMETHEUS_ENDPOINT.split(':')[1]}`,
+    ]);
     expect(worker.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${worker.environment!.WORKER_METRICS_PORT}/metrics`);
   });
 
@@ -107,7 +131,8 @@ describe('docker-compose.yml (production)', () => {
         if (volume.startsWith('./')) expect(existsSync(join(PROJECT_ROOT, volume.split(':')[0]!))).toBe(true);
       }
     }
-    for (const script of ['setup-schema.sh', 'register-namespace.sh']) accessSync(join(PROJECT_ROOT, 'deploy', 'temporal', script), constants.X_OK);
+    for (const script of ['setup-schema.sh', 'register-namespace.sh'])
+      accessSync(join(PROJECT_ROOT, 'deploy', 'temporal', script), constants.X_OK);
     const register = read('deploy/temporal/register-namespace.sh');
     for (const key of SEARCH_ATTRIBUTES) expect(register).toContain(key.name);
     expect(production.services['temporal-ui'].environment.TEMPORAL_CODEC_ENDPOINT).toBe('${TEMPORAL_CODEC_ENDPOINT:-}');
@@ -130,7 +155,9 @@ describe('docker-compose.dev.yml (one container per part)', () => {
 
   test('the dev server runs with the same tuning and search attributes as `npm start` (eager activities, SQLite write-ahead log)', () => {
     const args = devServerArgs({ cliPath: 'temporal', dbFilename: 'x', port: 1, uiPort: 2 });
-    const tuning = args.flatMap((arg, i) => (['--dynamic-config-value', '--sqlite-pragma', '--search-attribute'].includes(arg) ? [`${arg}=${args[i + 1]}`] : []));
+    const tuning = args.flatMap((arg, i) =>
+      ['--dynamic-config-value', '--sqlite-pragma', '--search-attribute'].includes(arg) ? [`${arg}=${args[i + 1]}`] : [],
+    );
     expect(tuning.length).toBeGreaterThanOrEqual(6);
     for (const flag of tuning) expect(dev.services.temporal.command).toContain(flag);
   });
@@ -145,7 +172,9 @@ describe('docker-compose.dev.yml (one container per part)', () => {
 });
 
 describe('Dockerfile', () => {
-  const lines = read('Dockerfile').split('\n').filter((line) => line.trim() && !line.startsWith('#'));
+  const lines = read('Dockerfile')
+    .split('\n')
+    .filter((line) => line.trim() && !line.startsWith('#'));
   const froms = lines.filter((line) => line.startsWith('FROM '));
   const final = lines.slice(lines.lastIndexOf(froms.at(-1)!));
 

@@ -34,11 +34,14 @@ test("the image's files, production dependencies from the lockfile and the prebu
     const match = /^COPY --from=build \/app\/(\S+) \.\/(\S+)$/.exec(line);
     return match ? [{ from: match[1]!, to: match[2]! }] : [];
   });
-  expect(copies.map((c) => c.from)).toEqual(expect.arrayContaining(['package.json', 'node_modules', 'migrations', 'dist/workflows.bundle.js', 'dist/src']));
+  expect(copies.map((c) => c.from)).toEqual(
+    expect.arrayContaining(['package.json', 'node_modules', 'migrations', 'dist/workflows.bundle.js', 'dist/src']),
+  );
   expect(dockerfile).toContain('RUN npm prune --omit=dev --no-audit --no-fund');
 
   app = mkdtempSync(join(tmpdir(), 'campaign-sync-image-'));
-  for (const { from, to } of copies.filter((c) => c.from !== 'node_modules')) cpSync(join(PROJECT_ROOT, from), join(app, to), { recursive: true });
+  for (const { from, to } of copies.filter((c) => c.from !== 'node_modules'))
+    cpSync(join(PROJECT_ROOT, from), join(app, to), { recursive: true });
   cpSync(join(PROJECT_ROOT, 'package-lock.json'), join(app, 'package-lock.json'));
   await promisify(execFile)('npm', ['install', '--omit=dev', '--no-audit', '--no-fund'], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
   expect(existsSync(join(app, 'node_modules', '@temporalio', 'worker'))).toBe(true);
@@ -52,9 +55,14 @@ test("the image's files, production dependencies from the lockfile and the prebu
   expect(worker.output()).not.toContain('Workflow bundle created');
 });
 
-test("the namespace job (deploy/temporal/register-namespace.sh) creates the namespace and the search attributes, and may run again", async () => {
+test('the namespace job (deploy/temporal/register-namespace.sh) creates the namespace and the search attributes, and may run again', async () => {
   stack ??= await Stack.start({ generatedAccounts: 0 });
-  const env = { ...process.env, PATH: `${dirname(findTemporalCli()!)}:${process.env.PATH}`, TEMPORAL_ADDRESS: stack.devServer.address, NAMESPACE: 'production' };
+  const env = {
+    ...process.env,
+    PATH: `${dirname(findTemporalCli()!)}:${process.env.PATH}`,
+    TEMPORAL_ADDRESS: stack.devServer.address,
+    NAMESPACE: 'production',
+  };
   for (let run = 0; run < 2; run++) {
     const { stdout } = await promisify(execFile)('/bin/sh', [join(PROJECT_ROOT, 'deploy', 'temporal', 'register-namespace.sh')], { env });
     expect(stdout).toContain('Namespace production and its search attributes are ready');

@@ -49,7 +49,10 @@ function bookkeepingPayloads(history: { events?: HistoryEvent[] | null }): Set<P
   for (const event of history.events ?? []) {
     const marker = event.markerRecordedEventAttributes;
     // Set at a start, a child's start or an upsert.
-    const indexed = Object.assign({}, ...Object.values(event).map((attributes) => (attributes as WithSearchAttributes)?.searchAttributes?.indexedFields));
+    const indexed = Object.assign(
+      {},
+      ...Object.values(event).map((attributes) => (attributes as WithSearchAttributes)?.searchAttributes?.indexedFields),
+    );
     expect(SEARCH_ATTRIBUTE_NAMES).toEqual(expect.arrayContaining(Object.keys(indexed)));
     const own = marker?.details ? (marker.markerName === 'core_patch' ? marker.details : { data: marker.details.data }) : indexed;
     for (const payload of payloadsIn(own)) found.add(payload);
@@ -88,9 +91,25 @@ test('the codec server decodes payloads for the Web UI, for its origin only', as
   const origin = 'http://localhost:8233';
   const server = await startCodecServer(codec, { port: 0, uiOrigin: origin });
   try {
-    const [sealed] = await codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"name":"Campaign 1"}') }]);
-    const body = { payloads: [{ metadata: { encoding: Buffer.from(sealed!.metadata!.encoding!).toString('base64'), 'encryption-key-id': Buffer.from(sealed!.metadata!['encryption-key-id']!).toString('base64') }, data: Buffer.from(sealed!.data!).toString('base64') }] };
-    const response = await fetch(`${server.url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default' }, body: JSON.stringify(body) });
+    const [sealed] = await codec.encode([
+      { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"name":"Campaign 1"}') },
+    ]);
+    const body = {
+      payloads: [
+        {
+          metadata: {
+            encoding: Buffer.from(sealed!.metadata!.encoding!).toString('base64'),
+            'encryption-key-id': Buffer.from(sealed!.metadata!['encryption-key-id']!).toString('base64'),
+          },
+          data: Buffer.from(sealed!.data!).toString('base64'),
+        },
+      ],
+    };
+    const response = await fetch(`${server.url}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default' },
+      body: JSON.stringify(body),
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBe(origin);
     const decoded = (await response.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };

@@ -32,8 +32,13 @@ test('the Web UI answers HTTP on its port', async () => {
 
 async function runWorkflowThatWritesARow(database: TestDatabase) {
   await saveClient(database.pool, {
-    id: 'foundation', name: 'Foundation', apiBaseUrl: 'http://127.0.0.1:1', credentialsRef: 'FOUNDATION',
-    rateLimit: 10, rateWindowMs: 60_000, enabled: true,
+    id: 'foundation',
+    name: 'Foundation',
+    apiBaseUrl: 'http://127.0.0.1:1',
+    credentialsRef: 'FOUNDATION',
+    rateLimit: 10,
+    rateWindowMs: 60_000,
+    enabled: true,
   });
   const taskQueue = `foundation-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address: devServer.address });
@@ -63,7 +68,9 @@ async function runWorkflowThatWritesARow(database: TestDatabase) {
     await connection.close();
     await nativeConnection.close();
   }
-  const { rows } = await database.pool.query('SELECT campaign_id, name, budget::float8 AS budget FROM campaigns WHERE client_id = $1', ['foundation']);
+  const { rows } = await database.pool.query('SELECT campaign_id, name, budget::float8 AS budget FROM campaigns WHERE client_id = $1', [
+    'foundation',
+  ]);
   expect(rows).toEqual([{ campaign_id: campaign!.id, name: campaign!.name, budget: campaign!.budget }]);
 }
 

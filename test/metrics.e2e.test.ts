@@ -11,8 +11,14 @@ let metricsUrl: string;
 
 beforeAll(async () => {
   stack = await Stack.start({
-    generatedAccounts: 1, campaignsPerAccount: 30, rateLimit: 10, rateWindowMs: 1000,
-    syncLatencyMs: 50, rate503: 0.2, hangRate: 0, seed: 5,
+    generatedAccounts: 1,
+    campaignsPerAccount: 30,
+    rateLimit: 10,
+    rateWindowMs: 1000,
+    syncLatencyMs: 50,
+    rate503: 0.2,
+    hangRate: 0,
+    seed: 5,
   });
   await stack.addClient('acme', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
   const port = await freePort();
@@ -50,7 +56,11 @@ test("a worker's /metrics follows a sync live and agrees with the platform's own
   const platform = (await stack.mock.stats()).accounts[LOGIN.id]!;
   for (const [endpoint, statuses] of Object.entries(platform.requests)) {
     for (const [status, count] of Object.entries(statuses)) {
-      expect({ endpoint, status, count: sample(text, METRIC_NAMES.platformRequests, { client: 'acme', endpoint, status }) }).toEqual({ endpoint, status, count });
+      expect({ endpoint, status, count: sample(text, METRIC_NAMES.platformRequests, { client: 'acme', endpoint, status }) }).toEqual({
+        endpoint,
+        status,
+        count,
+      });
     }
   }
   expect(platform.requests.list?.['503']).toBeGreaterThan(0);
@@ -72,5 +82,6 @@ test("a worker's /metrics follows a sync live and agrees with the platform's own
 
   // No secret in any label or value.
   const tokens = (await (await fetch(`${stack.mock.url}/__mock/tokens?account=${LOGIN.id}`)).json()) as string[];
-  for (const secret of [LOGIN.password, Buffer.from(`${LOGIN.email}:${LOGIN.password}`).toString('base64'), ...tokens]) expect(after).not.toContain(secret);
+  for (const secret of [LOGIN.password, Buffer.from(`${LOGIN.email}:${LOGIN.password}`).toString('base64'), ...tokens])
+    expect(after).not.toContain(secret);
 });

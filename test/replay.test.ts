@@ -18,7 +18,11 @@ test('histories of every version were recorded', () => {
   expect(recorded.filter((f) => !VERSIONS.some((prefix) => f.startsWith(prefix))).length).toBeGreaterThanOrEqual(5);
 });
 
-test.each(recorded)('%s replays deterministically against the current workflows', async (file) => {
-  const { workflowId, history } = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../src/workflows') }, historyFromJSON(history), workflowId);
-}, 60_000);
+test.each(recorded)(
+  '%s replays deterministically against the current workflows',
+  async (file) => {
+    const { workflowId, history } = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('../src/workflows') }, historyFromJSON(history), workflowId);
+  },
+  60_000,
+);

@@ -19,11 +19,15 @@ describe('a worker SIGKILLed mid-sync', () => {
   test('a new worker completes the same workflow; every campaign once; fetched pages are not fetched again', async () => {
     const first = await stack.startWorker();
     const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
-    const before = await waitFor('four pages listed', async () => {
-      const progress = await handle.query(progressQuery);
-      if (progress.pages < 4) throw new Error(`${progress.pages} pages`);
-      return progress;
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    const before = await waitFor(
+      'four pages listed',
+      async () => {
+        const progress = await handle.query(progressQuery);
+        if (progress.pages < 4) throw new Error(`${progress.pages} pages`);
+        return progress;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     await first.stop('SIGKILL');
     await stack.startWorker();
     const summary = await handle.result();
@@ -51,9 +55,15 @@ describe('the platform asks for a wait on 429', () => {
       let stack: Stack;
       beforeAll(async () => {
         stack = await Stack.start({
-          generatedAccounts: 1, campaignsPerAccount: 6, rateLimit: 3, rateWindowMs: WAIT_S * 1000,
-          retryAfterSeconds: WAIT_S, retryAfterHeader: header, syncLatencyMs: 50,
-          rate503: 0, hangRate: 0,
+          generatedAccounts: 1,
+          campaignsPerAccount: 6,
+          rateLimit: 3,
+          rateWindowMs: WAIT_S * 1000,
+          retryAfterSeconds: WAIT_S,
+          retryAfterHeader: header,
+          syncLatencyMs: 50,
+          rate503: 0,
+          hangRate: 0,
         });
         // The client's policy is deliberately looser than the platform's, so 429s do happen.
         await stack.addClient('loose', LOGIN, { rateLimit: 100, rateWindowMs: 1000 });
@@ -68,7 +78,9 @@ describe('the platform asks for a wait on 429', () => {
         const rejected = requests.filter((r) => r.status === 429);
         expect(rejected.length).toBeGreaterThan(0);
         for (const r of rejected) {
-          const retry = requests.find((next) => next.at > r.at && next.endpoint === r.endpoint && next.campaignId === r.campaignId && next.page === r.page);
+          const retry = requests.find(
+            (next) => next.at > r.at && next.endpoint === r.endpoint && next.campaignId === r.campaignId && next.page === r.page,
+          );
           expect(retry).toBeDefined();
           const waitedMs = retry!.at - r.at;
           expect(waitedMs).toBeGreaterThanOrEqual(WAIT_S * 1000);
@@ -84,15 +96,20 @@ describe('two workers syncing one client', () => {
   const LIMIT = 5;
   beforeAll(async () => {
     stack = await Stack.start({
-      generatedAccounts: 1, campaignsPerAccount: 40, rateLimit: LIMIT, rateWindowMs: 1000,
-      syncLatencyMs: 100, rate503: 0.1, hangRate: 0,
+      generatedAccounts: 1,
+      campaignsPerAccount: 40,
+      rateLimit: LIMIT,
+      rateWindowMs: 1000,
+      syncLatencyMs: 100,
+      rate503: 0.1,
+      hangRate: 0,
     });
     await stack.addClient('shared', LOGIN, { rateLimit: LIMIT, rateWindowMs: 1000 });
     await Promise.all([stack.startWorker(), stack.startWorker()]);
   });
   afterAll(() => stack?.stop());
 
-  test('the platform never sees more than the client\'s limit in any window', async () => {
+  test("the platform never sees more than the client's limit in any window", async () => {
     const summary = await (await stack.startSync({ clientId: 'shared', pageSize: 10, batchSize: 2, maxBatchesInFlight: 10 })).result();
     expect(summary).toMatchObject({ state: 'completed', listed: 40, synced: 40, failed: 0 });
     const stats = (await stack.mock.stats()).accounts[LOGIN.id]!;
@@ -107,8 +124,14 @@ describe('tokens that expire every few seconds', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await Stack.start({
-      generatedAccounts: 1, campaignsPerAccount: 30, tokenTtlSeconds: 2, rateLimit: 5, rateWindowMs: 1000,
-      syncLatencyMs: 200, rate503: 0, hangRate: 0,
+      generatedAccounts: 1,
+      campaignsPerAccount: 30,
+      tokenTtlSeconds: 2,
+      rateLimit: 5,
+      rateWindowMs: 1000,
+      syncLatencyMs: 200,
+      rate503: 0,
+      hangRate: 0,
     });
     await stack.addClient('ttl', LOGIN, { rateLimit: 5, rateWindowMs: 1000 });
     await stack.startWorker();
@@ -126,7 +149,9 @@ describe('tokens that expire every few seconds', () => {
       histories.push(stack.temporal.workflow.getHandle(child.workflowId, child.runId).fetchHistory());
     }
     const events = (await Promise.all(histories)).flatMap((h) => h.events ?? []);
-    const expiryFailures = events.filter((e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type === 'PlatformTokenExpired');
+    const expiryFailures = events.filter(
+      (e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type === 'PlatformTokenExpired',
+    );
     expect(expiryFailures).toHaveLength(0);
   });
 });

@@ -17,7 +17,7 @@ describe('syncing the reference account under injected faults', () => {
   });
   afterAll(() => stack?.stop());
 
-  test('three syncs in a row leave exactly the platform\'s 100 campaigns, no duplicates, no 429', async () => {
+  test("three syncs in a row leave exactly the platform's 100 campaigns, no duplicates, no 429", async () => {
     const runIds = new Set<string>();
     for (let run = 1; run <= 3; run++) {
       const handle = await stack.startSync({ clientId: 'ref', pageSize: 10 });
@@ -50,7 +50,11 @@ describe('syncing the reference account under injected faults', () => {
     expect(secrets.length).toBeGreaterThan(2);
     const histories = await stack.allHistories();
     expect(histories.length).toBeGreaterThan(3);
-    const places = { histories: histories.join('\n'), logs: stack.workers.map((w) => w.output()).join('\n'), database: await stack.databaseText() };
+    const places = {
+      histories: histories.join('\n'),
+      logs: stack.workers.map((w) => w.output()).join('\n'),
+      database: await stack.databaseText(),
+    };
     expect(places.database).toContain('campaign_1');
     for (const [place, text] of Object.entries(places)) {
       for (const secret of secrets) expect({ place, leaked: text.includes(secret) }).toEqual({ place, leaked: false });
@@ -91,8 +95,12 @@ describe('the mock configured like the reference (wait only in the 429 body, 10 
   let stack: Stack;
   beforeAll(async () => {
     stack = await Stack.start({
-      rateLimit: 10, rateWindowMs: WINDOW_MS, retryAfterHeader: false,
-      rate503: 0, hangRate: 0, syncLatencyMs: 2000,
+      rateLimit: 10,
+      rateWindowMs: WINDOW_MS,
+      retryAfterHeader: false,
+      rate503: 0,
+      hangRate: 0,
+      syncLatencyMs: 2000,
     });
     await stack.addClient('like-ref', REFERENCE_ACCOUNT, { rateLimit: 10, rateWindowMs: WINDOW_MS });
     await stack.startWorker();
@@ -108,6 +116,8 @@ describe('the mock configured like the reference (wait only in the 429 body, 10 
     const requests = (await stack.mock.requests(REFERENCE_ACCOUNT.id)).filter((r) => r.endpoint !== 'auth');
     const spanS = (requests[requests.length - 1]!.at - requests[0]!.at) / 1000;
     const boundS = (Math.floor((requests.length - 1) / 10) * WINDOW_MS) / 1000;
-    console.log(`reference-like sync: ${requests.length} requests, first to last ${spanS} s, bound ${boundS} s (+${(((spanS - boundS) / boundS) * 100).toFixed(1)}%)`);
+    console.log(
+      `reference-like sync: ${requests.length} requests, first to last ${spanS} s, bound ${boundS} s (+${(((spanS - boundS) / boundS) * 100).toFixed(1)}%)`,
+    );
   });
 });

@@ -22,12 +22,23 @@ let ui: string;
 
 beforeAll(async () => {
   mkdirSync(OUTPUT, { recursive: true });
-  stack = await Stack.start({ generatedAccounts: 1, campaignsPerAccount: 40, rateLimit: 10, rateWindowMs: 1000, syncLatencyMs: 50, rate503: 0, hangRate: 0 });
+  stack = await Stack.start({
+    generatedAccounts: 1,
+    campaignsPerAccount: 40,
+    rateLimit: 10,
+    rateWindowMs: 1000,
+    syncLatencyMs: 50,
+    rate503: 0,
+    hangRate: 0,
+  });
   // Two requests a second: the sync runs for about 20 s, long enough to watch it.
   await stack.addClient('acme', LOGIN, { rateLimit: 2, rateWindowMs: 1000 });
   await stack.startWorker();
   ui = `http://127.0.0.1:${stack.devServer.options.uiPort}/namespaces/default`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 });
 afterAll(async () => {
@@ -41,11 +52,20 @@ const listUrl = (query: string) => `${ui}/workflows?query=${encodeURIComponent(q
 async function showsAfterReloads(url: string, text: string | RegExp): Promise<void> {
   for (let i = 0; i < 8; i++) {
     await page.goto(url);
-    const shown = await page.getByText(text).first().waitFor({ timeout: 5000 }).then(() => true, () => false);
+    const shown = await page
+      .getByText(text)
+      .first()
+      .waitFor({ timeout: 5000 })
+      .then(
+        () => true,
+        () => false,
+      );
     if (shown) return;
   }
   await screenshot('gave-up');
-  throw new Error(`${url} never showed ${String(text)}; the page said: ${(await page.innerText('body')).replace(/\s+/g, ' ').slice(0, 600)}`);
+  throw new Error(
+    `${url} never showed ${String(text)}; the page said: ${(await page.innerText('body')).replace(/\s+/g, ' ').slice(0, 600)}`,
+  );
 }
 
 /** The UI renders summaries and details (markdown) in frames of their own: waits until one shows `text`. */
@@ -74,8 +94,14 @@ test('an operator filters syncs by client, sees what one syncs and follows it li
 
   await page.goto(`${ui}/workflows/${encodeURIComponent(handle.workflowId)}/${handle.firstExecutionRunId}/history`);
   // The timeline names each activity and batch by what it syncs.
-  await page.getByText(/fetchCampaignPage . page 1 of client acme/).first().waitFor({ timeout: 30_000 });
-  await page.getByText(/10 campaigns of client acme \(p1-b0\)/).first().waitFor({ timeout: 30_000 });
+  await page
+    .getByText(/fetchCampaignPage . page 1 of client acme/)
+    .first()
+    .waitFor({ timeout: 30_000 });
+  await page
+    .getByText(/10 campaigns of client acme \(p1-b0\)/)
+    .first()
+    .waitFor({ timeout: 30_000 });
   await screenshot('running-sync-history');
   // The summary, the static details and the current details (state, what it waits for, live counts).
   await page.getByText('User Metadata').first().click();

@@ -1,7 +1,16 @@
 import { generatedAccountCredentials } from '../accounts';
 import type { MockPlatform } from '../server';
 import {
-  REFERENCE_ACCOUNT, call, isIsoTimestamp, listCampaigns, requestToken, startMock, stats, stopMocks, token, type Json,
+  REFERENCE_ACCOUNT,
+  call,
+  isIsoTimestamp,
+  listCampaigns,
+  requestToken,
+  startMock,
+  stats,
+  stopMocks,
+  token,
+  type Json,
 } from './helpers';
 
 afterEach(stopMocks);
@@ -89,7 +98,11 @@ describe('accounts are isolated', () => {
     expect((await listCampaigns(platform, referenceToken)).status).toBe(200);
 
     const { accounts } = await stats(platform);
-    expect(accounts[one.id]).toMatchObject({ requests: { auth: { 200: 1 }, list: { 200: 2, 429: 1 } }, rateLimited: 1, maxArrivalsInWindow: 3 });
+    expect(accounts[one.id]).toMatchObject({
+      requests: { auth: { 200: 1 }, list: { 200: 2, 429: 1 } },
+      rateLimited: 1,
+      maxArrivalsInWindow: 3,
+    });
     expect(accounts[two.id]).toMatchObject({ requests: { auth: { 200: 1 }, list: { 200: 1 } }, rateLimited: 0, maxArrivalsInWindow: 1 });
     expect(accounts[REFERENCE_ACCOUNT.id]).toMatchObject({ requests: { auth: { 200: 1 }, list: { 200: 1 } }, rateLimited: 0 });
   });
@@ -109,7 +122,11 @@ describe('accounts are isolated', () => {
     expect(referenceList.pagination.total).toBe(100);
     expect(oneList.data).not.toEqual(twoList.data);
     expect(oneList.data).not.toEqual(referenceList.data.slice(0, 5));
-    for (const [id, list] of [[one.id, oneList], [two.id, twoList], [REFERENCE_ACCOUNT.id, referenceList]] as const) {
+    for (const [id, list] of [
+      [one.id, oneList],
+      [two.id, twoList],
+      [REFERENCE_ACCOUNT.id, referenceList],
+    ] as const) {
       expect((await call(platform, `/__mock/accounts/${id}/campaigns`)).body).toEqual(list.data);
     }
   });

@@ -1,6 +1,17 @@
 import type { MockPlatform } from '../server';
 import {
-  REFERENCE_ACCOUNT, accountStats, call, listCampaigns, listStatuses, requestToken, sleep, startMock, stats, stopMocks, syncCampaign, token,
+  REFERENCE_ACCOUNT,
+  accountStats,
+  call,
+  listCampaigns,
+  listStatuses,
+  requestToken,
+  sleep,
+  startMock,
+  stats,
+  stopMocks,
+  syncCampaign,
+  token,
 } from './helpers';
 
 afterEach(stopMocks);
@@ -90,7 +101,10 @@ describe('PATCH /__mock/config', () => {
 
   test('rejects values of the wrong type or range with a message naming the key', async () => {
     const platform = await startMock({ rateWindowMs: 1000 });
-    for (const [change, key] of [[{ rateWindowMs: 'abc' }, 'rateWindowMs'], [{ rate503: 2 }, 'rate503']] as const) {
+    for (const [change, key] of [
+      [{ rateWindowMs: 'abc' }, 'rateWindowMs'],
+      [{ rate503: 2 }, 'rate503'],
+    ] as const) {
       const reply = await patchConfig(platform, change);
       expect(reply.status).toBe(400);
       expect(reply.body).toEqual({ error: 'Bad Request', message: expect.stringContaining(key) });
@@ -116,15 +130,20 @@ describe('DELETE /__mock/accounts/ID/campaigns/CID', () => {
     const before = (await listCampaigns(platform, accessToken, '?limit=100')).body;
     const gone = before.data[3].id as string;
 
-    expect(await call(platform, `/__mock/accounts/${REFERENCE_ACCOUNT.id}/campaigns/${encodeURIComponent(gone)}`, { method: 'DELETE' })).toMatchObject({
-      status: 200, body: { removed: gone },
+    expect(
+      await call(platform, `/__mock/accounts/${REFERENCE_ACCOUNT.id}/campaigns/${encodeURIComponent(gone)}`, { method: 'DELETE' }),
+    ).toMatchObject({
+      status: 200,
+      body: { removed: gone },
     });
 
     const after = (await listCampaigns(platform, accessToken, '?limit=100')).body;
     expect(after.pagination.total).toBe(before.pagination.total - 1);
     expect(after.data.map((c: { id: string }) => c.id)).not.toContain(gone);
     expect((await syncCampaign(platform, accessToken, gone)).status).toBe(404);
-    expect((await call(platform, `/__mock/accounts/${REFERENCE_ACCOUNT.id}/campaigns/${encodeURIComponent(gone)}`, { method: 'DELETE' })).status).toBe(404);
+    expect(
+      (await call(platform, `/__mock/accounts/${REFERENCE_ACCOUNT.id}/campaigns/${encodeURIComponent(gone)}`, { method: 'DELETE' })).status,
+    ).toBe(404);
     expect((await call(platform, '/__mock/accounts/nobody/campaigns/x', { method: 'DELETE' })).status).toBe(404);
   });
 });

@@ -1,5 +1,14 @@
 import {
-  REFERENCE_ACCOUNT, basicAuth, call, listCampaigns, requestToken, sleep, startMock, stopMocks, syncCampaign, token,
+  REFERENCE_ACCOUNT,
+  basicAuth,
+  call,
+  listCampaigns,
+  requestToken,
+  sleep,
+  startMock,
+  stopMocks,
+  syncCampaign,
+  token,
   type CallOptions,
 } from './helpers';
 

@@ -126,14 +126,16 @@ describe('mockConfigFromEnv', () => {
   });
 
   test('a platform started from the environment behaves as configured', async () => {
-    const platform = await startMockWith(mockConfigFromEnv({
-      PORT: '0',
-      MOCK_503_RATE: '0',
-      MOCK_HANG_RATE: '0',
-      MOCK_RATE_LIMIT: '1',
-      MOCK_RETRY_AFTER_HEADER: 'false',
-      MOCK_RETRY_AFTER_S: '5',
-    }));
+    const platform = await startMockWith(
+      mockConfigFromEnv({
+        PORT: '0',
+        MOCK_503_RATE: '0',
+        MOCK_HANG_RATE: '0',
+        MOCK_RATE_LIMIT: '1',
+        MOCK_RETRY_AFTER_HEADER: 'false',
+        MOCK_RETRY_AFTER_S: '5',
+      }),
+    );
     const accessToken = await token(platform);
     expect(await listStatuses(platform, accessToken, 1)).toEqual([200]);
     const limited = await listCampaigns(platform, accessToken);

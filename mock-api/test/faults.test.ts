@@ -1,5 +1,16 @@
 import type { MockPlatform } from '../server';
-import { REFERENCE_ACCOUNT, accountStats, call, listCampaigns, raceTimer, runPool, startMock, stopMocks, token, type AccountSummary } from './helpers';
+import {
+  REFERENCE_ACCOUNT,
+  accountStats,
+  call,
+  listCampaigns,
+  raceTimer,
+  runPool,
+  startMock,
+  stopMocks,
+  token,
+  type AccountSummary,
+} from './helpers';
 
 afterEach(stopMocks);
 
@@ -35,7 +46,10 @@ async function faultRun(seed: number): Promise<Run> {
   try {
     const accessToken = await token(platform);
     const outcomes = await runPool(REQUESTS, CONCURRENCY, () => listOutcome(platform, accessToken));
-    const log = (await call(platform, `/__mock/requests?account=${REFERENCE_ACCOUNT.id}`)).body as Array<{ endpoint: string; status: number | 'hung' }>;
+    const log = (await call(platform, `/__mock/requests?account=${REFERENCE_ACCOUNT.id}`)).body as Array<{
+      endpoint: string;
+      status: number | 'hung';
+    }>;
     const serverSequence = log.filter((r) => r.endpoint === 'list').map((r) => r.status);
     return { outcomes, summary: await accountStats(platform), serverSequence };
   } finally {
@@ -87,7 +101,12 @@ describe('hung requests', () => {
     expect(await raceTimer(pending, 3_000)).toBe('timer');
     expect((await accountStats(platform)).requests.list).toEqual({ hung: 1 });
 
-    expect(await raceTimer(platform.close().then(() => 'closed'), 5_000)).toBe('closed');
+    expect(
+      await raceTimer(
+        platform.close().then(() => 'closed'),
+        5_000,
+      ),
+    ).toBe('closed');
     await expect(pending).rejects.toThrow();
   });
 });

@@ -25,6 +25,7 @@ export async function stopMocks(): Promise<void> {
 }
 
 // Response bodies are whatever JSON the mock sent; the assertions check their shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests index into arbitrary JSON
 export type Json = any;
 
 export interface Reply {
@@ -64,7 +65,11 @@ export const requestToken = (platform: MockPlatform, email: string, password: st
   call(platform, '/auth/token', { method: 'POST', authorization: basicAuth(email, password) });
 
 /** A fresh access token for the account (the reference account unless told otherwise). */
-export async function token(platform: MockPlatform, email: string = REFERENCE_ACCOUNT.email, password: string = REFERENCE_ACCOUNT.password): Promise<string> {
+export async function token(
+  platform: MockPlatform,
+  email: string = REFERENCE_ACCOUNT.email,
+  password: string = REFERENCE_ACCOUNT.password,
+): Promise<string> {
   const reply = await requestToken(platform, email, password);
   if (reply.status !== 200) throw new Error(`POST /auth/token for ${email} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
   return reply.body.access_token as string;

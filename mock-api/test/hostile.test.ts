@@ -8,7 +8,10 @@ const setScenario = (platform: MockPlatform, scenario: string | null, account: s
   call(platform, `/__mock/accounts/${account}`, { method: 'PATCH', body: { scenario } });
 
 async function rawList(platform: MockPlatform, accessToken: string, query: string) {
-  const response = await fetch(`${platform.url}/api/campaigns${query}`, { headers: { authorization: `Bearer ${accessToken}` }, redirect: 'manual' });
+  const response = await fetch(`${platform.url}/api/campaigns${query}`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+    redirect: 'manual',
+  });
   return { status: response.status, location: response.headers.get('location'), text: await response.text() };
 }
 
@@ -96,7 +99,9 @@ describe('hostile list answers per account', () => {
     const accessToken = await token(platform, HOSTILE_ACCOUNT.email, HOSTILE_ACCOUNT.password);
     const { data } = (await listCampaigns(platform, accessToken, '?limit=30')).body;
     expect(data).toHaveLength(30);
-    expect(data.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(["Robert'); DROP TABLE campaigns;--", 'x'.repeat(10 * 1024)]));
+    expect(data.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining(["Robert'); DROP TABLE campaigns;--", 'x'.repeat(10 * 1024)]),
+    );
     for (const id of ["camp'aign#1", 'slash/ed#8', 'キャンペーン#4']) {
       expect((await syncCampaign(platform, accessToken, id)).body).toMatchObject({ success: true, campaign_id: id });
     }

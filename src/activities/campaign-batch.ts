@@ -64,7 +64,10 @@ export class ConfirmationWriter {
   stored = 0;
   error: unknown;
 
-  constructor(private readonly write: (confirmations: SyncConfirmation[]) => Promise<void>, private readonly onStored: () => void) {}
+  constructor(
+    private readonly write: (confirmations: SyncConfirmation[]) => Promise<void>,
+    private readonly onStored: () => void,
+  ) {}
 
   add(confirmation: SyncConfirmation): void {
     this.waiting.push(confirmation);
@@ -106,7 +109,10 @@ class ProgressReporter {
   private sending: Promise<void> = Promise.resolve();
   private readonly context = Context.current();
 
-  constructor(private readonly target: CampaignBatchCall['progress'], private readonly total: () => number) {}
+  constructor(
+    private readonly target: CampaignBatchCall['progress'],
+    private readonly total: () => number,
+  ) {}
 
   /** A confirmation was stored: report it soon, with whatever follows it shortly. */
   changed(): void {
@@ -154,7 +160,11 @@ class ProgressReporter {
  * is reported instead. A 429 stops the call and fails the attempt with the platform's wait as
  * the retry delay.
  */
-export async function syncCampaignBatch(deps: CampaignBatchDependencies, client: ClientRecord, call: CampaignBatchCall): Promise<CampaignBatchOutcome> {
+export async function syncCampaignBatch(
+  deps: CampaignBatchDependencies,
+  client: ClientRecord,
+  call: CampaignBatchCall,
+): Promise<CampaignBatchOutcome> {
   const confirmedBefore = await confirmedCampaignIds(deps.pool, client.id, call.syncRun, call.campaignIds);
   const sending = new BatchSending(deps, client, call, confirmedBefore);
   // A bad password fails the call here, before any slot is taken.
@@ -269,7 +279,13 @@ class BatchSending {
       return;
     }
     try {
-      const { syncedAt } = await platform.syncCampaign(this.client.apiBaseUrl, token, this.client.id, campaignId, this.context.cancellationSignal);
+      const { syncedAt } = await platform.syncCampaign(
+        this.client.apiBaseUrl,
+        token,
+        this.client.id,
+        campaignId,
+        this.context.cancellationSignal,
+      );
       this.writer.add({ campaignId, syncedAt });
     } catch (err) {
       if (!(err instanceof PlatformError)) throw err;

@@ -22,7 +22,8 @@ export function toActivityFailure(err: unknown, secrets: readonly string[]): unk
       message: redact(err.message, secrets),
       type: err.kind,
       // A 429 is retried after exactly the wait the platform asked for.
-      nextRetryDelay: err.kind === FailureType.PlatformRateLimited && err.details.retryAfterMs !== undefined ? err.details.retryAfterMs : undefined,
+      nextRetryDelay:
+        err.kind === FailureType.PlatformRateLimited && err.details.retryAfterMs !== undefined ? err.details.retryAfterMs : undefined,
     });
   }
   if (err instanceof MissingCredentials) {
@@ -30,7 +31,10 @@ export function toActivityFailure(err: unknown, secrets: readonly string[]): unk
   }
   const sqlState = (err as { code?: unknown }).code;
   if (err instanceof Error && typeof sqlState === 'string' && /^2[23]/.test(sqlState)) {
-    return ApplicationFailure.create({ message: `PostgreSQL refused the data (${sqlState}): ${redact(err.message, secrets)}`, type: FailureType.DatabaseRejectedData });
+    return ApplicationFailure.create({
+      message: `PostgreSQL refused the data (${sqlState}): ${redact(err.message, secrets)}`,
+      type: FailureType.DatabaseRejectedData,
+    });
   }
   if (err instanceof Error && !(err instanceof ApplicationFailure)) {
     return ApplicationFailure.create({ message: redact(err.message, secrets), type: err.name });

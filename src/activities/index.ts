@@ -1,7 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { markCampaignsSynced, markUnlistedCampaignsRemoved, unconfirmedCampaignIds, upsertCampaigns, type SyncConfirmation } from '../db/campaigns';
+import {
+  markCampaignsSynced,
+  markUnlistedCampaignsRemoved,
+  unconfirmedCampaignIds,
+  upsertCampaigns,
+  type SyncConfirmation,
+} from '../db/campaigns';
 import { findClient, type ClientRecord } from '../db/clients';
 import { lastFinishedListingRun, saveSyncRun, type SyncRunRecord } from '../db/sync-runs';
 import { NO_COUNTS, type SyncCounts } from '../sync-counts';
@@ -76,7 +82,11 @@ async function loadClient(pool: Pool, clientId: string): Promise<ClientRecord> {
 async function loadEnabledPolicy(pool: Pool, clientId: string): Promise<ClientPolicy> {
   const client = await loadClient(pool, clientId);
   if (!client.enabled) {
-    throw ApplicationFailure.create({ type: FailureType.ClientDisabled, message: `Client "${clientId}" is disabled; enable it to sync`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: FailureType.ClientDisabled,
+      message: `Client "${clientId}" is disabled; enable it to sync`,
+      nonRetryable: true,
+    });
   }
   return { id: client.id, rateLimit: client.rateLimit, rateWindowMs: client.rateWindowMs };
 }
@@ -128,7 +138,13 @@ async function markRemovedCampaigns(pool: Pool, run: SyncRunRecord, listedEveryP
   return listedEveryPage && run.status === 'completed' ? markUnlistedCampaignsRemoved(pool, run.clientId, run.runId) : 0;
 }
 
-function countFinishedSync(metrics: SyncMetrics, clientId: string, status: 'completed' | 'failed' | 'cancelled', counts: SyncCounts, durationMs: number): void {
+function countFinishedSync(
+  metrics: SyncMetrics,
+  clientId: string,
+  status: 'completed' | 'failed' | 'cancelled',
+  counts: SyncCounts,
+  durationMs: number,
+): void {
   metrics.campaigns(clientId, 'failed', counts.failed);
   metrics.campaigns(clientId, 'removed', counts.removed);
   metrics.syncFinished(clientId, syncOutcome(status, counts.failed), durationMs);
@@ -169,14 +185,21 @@ function syncRunActivities({ pool, metrics }: ActivityDependencies, reported: Re
       return reported(async () => {
         const syncRunId = await lastFinishedListingRun(pool, clientId);
         // `syncRun` is the result's name in recorded histories.
-        return syncRunId === undefined ? undefined : { syncRun: syncRunId, campaignIds: await unconfirmedCampaignIds(pool, clientId, syncRunId) };
+        return syncRunId === undefined
+          ? undefined
+          : { syncRun: syncRunId, campaignIds: await unconfirmedCampaignIds(pool, clientId, syncRunId) };
       });
     },
   };
 }
 
 /** Listing a client's campaigns page by page, storing each page, and syncing them a batch at a time. */
-function campaignActivities({ pool, platform, metrics }: ActivityDependencies, reported: Reported, callPlatform: CallPlatform, batchDeps: CampaignBatchDependencies) {
+function campaignActivities(
+  { pool, platform, metrics }: ActivityDependencies,
+  reported: Reported,
+  callPlatform: CallPlatform,
+  batchDeps: CampaignBatchDependencies,
+) {
   return {
     async fetchCampaignPage(input: { clientId: string; page: number; pageSize: number }) {
       const page = await reported(() =>

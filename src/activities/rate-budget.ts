@@ -14,7 +14,12 @@ export const rateMarginMs = (windowMs: number) => Math.max(150, Math.round(windo
 export const latenessAllowedMs = (windowMs: number) => rateMarginMs(windowMs) / 6;
 
 /** Takes up to `count` of the client's next slots due within `horizonMs` (see reserveRateSlots). */
-export function reserveSlots(pool: Pool, client: { id: string; rateWindowMs: number }, count: number, horizonMs: number): Promise<RateReservation> {
+export function reserveSlots(
+  pool: Pool,
+  client: { id: string; rateWindowMs: number },
+  count: number,
+  horizonMs: number,
+): Promise<RateReservation> {
   const marginMs = rateMarginMs(client.rateWindowMs);
   return reserveRateSlots(pool, client.id, { count, horizonMs, marginMs, leadMs: marginMs });
 }

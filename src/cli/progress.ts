@@ -15,7 +15,14 @@ export async function followSyncs(
   output: NodeJS.WriteStream = process.stderr,
 ): Promise<Map<string, SyncSummary | Error>> {
   const bars = new MultiBar(
-    { format: ' {client} [{bar}] {value}/{total} | {status}', hideCursor: true, clearOnComplete: false, stream: output, noTTYOutput: true, notTTYSchedule: 5000 },
+    {
+      format: ' {client} [{bar}] {value}/{total} | {status}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stream: output,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+    },
     Presets.shades_classic,
   );
   const width = Math.max(...[...handles.keys()].map((id) => id.length));

@@ -5,7 +5,11 @@ const minutes = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : m
 /** One line of `schedule list`. */
 export function describeSchedule({ clientId, summary }: { clientId: string; summary: ScheduleSummary }): string {
   const spec = summary.spec;
-  const when = spec?.intervals?.length ? `every ${minutes(spec.intervals[0]!.every)}` : spec?.calendars?.length ? `calendar ${spec.calendars[0]!.comment ?? ''}`.trim() : 'no timing';
+  const when = spec?.intervals?.length
+    ? `every ${minutes(spec.intervals[0]!.every)}`
+    : spec?.calendars?.length
+      ? `calendar ${spec.calendars[0]!.comment ?? ''}`.trim()
+      : 'no timing';
   const last = summary.info.recentActions.at(-1);
   return [
     clientId,

@@ -1,4 +1,11 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleSummary } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptions,
+  type ScheduleSummary,
+} from '@temporalio/client';
 import { scheduleId, syncSearchAttributes, type SyncClientInput } from '../workflows';
 
 /** When a client's syncs run: every interval, or on a cron expression. */
@@ -16,7 +23,8 @@ const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** "90s", "30m", "1h", "2d" in milliseconds; a one-line error for anything else. */
 export function parseDuration(value: string): number {
   const match = /^(\d+)([smhd])$/.exec(value);
-  if (!match || Number(match[1]) === 0) throw new Error(`"${value}" is not a duration: give a whole number and a unit, like 90s, 30m, 1h or 2d`);
+  if (!match || Number(match[1]) === 0)
+    throw new Error(`"${value}" is not a duration: give a whole number and a unit, like 90s, 30m, 1h or 2d`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 
@@ -38,15 +46,26 @@ function scheduleOptions(taskQueue: string, clientId: string, timing: ScheduleTi
     },
     // The scheduled workflow runs the sync under the client's own workflow id (scheduled-sync.ts).
     action: {
-      type: 'startWorkflow', workflowType: 'scheduledSyncWorkflow', taskQueue, args: [input], workflowId: scheduleId(clientId),
-      typedSearchAttributes: syncSearchAttributes(clientId), staticSummary: `Scheduled campaign sync of client ${clientId}`,
+      type: 'startWorkflow',
+      workflowType: 'scheduledSyncWorkflow',
+      taskQueue,
+      args: [input],
+      workflowId: scheduleId(clientId),
+      typedSearchAttributes: syncSearchAttributes(clientId),
+      staticSummary: `Scheduled campaign sync of client ${clientId}`,
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: policy.catchupWindowMs },
   };
 }
 
 /** Creates the client's schedule, or replaces its timing if it has one. */
-export async function setClientSchedule(temporal: Client, taskQueue: string, clientId: string, timing: ScheduleTiming, policy: SchedulePolicy): Promise<'created' | 'updated'> {
+export async function setClientSchedule(
+  temporal: Client,
+  taskQueue: string,
+  clientId: string,
+  timing: ScheduleTiming,
+  policy: SchedulePolicy,
+): Promise<'created' | 'updated'> {
   const options = scheduleOptions(taskQueue, clientId, timing, policy);
   try {
     await temporal.schedule.create(options);
@@ -55,7 +74,12 @@ export async function setClientSchedule(temporal: Client, taskQueue: string, cli
     if (!(err instanceof ScheduleAlreadyRunning)) throw cronRefused(err, timing);
     await temporal.schedule
       .getHandle(options.scheduleId)
-      .update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies } }))
+      .update((previous) => ({
+        ...previous,
+        spec: options.spec,
+        action: options.action,
+        policies: { ...previous.policies, ...options.policies },
+      }))
       .catch((e: unknown) => Promise.reject(cronRefused(e, timing)));
     return 'updated';
   }
@@ -64,7 +88,9 @@ export async function setClientSchedule(temporal: Client, taskQueue: string, cli
 /** The server judges cron expressions; its refusal becomes one line naming the option. */
 function cronRefused(err: unknown, timing: ScheduleTiming): unknown {
   if (timing.cron === undefined || !(err instanceof Error) || !/invalid|cron|parse/i.test(err.message)) return err;
-  return new Error(`--cron "${timing.cron}" is not a cron expression Temporal accepts (${err.message.split('\n')[0]}); for example "0 * * * *" is hourly`);
+  return new Error(
+    `--cron "${timing.cron}" is not a cron expression Temporal accepts (${err.message.split('\n')[0]}); for example "0 * * * *" is hourly`,
+  );
 }
 
 export type ScheduleCommand = 'pause' | 'unpause' | 'trigger' | 'remove';
@@ -72,9 +98,15 @@ export type ScheduleCommand = 'pause' | 'unpause' | 'trigger' | 'remove';
 /** Pauses, unpauses, triggers (a run now, skipped if one is running) or removes a client's schedule. */
 export async function changeClientSchedule(temporal: Client, clientId: string, command: ScheduleCommand): Promise<void> {
   const handle = temporal.schedule.getHandle(scheduleId(clientId));
-  const change = { pause: () => handle.pause(), unpause: () => handle.unpause(), trigger: () => handle.trigger(), remove: () => handle.delete() }[command];
+  const change = {
+    pause: () => handle.pause(),
+    unpause: () => handle.unpause(),
+    trigger: () => handle.trigger(),
+    remove: () => handle.delete(),
+  }[command];
   await change().catch((err: unknown) => {
-    if (err instanceof ScheduleNotFoundError) throw new Error(`client ${clientId} has no schedule: set one with \`campaign-sync schedule set ${clientId} --every 1h\``);
+    if (err instanceof ScheduleNotFoundError)
+      throw new Error(`client ${clientId} has no schedule: set one with \`campaign-sync schedule set ${clientId} --every 1h\``);
     throw err;
   });
 }

@@ -1,5 +1,19 @@
-import { CancelledFailure, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { clientSyncStart, progressQuery, syncWorkflowId, type SyncClientInput, type SyncProgress, type syncClientWorkflow } from '../workflows';
+import {
+  CancelledFailure,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import {
+  clientSyncStart,
+  progressQuery,
+  syncWorkflowId,
+  type SyncClientInput,
+  type SyncProgress,
+  type syncClientWorkflow,
+} from '../workflows';
 
 export type SyncHandle = WorkflowHandle<typeof syncClientWorkflow>;
 
@@ -27,7 +41,10 @@ export async function isSyncRunning(temporal: Client, clientId: string): Promise
   return temporal.workflow
     .getHandle(syncWorkflowId(clientId))
     .describe()
-    .then((d) => d.status.name === 'RUNNING', (err: unknown) => (err instanceof WorkflowNotFoundError ? false : Promise.reject(err)));
+    .then(
+      (d) => d.status.name === 'RUNNING',
+      (err: unknown) => (err instanceof WorkflowNotFoundError ? false : Promise.reject(err)),
+    );
 }
 
 /**
@@ -35,7 +52,8 @@ export async function isSyncRunning(temporal: Client, clientId: string): Promise
  * with it, and it records the run as cancelled (what the platform confirmed stays stored).
  */
 export async function cancelClientSync(temporal: Client, clientId: string): Promise<void> {
-  if (!(await isSyncRunning(temporal, clientId))) throw new Error(`${clientId} has no running sync: see \`campaign-sync runs ${clientId}\``);
+  if (!(await isSyncRunning(temporal, clientId)))
+    throw new Error(`${clientId} has no running sync: see \`campaign-sync runs ${clientId}\``);
   const handle = temporal.workflow.getHandle(syncWorkflowId(clientId));
   await handle.cancel();
   await handle.result().catch((err: unknown) => {

@@ -16,7 +16,9 @@ const fromJson = (p: JsonPayload): Payload => ({
 });
 
 const toJson = (p: Payload): JsonPayload => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -25,7 +27,10 @@ const toJson = (p: Payload): JsonPayload => ({
  * encrypted payloads: POST /decode and POST /encode with {"payloads": [...]}. It answers only the
  * Web UI's origin, and binds to 127.0.0.1: whoever reaches it can read the data.
  */
-export async function startCodecServer(codec: PayloadCodec, options: { port: number; uiOrigin: string }): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function startCodecServer(
+  codec: PayloadCodec,
+  options: { port: number; uiOrigin: string },
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     res.setHeader('access-control-allow-origin', options.uiOrigin);
     res.setHeader('access-control-allow-methods', 'POST, OPTIONS');
@@ -42,7 +47,9 @@ export async function startCodecServer(codec: PayloadCodec, options: { port: num
         const converted = operation === 'decode' ? await codec.decode(payloads.map(fromJson)) : await codec.encode(payloads.map(fromJson));
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ payloads: converted.map(toJson) }));
       } catch (err) {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err instanceof Error ? err.message : String(err) }));
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: err instanceof Error ? err.message : String(err) }));
       }
     });
   });

@@ -15,7 +15,10 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
  * original payload (metadata and data) is encrypted; the key id travels in the metadata.
  */
 export class EncryptionCodec implements PayloadCodec {
-  constructor(private readonly key: Buffer, private readonly keyId: string) {
+  constructor(
+    private readonly key: Buffer,
+    private readonly keyId: string,
+  ) {
     if (key.length !== 32) throw new Error('CAMPAIGN_SYNC_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }
 
@@ -44,7 +47,10 @@ export class EncryptionCodec implements PayloadCodec {
 }
 
 /** The codec when CAMPAIGN_SYNC_ENCRYPTION_KEY is set (the flag), else none: payloads stay plain JSON. */
-export function encryptionCodec(settings: { CAMPAIGN_SYNC_ENCRYPTION_KEY?: string; CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: string }): EncryptionCodec | undefined {
+export function encryptionCodec(settings: {
+  CAMPAIGN_SYNC_ENCRYPTION_KEY?: string;
+  CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: string;
+}): EncryptionCodec | undefined {
   if (!settings.CAMPAIGN_SYNC_ENCRYPTION_KEY) return undefined;
   return new EncryptionCodec(Buffer.from(settings.CAMPAIGN_SYNC_ENCRYPTION_KEY, 'base64'), settings.CAMPAIGN_SYNC_ENCRYPTION_KEY_ID);
 }

@@ -72,7 +72,12 @@ export interface SyncConfirmation {
  * Stores the platform's sync confirmations in one statement, with the sync run that obtained
  * them (null for confirmations stored by batches of older versions).
  */
-export async function markCampaignsSynced(pool: Pool, clientId: string, syncRunId: string | null, confirmations: SyncConfirmation[]): Promise<void> {
+export async function markCampaignsSynced(
+  pool: Pool,
+  clientId: string,
+  syncRunId: string | null,
+  confirmations: SyncConfirmation[],
+): Promise<void> {
   await pool.query(
     `UPDATE campaigns c
         SET platform_synced_at = confirmed.synced_at, platform_sync_run = $2
@@ -124,9 +129,8 @@ export async function unconfirmedCampaignIds(pool: Pool, clientId: string, syncR
 
 /** How many campaigns these clients have in the table, removed ones included (the demo's summary). */
 export async function countCampaignsOfClients(pool: Pool, clientIds: string[]): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM campaigns WHERE client_id = any($1::text[])`,
-    [clientIds],
-  );
+  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM campaigns WHERE client_id = any($1::text[])`, [
+    clientIds,
+  ]);
   return rows[0]!.n;
 }

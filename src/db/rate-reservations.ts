@@ -71,7 +71,12 @@ async function latestSlots(tx: PoolClient, clientId: string, limit: number): Pro
   return { nowMs: rows[0]!.now_ms, recentMs: rows[0]!.recent_ms.map(Number) };
 }
 
-async function insertSlots(tx: PoolClient, clientId: string, slotsMs: number[], windowMs: number): Promise<{ id: string; slotMs: number }[]> {
+async function insertSlots(
+  tx: PoolClient,
+  clientId: string,
+  slotsMs: number[],
+  windowMs: number,
+): Promise<{ id: string; slotMs: number }[]> {
   // Slots older than two windows can no longer limit anything: they go in the same statement.
   const { rows } = await tx.query<{ id: string; slot_ms: number }>(
     `WITH expired AS (
@@ -105,7 +110,12 @@ export async function reserveRateSlots(
     // The database's `now` was read a moment before this: local times derived from it are, if anything, late.
     const readAt = Date.now();
     const earliest = nowMs + request.leadMs;
-    const plan = planSlots(recentMs, { notBefore: earliest, notAfter: earliest + request.horizonMs }, { ...policy, marginMs: request.marginMs }, request.count);
+    const plan = planSlots(
+      recentMs,
+      { notBefore: earliest, notAfter: earliest + request.horizonMs },
+      { ...policy, marginMs: request.marginMs },
+      request.count,
+    );
     const inserted = plan.slots.length ? await insertSlots(tx, clientId, plan.slots, policy.windowMs) : [];
     await tx.query('COMMIT');
     const local = (slotMs: number) => readAt + (slotMs - nowMs);

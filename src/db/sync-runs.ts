@@ -29,8 +29,21 @@ export async function saveSyncRun(pool: Pool, run: SyncRunRecord): Promise<{ dur
            retry_of = coalesce(sync_runs.retry_of, excluded.retry_of), finished_at = coalesce(sync_runs.finished_at, excluded.finished_at)
      RETURNING (extract(epoch FROM coalesce(finished_at, now()) - started_at) * 1000)::float8 AS duration_ms`,
     [
-      run.workflowId, run.runId, run.clientId, run.status, c.pages, c.listed, c.inserted, c.updated, c.unchanged, c.synced, c.failed, c.rejected,
-      c.removed, run.error ?? null, run.retryOf ?? null,
+      run.workflowId,
+      run.runId,
+      run.clientId,
+      run.status,
+      c.pages,
+      c.listed,
+      c.inserted,
+      c.updated,
+      c.unchanged,
+      c.synced,
+      c.failed,
+      c.rejected,
+      c.removed,
+      run.error ?? null,
+      run.retryOf ?? null,
     ],
   );
   return { durationMs: rows[0]!.duration_ms };

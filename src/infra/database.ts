@@ -79,9 +79,13 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
       if (leftRunning && !options.adoptLeftRunning) return;
       if (leftRunning) {
         process.kill(leftRunning, 'SIGINT');
-        await waitFor('embedded PostgreSQL to stop', async () => {
-          if (runningPostmasterPid(options.dataDir)) throw new Error('still running');
-        }, { timeoutMs: 30_000 });
+        await waitFor(
+          'embedded PostgreSQL to stop',
+          async () => {
+            if (runningPostmasterPid(options.dataDir)) throw new Error('still running');
+          },
+          { timeoutMs: 30_000 },
+        );
       } else {
         await pg.stop();
       }
@@ -122,7 +126,15 @@ export async function openDatabase(options: { databaseUrl?: string } & EmbeddedD
 export async function migrate(connectionString: string, log: (line: string) => void = () => undefined): Promise<void> {
   await waitFor(
     'database migrations',
-    () => runner({ databaseUrl: connectionString, dir: MIGRATIONS_DIR, direction: 'up', migrationsTable: 'pgmigrations', log, singleTransaction: true }),
+    () =>
+      runner({
+        databaseUrl: connectionString,
+        dir: MIGRATIONS_DIR,
+        direction: 'up',
+        migrationsTable: 'pgmigrations',
+        log,
+        singleTransaction: true,
+      }),
     {
       timeoutMs: 60_000,
       intervalMs: 250,

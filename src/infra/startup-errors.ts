@@ -7,7 +7,9 @@ export const temporalUnreachable = (address: string) =>
 export function databaseUnreachable(connectionString: string, err: unknown): Error {
   const url = new URL(connectionString);
   const reason = (err as { code?: string }).code ?? (err instanceof Error ? err.message.split('\n')[0] : String(err));
-  return new Error(`Cannot use PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname} (${reason}): check DATABASE_URL and that the server runs`);
+  return new Error(
+    `Cannot use PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname} (${reason}): check DATABASE_URL and that the server runs`,
+  );
 }
 
 export const searchAttributesMissing = (namespace: string, names: string[]) =>

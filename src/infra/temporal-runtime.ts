@@ -18,7 +18,9 @@ export interface TemporalRuntimeOptions {
  */
 export function installTemporalRuntime(logger: Logger, options: TemporalRuntimeOptions = {}): SyncMetrics {
   Runtime.install({
-    logger: new DefaultLogger(options.minimumLogLevel ?? 'INFO', ({ level, message, meta }) => logger[TEMPORAL_LEVELS[level]]({ ...meta }, message)),
+    logger: new DefaultLogger(options.minimumLogLevel ?? 'INFO', ({ level, message, meta }) =>
+      logger[TEMPORAL_LEVELS[level]]({ ...meta }, message),
+    ),
     ...(options.metricsAddress && {
       telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsAddress, histogramBucketOverrides: HISTOGRAM_BUCKETS } } },
     }),

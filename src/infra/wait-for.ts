@@ -5,7 +5,12 @@
 export async function waitFor<T>(
   what: string,
   attempt: () => Promise<T>,
-  { timeoutMs = 60_000, intervalMs = 200, gaveUp, retryIf = () => true }: {
+  {
+    timeoutMs = 60_000,
+    intervalMs = 200,
+    gaveUp,
+    retryIf = () => true,
+  }: {
     timeoutMs?: number;
     intervalMs?: number;
     gaveUp?: () => string | undefined;

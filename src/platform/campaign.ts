@@ -12,7 +12,7 @@ export const campaignSchema = z.looseObject({
   id: text.min(1).refine((id) => id !== '.' && id !== '..', 'is not a usable campaign id'),
   name: text,
   status: text.min(1),
-  budget: z.number().finite(),
+  budget: z.number(),
   impressions: z.number().int(),
   clicks: z.number().int(),
   conversions: z.number().int(),

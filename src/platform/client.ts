@@ -96,7 +96,12 @@ function parseAnswerBody(what: string, { status, text }: Answer): unknown {
     return text === '' ? undefined : JSON.parse(text);
   } catch {
     // The body is not quoted: it might hold a token in some other format.
-    if (isSuccess(status)) throw new PlatformError(FailureType.PlatformMalformedResponse, `${what} answered ${status} with a body that is not JSON (${text.length} bytes)`, { status });
+    if (isSuccess(status))
+      throw new PlatformError(
+        FailureType.PlatformMalformedResponse,
+        `${what} answered ${status} with a body that is not JSON (${text.length} bytes)`,
+        { status },
+      );
     return undefined;
   }
 }
@@ -118,7 +123,11 @@ function failedAnswer(what: string, url: URL, { status, retryAfterHeader }: Answ
     return new PlatformError(FailureType.PlatformBadCredentials, `${detail}: check the client's email and password`, { status });
   }
   if (status >= 300 && status < 400) {
-    return new PlatformError(FailureType.PlatformRejectedRequest, `${detail}: the platform redirects; set the client's API URL to the final address`, { status });
+    return new PlatformError(
+      FailureType.PlatformRejectedRequest,
+      `${detail}: the platform redirects; set the client's API URL to the final address`,
+      { status },
+    );
   }
   return new PlatformError(FailureType.PlatformRejectedRequest, detail, { status });
 }
@@ -143,7 +152,13 @@ export class PlatformClient {
   }
 
   /** One request: the body of a 2xx answer, else the PlatformError that says what went wrong. */
-  private async call(method: 'GET' | 'POST', url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, observed: ObservedAs): Promise<unknown> {
+  private async call(
+    method: 'GET' | 'POST',
+    url: URL,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    observed: ObservedAs,
+  ): Promise<unknown> {
     const what = `${method} ${url.pathname}`;
     const answer = await this.send(what, method, url, headers, signal, observed);
     const body = parseAnswerBody(what, answer);
@@ -152,7 +167,14 @@ export class PlatformClient {
   }
 
   /** Sends the request and reads the whole answer; no answer at all is a transient failure. */
-  private async send(what: string, method: 'GET' | 'POST', url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, { clientId, endpoint }: ObservedAs): Promise<Answer> {
+  private async send(
+    what: string,
+    method: 'GET' | 'POST',
+    url: URL,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    { clientId, endpoint }: ObservedAs,
+  ): Promise<Answer> {
     try {
       const response = await request(url, { method, headers, signal, dispatcher: this.agent, maxRedirections: 0 });
       const text = await response.body.text();
@@ -171,23 +193,39 @@ export class PlatformClient {
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new PlatformError(FailureType.PlatformMalformedResponse, `${what} returned an unexpected body: ${issue.path.join('.') || '(root)'} ${issue.message}`);
+      throw new PlatformError(
+        FailureType.PlatformMalformedResponse,
+        `${what} returned an unexpected body: ${issue.path.join('.') || '(root)'} ${issue.message}`,
+      );
     }
     return parsed.data;
   }
 
   async requestToken(baseUrl: string, clientId: string, credentials: Credentials, signal?: AbortSignal): Promise<IssuedToken> {
     const basic = Buffer.from(`${credentials.email}:${credentials.password}`).toString('base64');
-    const body = await this.call('POST', new URL('/auth/token', baseUrl), { authorization: `Basic ${basic}` }, signal, { clientId, endpoint: 'auth' });
+    const body = await this.call('POST', new URL('/auth/token', baseUrl), { authorization: `Basic ${basic}` }, signal, {
+      clientId,
+      endpoint: 'auth',
+    });
     const token = PlatformClient.parse(tokenSchema, body, 'POST /auth/token');
     return { accessToken: token.access_token, expiresInMs: token.expires_in * 1000 };
   }
 
-  async listCampaigns(baseUrl: string, accessToken: string, clientId: string, page: number, limit: number, signal?: AbortSignal): Promise<CampaignPage> {
+  async listCampaigns(
+    baseUrl: string,
+    accessToken: string,
+    clientId: string,
+    page: number,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<CampaignPage> {
     const url = new URL('/api/campaigns', baseUrl);
     url.searchParams.set('page', String(page));
     url.searchParams.set('limit', String(limit));
-    const body = await this.call('GET', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, { clientId, endpoint: 'list' });
+    const body = await this.call('GET', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, {
+      clientId,
+      endpoint: 'list',
+    });
     const parsed = PlatformClient.parse(pageSchema, body, 'GET /api/campaigns');
     const campaigns: Campaign[] = [];
     const rejected: RejectedRecord[] = [];
@@ -203,9 +241,18 @@ export class PlatformClient {
     return { campaigns, rejected, total: parsed.pagination.total, hasMore: parsed.pagination.has_more };
   }
 
-  async syncCampaign(baseUrl: string, accessToken: string, clientId: string, campaignId: string, signal?: AbortSignal): Promise<{ syncedAt: string }> {
+  async syncCampaign(
+    baseUrl: string,
+    accessToken: string,
+    clientId: string,
+    campaignId: string,
+    signal?: AbortSignal,
+  ): Promise<{ syncedAt: string }> {
     const url = new URL(`/api/campaigns/${encodeURIComponent(campaignId)}/sync`, baseUrl);
-    const body = await this.call('POST', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, { clientId, endpoint: 'sync' });
+    const body = await this.call('POST', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, {
+      clientId,
+      endpoint: 'sync',
+    });
     return { syncedAt: PlatformClient.parse(syncSchema, body, `POST /api/campaigns/:id/sync`).synced_at };
   }
 }

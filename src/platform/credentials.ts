@@ -33,7 +33,8 @@ export function createCredentialStore(env: NodeJS.ProcessEnv) {
     if (!env.CAMPAIGN_SYNC_SECRETS_FILE) return undefined;
     if (!fileEntries) {
       const parsed = secretsFileSchema.safeParse(parseJson(readFileSync(env.CAMPAIGN_SYNC_SECRETS_FILE, 'utf8')));
-      if (!parsed.success) throw new MissingCredentials(`CAMPAIGN_SYNC_SECRETS_FILE is not of the form {"<ref>": {"email": "...", "password": "..."}}`);
+      if (!parsed.success)
+        throw new MissingCredentials(`CAMPAIGN_SYNC_SECRETS_FILE is not of the form {"<ref>": {"email": "...", "password": "..."}}`);
       fileEntries = parsed.data;
     }
     return fileEntries[ref];

@@ -48,5 +48,10 @@ export function campaignBatchOptions(policy: ClientPolicy, maxAttempts: number, 
 /** Database work: keep trying while PostgreSQL is down; statements are idempotent. */
 export const databaseOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+  },
 };

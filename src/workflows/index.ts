@@ -6,7 +6,15 @@ export { syncCampaignBatchWorkflow } from './sync-campaign-batch';
 export { scheduledSyncWorkflow } from './scheduled-sync';
 export type { ScheduledSyncOutcome } from './scheduled-sync';
 export {
-  progressQuery, batchProgressSignal, scheduleId, syncWorkflowId, clientSyncStart, syncSearchAttributes, SEARCH_ATTRIBUTES,
-  clientIdSearchAttribute, outcomeSearchAttribute, syncOutcome,
+  progressQuery,
+  batchProgressSignal,
+  scheduleId,
+  syncWorkflowId,
+  clientSyncStart,
+  syncSearchAttributes,
+  SEARCH_ATTRIBUTES,
+  clientIdSearchAttribute,
+  outcomeSearchAttribute,
+  syncOutcome,
 } from './definitions';
 export type { SyncProgress, BatchProgress, SyncOutcome } from './definitions';

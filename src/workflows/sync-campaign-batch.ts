@@ -37,19 +37,26 @@ export async function syncCampaignBatchWorkflow(input: CampaignBatchInput): Prom
   const result: CampaignBatchResult = { synced: 0, failed: [] };
   /** The Web UI's current details. */
   const show = (doing: string) =>
-    setCurrentDetails(`synced ${result.synced} · failed ${result.failed.length} · pending ${pending.length} of ${input.campaignIds.length}; ${doing}`);
+    setCurrentDetails(
+      `synced ${result.synced} · failed ${result.failed.length} · pending ${pending.length} of ${input.campaignIds.length}; ${doing}`,
+    );
   while (pending.length > 0) {
     const { syncCampaignBatch } = proxyActivities<Activities>(campaignBatchOptions(input.policy, maxAttempts, pending.length));
     show('sending as the rate budget allows');
     let outcome;
     try {
-      outcome = await syncCampaignBatch.executeWithOptions({ summary: `${pending.length} campaigns of client ${input.policy.id}: ${pending[0]} … ${pending.at(-1)}` }, [{
-        clientId: input.policy.id,
-        syncRun: input.syncRun,
-        campaignIds: pending,
-        maxAttempts,
-        progress: input.parentWorkflowId ? { workflowId: input.parentWorkflowId, syncedBefore: result.synced } : undefined,
-      }]);
+      outcome = await syncCampaignBatch.executeWithOptions(
+        { summary: `${pending.length} campaigns of client ${input.policy.id}: ${pending[0]} … ${pending.at(-1)}` },
+        [
+          {
+            clientId: input.policy.id,
+            syncRun: input.syncRun,
+            campaignIds: pending,
+            maxAttempts,
+            progress: input.parentWorkflowId ? { workflowId: input.parentWorkflowId, syncedBefore: result.synced } : undefined,
+          },
+        ],
+      );
     } catch (err) {
       // Out of attempts, or a failure no retry can fix: what is confirmed stays confirmed.
       if (isCancellation(err)) throw err;

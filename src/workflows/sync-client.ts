@@ -19,7 +19,13 @@ import { FailureType } from '../failure-types';
 import { NO_COUNTS, type SyncCounts } from '../sync-counts';
 import { databaseOptions, maxAttemptsOf, platformCallOptions } from './activity-options';
 import {
-  batchProgressSignal, clientIdSearchAttribute, outcomeSearchAttribute, progressQuery, syncOutcome, syncSearchAttributes, type SyncProgress,
+  batchProgressSignal,
+  clientIdSearchAttribute,
+  outcomeSearchAttribute,
+  progressQuery,
+  syncOutcome,
+  syncSearchAttributes,
+  type SyncProgress,
 } from './definitions';
 import { syncCampaignBatchWorkflow, type CampaignBatchResult } from './sync-campaign-batch';
 
@@ -142,7 +148,11 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   const progress = (): SyncProgress => ({
     ...counts,
     synced: counts.synced + [...liveSynced.values()].reduce((a, b) => a + b, 0),
-    clientId: input.clientId, state, waitingFor, total: cursor.total, batchesInFlight: inFlight.size,
+    clientId: input.clientId,
+    state,
+    waitingFor,
+    total: cursor.total,
+    batchesInFlight: inFlight.size,
   });
   setHandler(progressQuery, progress);
   /** The Web UI's current details: what the sync has done and what it waits for. */
@@ -168,7 +178,16 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   const confirmingRun = retried?.syncRun ?? cursor.syncRun;
 
   const saveRun = (status: 'running' | 'completed' | 'failed' | 'cancelled', error?: string, listedEveryPage = false) =>
-    recordSyncRun({ workflowId: info.workflowId, runId: cursor.syncRun, clientId: input.clientId, status, counts, error, retryOf: retried?.syncRun, listedEveryPage });
+    recordSyncRun({
+      workflowId: info.workflowId,
+      runId: cursor.syncRun,
+      clientId: input.clientId,
+      status,
+      counts,
+      error,
+      retryOf: retried?.syncRun,
+      listedEveryPage,
+    });
 
   // Since the patch, a new sync reads its policy and records itself as running in one step.
   const startsWithRun = batchActivity && !input.resume;
@@ -190,23 +209,33 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
       workflowId: childId,
       staticSummary: `${campaignIds.length} campaigns of client ${input.clientId} (${key}): ${campaignIds[0]} … ${campaignIds.at(-1)}`,
       typedSearchAttributes: [{ key: clientIdSearchAttribute, value: input.clientId }],
-      args: [{ policy, syncRun: confirmingRun, campaignIds, maxAttempts, ...(batchActivity ? { batchActivity: true as const, parentWorkflowId: info.workflowId } : {}) }],
+      args: [
+        {
+          policy,
+          syncRun: confirmingRun,
+          campaignIds,
+          maxAttempts,
+          ...(batchActivity ? { batchActivity: true as const, parentWorkflowId: info.workflowId } : {}),
+        },
+      ],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    }).then(
-      (result: CampaignBatchResult) => {
-        counts.synced += result.synced;
-        counts.failed += result.failed.length;
-        failedCampaigns.push(...result.failed.slice(0, MAX_REPORTED_FAILURES - failedCampaigns.length));
-        showProgress();
-      },
-      (err: unknown) => {
-        if (isCancellation(err)) throw err;
-        counts.failed += campaignIds.length;
-      },
-    ).finally(() => {
-      inFlight.delete(childId);
-      liveSynced.delete(childId);
-    });
+    })
+      .then(
+        (result: CampaignBatchResult) => {
+          counts.synced += result.synced;
+          counts.failed += result.failed.length;
+          failedCampaigns.push(...result.failed.slice(0, MAX_REPORTED_FAILURES - failedCampaigns.length));
+          showProgress();
+        },
+        (err: unknown) => {
+          if (isCancellation(err)) throw err;
+          counts.failed += campaignIds.length;
+        },
+      )
+      .finally(() => {
+        inFlight.delete(childId);
+        liveSynced.delete(childId);
+      });
     inFlight.set(childId, done);
   };
 
@@ -230,7 +259,9 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
       // Stop on total as well as has_more: the reference platform keeps saying has_more.
       if (cursor.total !== null && (page - 1) * pageSize >= cursor.total) return;
       waitFor(`page ${page}`);
-      const listed = await fetchCampaignPage.executeWithOptions({ summary: `page ${page} of client ${input.clientId}` }, [{ clientId: input.clientId, page, pageSize }]);
+      const listed = await fetchCampaignPage.executeWithOptions({ summary: `page ${page} of client ${input.clientId}` }, [
+        { clientId: input.clientId, page, pageSize },
+      ]);
       if (listed.total > pageSize * MAX_PAGES) {
         throw ApplicationFailure.create({
           type: FailureType.PlatformMalformedResponse,
@@ -253,7 +284,10 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
         counts.inserted += stored.inserted;
         counts.updated += stored.updated;
         counts.unchanged += stored.unchanged;
-        await startBatches(fresh.map((c) => c.id), `p${page}`);
+        await startBatches(
+          fresh.map((c) => c.id),
+          `p${page}`,
+        );
       }
       cursor.nextPage = page + 1;
       if (!listed.hasMore || listed.campaigns.length === 0) return;
@@ -279,7 +313,8 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     state = 'completed';
     waitFor('nothing');
     // Histories of older versions recorded no count here.
-    counts.removed = (await saveRun('completed', counts.failed ? `${counts.failed} campaigns failed to sync` : undefined, !input.retryFailed)) ?? 0;
+    counts.removed =
+      (await saveRun('completed', counts.failed ? `${counts.failed} campaigns failed to sync` : undefined, !input.retryFailed)) ?? 0;
     recordOutcome('completed');
     showProgress();
     return { ...progress(), workflowId: info.workflowId, failedCampaigns, rejectedRecords };
@@ -287,7 +322,8 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     if (err instanceof ContinueAsNew) throw err;
     state = 'failed';
     waitFor('nothing');
-    const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+    const message =
+      err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
     const status = isCancellation(err) ? 'cancelled' : 'failed';
     await CancellationScope.nonCancellable(() => saveRun(status, message));
     recordOutcome(status);

@@ -9,8 +9,12 @@ const LIMIT = 10;
 const WINDOW_MS = 1000;
 const REF_CLIENT: SyncedClient = syncedClient('ref', REFERENCE_ACCOUNT, LIMIT);
 const MOCK = {
-  rateLimit: LIMIT, rateWindowMs: WINDOW_MS, syncLatencyMs: 500,
-  rate503: 0.1, hangRate: 0.05, seed: 11,
+  rateLimit: LIMIT,
+  rateWindowMs: WINDOW_MS,
+  syncLatencyMs: 500,
+  rate503: 0.1,
+  hangRate: 0.05,
+  seed: 11,
 };
 
 async function withStack(mock: Partial<MockConfig>, run: (stack: Stack) => Promise<void>, options: { database?: 'embedded' } = {}) {
@@ -42,29 +46,50 @@ test('the worker SIGKILLed at random moments, 10 times during one sync', async (
     expect(killed).toBe(kills);
     await handle.result();
     await verifyAndRecord(stack, [REF_CLIENT], {
-      scenario: 'worker SIGKILLed mid-sync', injections: `${killed} SIGKILLs at random moments, 10% 503s, 5% hangs`, runs: 1, startedAt,
+      scenario: 'worker SIGKILLed mid-sync',
+      injections: `${killed} SIGKILLs at random moments, 10% 503s, 5% hangs`,
+      runs: 1,
+      startedAt,
     });
   });
 });
 
 /** Runs one sync while `restart` takes a part down and up again, `restarts` times, 4 s apart. */
-async function syncThroughRestarts(scenario: string, injections: string, restart: (stack: Stack) => Promise<void>, options: { database?: 'embedded' } = {}) {
+async function syncThroughRestarts(
+  scenario: string,
+  injections: string,
+  restart: (stack: Stack) => Promise<void>,
+  options: { database?: 'embedded' } = {},
+) {
   const restarts = FULL ? 3 : 2;
   const startedAt = Date.now();
-  await withStack(MOCK, async (stack) => {
-    await stack.startWorker();
-    const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
-    for (let i = 0; i < restarts; i++) {
-      await sleep(4000);
-      await restart(stack);
-    }
-    await handle.result();
-    await verifyAndRecord(stack, [REF_CLIENT], { scenario, injections: `${restarts} ${injections}, 10% 503s, 5% hangs`, runs: 1, startedAt });
-  }, options);
+  await withStack(
+    MOCK,
+    async (stack) => {
+      await stack.startWorker();
+      const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
+      for (let i = 0; i < restarts; i++) {
+        await sleep(4000);
+        await restart(stack);
+      }
+      await handle.result();
+      await verifyAndRecord(stack, [REF_CLIENT], {
+        scenario,
+        injections: `${restarts} ${injections}, 10% 503s, 5% hangs`,
+        runs: 1,
+        startedAt,
+      });
+    },
+    options,
+  );
 }
 
 test('the Temporal dev server killed and restarted mid-sync on the same database file', () =>
-  syncThroughRestarts('Temporal server killed and restarted', 'SIGKILL + restart on the same SQLite file', (stack) => stack.restartDevServer(2000)));
+  syncThroughRestarts('Temporal server killed and restarted', 'SIGKILL + restart on the same SQLite file', (stack) =>
+    stack.restartDevServer(2000),
+  ));
 
 test('PostgreSQL stopped and restarted mid-sync', () =>
-  syncThroughRestarts('PostgreSQL stopped and restarted', 'stops of 3 s', (stack) => stack.database.restartServer!(3000), { database: 'embedded' }));
+  syncThroughRestarts('PostgreSQL stopped and restarted', 'stops of 3 s', (stack) => stack.database.restartServer!(3000), {
+    database: 'embedded',
+  }));

@@ -14,7 +14,11 @@ export interface SyncedClient {
 
 /** A client registered with the login of a mock account. */
 export const syncedClient = (clientId: string, login: AccountLogin, rateLimit: number): SyncedClient => ({
-  clientId, account: login.id, email: login.email, password: login.password, rateLimit,
+  clientId,
+  account: login.id,
+  email: login.email,
+  password: login.password,
+  rateLimit,
 });
 
 /** A small seeded PRNG for the moments faults strike, so a run can be repeated. */
@@ -44,7 +48,11 @@ export async function verifyAndRecord(
   lastRun: (truthSize: number) => Record<string, unknown> = (n) => ({ status: 'completed', listed: n, synced: n, failed: 0 }),
 ): Promise<ScenarioResult> {
   const stats = await stack.mock.stats();
-  let expected = 0, found = 0, wrongValues = 0, duplicates = 0, windowRateLimited = 0;
+  let expected = 0,
+    found = 0,
+    wrongValues = 0,
+    duplicates = 0,
+    windowRateLimited = 0;
   const windows: { seen: number; limit: number }[] = [];
   const secrets: string[] = [];
   for (const client of clients) {
@@ -53,7 +61,9 @@ export async function verifyAndRecord(
     const byCampaign = new Map(rows.map((row) => [String(row.id), row]));
     expected += truth.length;
     found += truth.filter((c) => byCampaign.has(String(c.id))).length;
-    wrongValues += truth.filter((c) => byCampaign.has(String(c.id)) && JSON.stringify(byCampaign.get(String(c.id))) !== JSON.stringify(c)).length;
+    wrongValues += truth.filter(
+      (c) => byCampaign.has(String(c.id)) && JSON.stringify(byCampaign.get(String(c.id))) !== JSON.stringify(c),
+    ).length;
     duplicates += rows.length - byCampaign.size + rows.filter((row) => !truth.some((c) => c.id === row.id)).length;
     const account = stats.accounts[client.account]!;
     windowRateLimited += account.rateLimited;
@@ -64,7 +74,11 @@ export async function verifyAndRecord(
       [client.clientId],
     );
     expect(runs[0]).toMatchObject(lastRun(truth.length));
-    secrets.push(client.password, Buffer.from(`${client.email}:${client.password}`).toString('base64'), ...(await stack.mock.tokens(client.account)));
+    secrets.push(
+      client.password,
+      Buffer.from(`${client.email}:${client.password}`).toString('base64'),
+      ...(await stack.mock.tokens(client.account)),
+    );
   }
   const places = [...(await stack.allHistories()), ...stack.workers.map((w) => w.output()), await stack.databaseText()].join('\n');
   const secretsFound = secrets.filter((secret) => places.includes(secret)).length;
@@ -82,6 +96,12 @@ export async function verifyAndRecord(
     seconds: Math.round((Date.now() - startedAt) / 1000),
   };
   recordResult(result);
-  expect({ found, wrongValues, duplicates, windowRateLimited, secretsFound }).toEqual({ found: expected, wrongValues: 0, duplicates: 0, windowRateLimited: 0, secretsFound: 0 });
+  expect({ found, wrongValues, duplicates, windowRateLimited, secretsFound }).toEqual({
+    found: expected,
+    wrongValues: 0,
+    duplicates: 0,
+    windowRateLimited: 0,
+    secretsFound: 0,
+  });
   return result;
 }

@@ -14,8 +14,14 @@ let stack: Stack;
 
 beforeAll(async () => {
   stack = await Stack.start({
-    hostileAccount: true, generatedAccounts: 1, campaignsPerAccount: 30, rateLimit: 10, rateWindowMs: 1000,
-    rate503: 0, hangRate: 0, syncLatencyMs: 20,
+    hostileAccount: true,
+    generatedAccounts: 1,
+    campaignsPerAccount: 30,
+    rateLimit: 10,
+    rateWindowMs: 1000,
+    rate503: 0,
+    hangRate: 0,
+    syncLatencyMs: 20,
   });
   await stack.addClient(HOSTILE.clientId, HOSTILE, WINDOW);
   await stack.addClient(ACME.clientId, ACME, WINDOW);
@@ -36,13 +42,18 @@ test('ids and names with quotes, SQL, unicode and 10 KB strings are stored faith
   const startedAt = Date.now();
   const summary = await (await stack.startSync({ clientId: HOSTILE.clientId, pageSize: 10 })).result();
   expect(summary).toMatchObject({ state: 'completed', listed: 30, synced: 30, rejected: 0 });
-  await verifyAndRecord(stack, [HOSTILE], { scenario: 'hostile strings', injections: "quotes, '); DROP TABLE, unicode, RTL marks, 10 KB names, '/' and '%' in ids", runs: 1, startedAt });
+  await verifyAndRecord(stack, [HOSTILE], {
+    scenario: 'hostile strings',
+    injections: "quotes, '); DROP TABLE, unicode, RTL marks, 10 KB names, '/' and '%' in ids",
+    runs: 1,
+    startedAt,
+  });
 });
 
 test.each([
   ['duplicate-ids', 'the same id on two pages'],
   ['endless-has-more', 'has_more that never turns false'],
-])('%s: the sync completes with exactly the platform\'s campaigns', async (name, injections) => {
+])("%s: the sync completes with exactly the platform's campaigns", async (name, injections) => {
   const startedAt = Date.now();
   await scenario(name);
   try {
@@ -61,13 +72,27 @@ test('bad-records: the rest of each page syncs and the bad records are reported'
     const summary = await (await stack.startSync({ clientId: ACME.clientId, pageSize: 10 })).result();
     // Records 7, 14, 21, 28 lack a name; 11 and 22 have a string budget.
     expect(summary).toMatchObject({ state: 'completed', listed: 24, synced: 24, rejected: 6, failed: 0 });
-    expect(summary.rejectedRecords.map((r) => r.id).sort()).toEqual(['campaign_11', 'campaign_14', 'campaign_21', 'campaign_22', 'campaign_28', 'campaign_7']);
+    expect(summary.rejectedRecords.map((r) => r.id).sort()).toEqual([
+      'campaign_11',
+      'campaign_14',
+      'campaign_21',
+      'campaign_22',
+      'campaign_28',
+      'campaign_7',
+    ]);
     expect(summary.rejectedRecords.find((r) => r.id === 'campaign_7')?.reason).toMatch(/^name: /);
     // The rejected campaigns keep what the earlier clean sync stored: nothing already synced is lost,
     // so the table still equals the platform's truth.
     await verifyAndRecord(
-      stack, [ACME],
-      { scenario: 'bad-records', injections: 'records missing a field or with a wrongly typed one', runs: 1, startedAt, outcome: 'completed; 6 bad records reported by id and reason, the rest synced' },
+      stack,
+      [ACME],
+      {
+        scenario: 'bad-records',
+        injections: 'records missing a field or with a wrongly typed one',
+        runs: 1,
+        startedAt,
+        outcome: 'completed; 6 bad records reported by id and reason, the rest synced',
+      },
       () => ({ status: 'completed', listed: 24, synced: 24, rejected: 6 }),
     );
   } finally {
@@ -96,7 +121,8 @@ describe.each([
       expect(Date.now() - startedAt).toBeLessThan(30_000);
       expect(await stack.campaignRows(ACME.clientId)).toEqual(before);
       await verifyAndRecord(
-        stack, [ACME],
+        stack,
+        [ACME],
         { scenario: name, injections, runs: 1, startedAt, outcome: `failed fast: ${cause!.type}: ${cause!.message}` },
         () => ({ status: 'failed', error: expect.stringMatching(message) }),
       );
@@ -110,7 +136,8 @@ test('an unknown client and missing credentials fail with a one-line error that 
   const unknown = await (await stack.startSync({ clientId: 'nobody' })).result().catch((err: WorkflowFailedError) => err);
   expect(activityFailureMessage(unknown)).toBe('Unknown client "nobody": add it with `campaign-sync clients add nobody ...`');
   await stack.database.pool.query(
-    `INSERT INTO clients (id, name, api_base_url, credentials_ref) VALUES ('nocreds', 'nocreds', $1, 'nocreds-login')`, [stack.mock.url],
+    `INSERT INTO clients (id, name, api_base_url, credentials_ref) VALUES ('nocreds', 'nocreds', $1, 'nocreds-login')`,
+    [stack.mock.url],
   );
   const missing = await (await stack.startSync({ clientId: 'nocreds' })).result().catch((err: WorkflowFailedError) => err);
   expect(activityFailureMessage(missing)).toBe(

@@ -22,11 +22,23 @@ describe.each([true, false])('the platform at its worst (Retry-After header: %s)
 
   beforeAll(async () => {
     stack = await Stack.start({
-      rateLimit: LIMIT, rateWindowMs: WINDOW_MS, syncLatencyMs: 200, seed: retryAfterHeader ? 21 : 22,
-      rate503: 0.3, hangRate: 0.2, spikeRate: 0.05, spikeMs: 2000,
-      tokenTtlSeconds: 3, burst429Rate: 0.02, burst429Ms: 2000, retryAfterHeader,
-      dripRate: 0.03, dripChunkMs: 1500, resetRate: 0.03,
-      generatedAccounts: 1, campaignsPerAccount: 50,
+      rateLimit: LIMIT,
+      rateWindowMs: WINDOW_MS,
+      syncLatencyMs: 200,
+      seed: retryAfterHeader ? 21 : 22,
+      rate503: 0.3,
+      hangRate: 0.2,
+      spikeRate: 0.05,
+      spikeMs: 2000,
+      tokenTtlSeconds: 3,
+      burst429Rate: 0.02,
+      burst429Ms: 2000,
+      retryAfterHeader,
+      dripRate: 0.03,
+      dripChunkMs: 1500,
+      resetRate: 0.03,
+      generatedAccounts: 1,
+      campaignsPerAccount: 50,
     });
     await stack.addClient(client.clientId, client, { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
     await stack.startWorker({ PLATFORM_HEADERS_TIMEOUT_MS: '3000', PLATFORM_BODY_TIMEOUT_MS: '1000' });
@@ -44,6 +56,11 @@ describe.each([true, false])('the platform at its worst (Retry-After header: %s)
     expect(stats.requests.list?.['503']).toBeGreaterThan(0);
     expect(stats.requests.list?.hung ?? 0).toBeGreaterThan(0);
     expect(stats.tokensIssued).toBeGreaterThan(1);
-    await verifyAndRecord(stack, [client], { scenario: `platform faults (${retryAfterHeader ? 'Retry-After header' : 'wait in body only'})`, injections, runs, startedAt });
+    await verifyAndRecord(stack, [client], {
+      scenario: `platform faults (${retryAfterHeader ? 'Retry-After header' : 'wait in body only'})`,
+      injections,
+      runs,
+      startedAt,
+    });
   });
 });

@@ -12,8 +12,14 @@ test('three workers syncing ten clients at once, killed and restarted in rotatio
   const random = seededRandom(7);
   const startedAt = Date.now();
   const stack = await Stack.start({
-    generatedAccounts: accounts, campaignsPerAccount: perAccount, rateLimit: limit,
-    rateWindowMs: windowMs, syncLatencyMs: 300, rate503: 0.1, hangRate: 0.05, seed: 31,
+    generatedAccounts: accounts,
+    campaignsPerAccount: perAccount,
+    rateLimit: limit,
+    rateWindowMs: windowMs,
+    syncLatencyMs: 300,
+    rate503: 0.1,
+    hangRate: 0.05,
+    seed: 31,
   });
   try {
     const clients: SyncedClient[] = [];
@@ -40,7 +46,10 @@ test('three workers syncing ten clients at once, killed and restarted in rotatio
     await results;
     expect(kills).toBeGreaterThanOrEqual(3);
     await verifyAndRecord(stack, clients, {
-      scenario: 'three workers, ten clients, rotation', injections: `${kills} SIGKILLs in rotation, 10% 503s, 5% hangs`, runs: accounts, startedAt,
+      scenario: 'three workers, ten clients, rotation',
+      injections: `${kills} SIGKILLs in rotation, 10% 503s, 5% hangs`,
+      runs: accounts,
+      startedAt,
     });
   } finally {
     await stack.stop();

@@ -30,7 +30,10 @@ test("Temporal's own server on PostgreSQL: two clients, two workers, one SIGKILL
     await server!.restart(2000);
     for (const sync of syncs) expect(await sync.result()).toMatchObject({ state: 'completed', synced: 60, failed: 0 });
     await verifyAndRecord(stack, clients, {
-      scenario: "Temporal's own server (v1.30.1 on PostgreSQL)", injections: '1 of 2 workers SIGKILLed, the server SIGKILLed and restarted, 10% 503s, 5% hangs', runs: 1, startedAt,
+      scenario: "Temporal's own server (v1.30.1 on PostgreSQL)",
+      injections: '1 of 2 workers SIGKILLed, the server SIGKILLed and restarted, 10% 503s, 5% hangs',
+      runs: 1,
+      startedAt,
     });
   } finally {
     await stack.stop();

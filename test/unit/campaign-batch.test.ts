@@ -39,11 +39,18 @@ afterEach(async () => {
 });
 
 /** A platform whose sync endpoint answers each campaign as scripted (ok by default), and a client registered against it. */
-async function scenario(options: { campaigns: string[]; answers?: Record<string, SyncAnswer>; rateLimit?: number; rateWindowMs?: number; auth?: (res: ServerResponse) => void }) {
+async function scenario(options: {
+  campaigns: string[];
+  answers?: Record<string, SyncAnswer>;
+  rateLimit?: number;
+  rateWindowMs?: number;
+  auth?: (res: ServerResponse) => void;
+}) {
   const calls = new Map<string, number>();
   const arrivals: number[] = [];
   server = await startServer((req: IncomingMessage, res) => {
-    if (req.url === '/auth/token') return options.auth ? options.auth(res) : json(res, 200, { access_token: `token-${calls.size}`, expires_in: 3600 });
+    if (req.url === '/auth/token')
+      return options.auth ? options.auth(res) : json(res, 200, { access_token: `token-${calls.size}`, expires_in: 3600 });
     const id = decodeURIComponent(/^\/api\/campaigns\/([^/]+)\/sync$/.exec(req.url ?? '')?.[1] ?? '');
     calls.set(id, (calls.get(id) ?? 0) + 1);
     arrivals.push(Date.now());
@@ -61,41 +68,75 @@ async function scenario(options: { campaigns: string[]; answers?: Record<string,
   platform = new PlatformClient({ connectMs: 1000, headersMs: 1000, bodyMs: 1000 }, metrics.platformRequest);
   const clientId = `batch-${process.pid}-${++clients}`;
   await saveClient(database().pool, {
-    id: clientId, name: clientId, apiBaseUrl: server.url, credentialsRef: 'batch-login', enabled: true,
-    rateLimit: options.rateLimit ?? 10, rateWindowMs: options.rateWindowMs ?? 1000,
+    id: clientId,
+    name: clientId,
+    apiBaseUrl: server.url,
+    credentialsRef: 'batch-login',
+    enabled: true,
+    rateLimit: options.rateLimit ?? 10,
+    rateWindowMs: options.rateWindowMs ?? 1000,
   });
-  await upsertCampaigns(database().pool, clientId, 'run-1', options.campaigns.map((id) => ({
-    id, name: id, status: 'active', budget: 1, impressions: 1, clicks: 1, conversions: 1, created_at: '2026-01-01T00:00:00.000Z',
-  })));
+  await upsertCampaigns(
+    database().pool,
+    clientId,
+    'run-1',
+    options.campaigns.map((id) => ({
+      id,
+      name: id,
+      status: 'active',
+      budget: 1,
+      impressions: 1,
+      clicks: 1,
+      conversions: 1,
+      created_at: '2026-01-01T00:00:00.000Z',
+    })),
+  );
   const activities = createActivities({ pool: database().pool, platform, credentials, metrics });
   const signals: unknown[] = [];
   const fakeClient = {
     withAbortSignal: <R>(_signal: AbortSignal, fn: () => R) => fn(),
     workflow: { getHandle: () => ({ signal: async (_def: unknown, update: unknown) => void signals.push(update) }) },
   } as unknown as Client;
-  const run = (call: Partial<CampaignBatchCall> = {}, attempt = 1, environment = new MockActivityEnvironment({ attempt }, { client: fakeClient })) =>
+  const run = (
+    call: Partial<CampaignBatchCall> = {},
+    attempt = 1,
+    environment = new MockActivityEnvironment({ attempt }, { client: fakeClient }),
+  ) =>
     environment.run(activities.syncCampaignBatch, {
-      clientId, syncRun: 'run-1', campaignIds: options.campaigns, maxAttempts: 3, progress: { workflowId: 'parent', syncedBefore: 0 }, ...call,
+      clientId,
+      syncRun: 'run-1',
+      campaignIds: options.campaigns,
+      maxAttempts: 3,
+      progress: { workflowId: 'parent', syncedBefore: 0 },
+      ...call,
     }) as Promise<CampaignBatchOutcome>;
   const syncCalls = () => server!.requests.filter((r) => r.url.endsWith('/sync')).map((r) => decodeURIComponent(r.url.split('/')[3]!));
   const confirmed = async () => {
     const { rows } = await database().pool.query<{ campaign_id: string }>(
-      `SELECT campaign_id FROM campaigns WHERE client_id = $1 AND platform_sync_run = 'run-1' ORDER BY campaign_id`, [clientId]);
+      `SELECT campaign_id FROM campaigns WHERE client_id = $1 AND platform_sync_run = 'run-1' ORDER BY campaign_id`,
+      [clientId],
+    );
     return rows.map((r) => r.campaign_id);
   };
   const reservations = async () => {
-    const { rows } = await database().pool.query<{ n: number }>('SELECT count(*)::int AS n FROM rate_reservations WHERE client_id = $1', [clientId]);
+    const { rows } = await database().pool.query<{ n: number }>('SELECT count(*)::int AS n FROM rate_reservations WHERE client_id = $1', [
+      clientId,
+    ]);
     return rows[0]!.n;
   };
   /** The most requests that arrived within any `windowMs`. */
-  const mostInWindow = (windowMs: number) => Math.max(0, ...arrivals.map((at) => arrivals.filter((t) => t >= at && t < at + windowMs).length));
+  const mostInWindow = (windowMs: number) =>
+    Math.max(0, ...arrivals.map((at) => arrivals.filter((t) => t >= at && t < at + windowMs).length));
   return { clientId, run, syncCalls, confirmed, reservations, signals, mostInWindow, measured };
 }
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
 
 async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApplicationFailure);
   return err as ApplicationFailure;
 }
@@ -118,7 +159,12 @@ test('syncs every campaign once, within the rate budget, storing each confirmati
 
 test('campaigns already confirmed in this run (by an earlier attempt) are not sent again, but are counted', async () => {
   const s = await scenario({ campaigns: ids(6) });
-  await markCampaignsSynced(database().pool, s.clientId, 'run-1', ['c02', 'c05'].map((campaignId) => ({ campaignId, syncedAt: '2026-11-22T09:00:00.000Z' })));
+  await markCampaignsSynced(
+    database().pool,
+    s.clientId,
+    'run-1',
+    ['c02', 'c05'].map((campaignId) => ({ campaignId, syncedAt: '2026-11-22T09:00:00.000Z' })),
+  );
 
   const outcome = await s.run();
 
@@ -141,7 +187,10 @@ test('a slot further off than the horizon is not waited for: the rest is pending
 });
 
 test('a refused campaign is reported at once; the others sync; the attempt does not fail', async () => {
-  const s = await scenario({ campaigns: ids(4), answers: { c02: (res) => json(res, 404, { error: 'Not Found', message: 'no such campaign' }) } });
+  const s = await scenario({
+    campaigns: ids(4),
+    answers: { c02: (res) => json(res, 404, { error: 'Not Found', message: 'no such campaign' }) },
+  });
 
   const outcome = await s.run();
 
@@ -167,7 +216,12 @@ describe('a transient failure (503)', () => {
     const retried = await failure(s.run({}, 2));
     expect(retried.message).toMatch(/^1 of 4/);
     expect(retried.nextRetryDelay).toBeUndefined();
-    expect(s.syncCalls().filter((id) => id !== 'c03').sort()).toEqual(['c01', 'c02', 'c04']);
+    expect(
+      s
+        .syncCalls()
+        .filter((id) => id !== 'c03')
+        .sort(),
+    ).toEqual(['c01', 'c02', 'c04']);
   });
 
   test('goes back to pending when the call stops for the next rate window anyway', async () => {
@@ -188,7 +242,7 @@ describe('a transient failure (503)', () => {
   });
 });
 
-test('a 429 stops the call and fails the attempt with the platform\'s wait as the retry delay', async () => {
+test("a 429 stops the call and fails the attempt with the platform's wait as the retry delay", async () => {
   const throttled: SyncAnswer = (res) => json(res, 429, { error: 'Rate limit exceeded', retry_after: 7 }, { 'retry-after': '7' });
   const s = await scenario({ campaigns: ids(3), answers: { c01: throttled } });
 
@@ -225,7 +279,10 @@ test('a cancelled call stops sending and reports the cancellation', async () => 
   const running = s.run({ progress: undefined }, 1, environment);
   setTimeout(() => environment.cancel(), 300);
 
-  const err = await running.then(() => undefined, (e: unknown) => e);
+  const err = await running.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
   expect(err).toBeInstanceOf(CancelledFailure);
   expect(s.syncCalls()).toHaveLength(2);
@@ -237,10 +294,13 @@ describe('ConfirmationWriter', () => {
   test('confirmations that arrive during a write go together in the next one; flush waits for all', async () => {
     const writes: string[][] = [];
     let release!: () => void;
-    const writer = new ConfirmationWriter(async (group) => {
-      writes.push(group.map((c) => c.campaignId));
-      if (writes.length === 1) await new Promise<void>((resolve) => (release = resolve));
-    }, () => undefined);
+    const writer = new ConfirmationWriter(
+      async (group) => {
+        writes.push(group.map((c) => c.campaignId));
+        if (writes.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+      () => undefined,
+    );
 
     writer.add(confirmation('a'));
     writer.add(confirmation('b'));
@@ -256,10 +316,13 @@ describe('ConfirmationWriter', () => {
 
   test('after a failed write it stores nothing more, and flush still returns', async () => {
     let calls = 0;
-    const writer = new ConfirmationWriter(async () => {
-      calls += 1;
-      throw new Error('connection terminated');
-    }, () => undefined);
+    const writer = new ConfirmationWriter(
+      async () => {
+        calls += 1;
+        throw new Error('connection terminated');
+      },
+      () => undefined,
+    );
 
     writer.add(confirmation('a'));
     await writer.flush();

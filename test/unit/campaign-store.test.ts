@@ -1,4 +1,10 @@
-import { confirmedCampaignIds, markCampaignsSynced, markUnlistedCampaignsRemoved, unconfirmedCampaignIds, upsertCampaigns } from '../../src/db/campaigns';
+import {
+  confirmedCampaignIds,
+  markCampaignsSynced,
+  markUnlistedCampaignsRemoved,
+  unconfirmedCampaignIds,
+  upsertCampaigns,
+} from '../../src/db/campaigns';
 import type { Campaign } from '../../src/platform/campaign';
 import { addTestClient, useUnitTestDatabase } from './helpers/database';
 
@@ -22,7 +28,8 @@ const campaign = (id: string, overrides: Partial<Campaign> = {}): Campaign => ({
   ...overrides,
 });
 
-const upsert = (campaigns: Campaign[], syncRun = 'run-1', client = clientId) => upsertCampaigns(database().pool, client, syncRun, campaigns);
+const upsert = (campaigns: Campaign[], syncRun = 'run-1', client = clientId) =>
+  upsertCampaigns(database().pool, client, syncRun, campaigns);
 
 interface StoredCampaign {
   campaign_id: string;
@@ -63,7 +70,12 @@ describe('upsertCampaigns', () => {
   });
 
   test('stores every column and the record as given', async () => {
-    const input = campaign('c1', { status: 'paused', budget: 1234.56, impressions: 9_007_199_254, created_at: '2024-01-02T03:04:05.678+02:00' });
+    const input = campaign('c1', {
+      status: 'paused',
+      budget: 1234.56,
+      impressions: 9_007_199_254,
+      created_at: '2024-01-02T03:04:05.678+02:00',
+    });
 
     await upsert([input], 'run-7');
 

@@ -76,12 +76,16 @@ test('data paths sit under CAMPAIGN_SYNC_DATA_DIR', () => {
 });
 
 test('Temporal is TEMPORAL_ADDRESS, else the local dev server on TEMPORAL_PORT', () => {
-  expect(temporalAddress(loadSettings({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_PORT: '7300' }))).toBe('temporal.internal:7233');
+  expect(temporalAddress(loadSettings({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_PORT: '7300' }))).toBe(
+    'temporal.internal:7233',
+  );
   expect(temporalAddress(loadSettings({ TEMPORAL_PORT: '7300' }))).toBe('127.0.0.1:7300');
 });
 
 test('the codec server answers CODEC_SERVER_UI_ORIGIN, else the local Web UI', () => {
-  expect(codecServerUiOrigin(loadSettings({ CODEC_SERVER_UI_ORIGIN: 'https://temporal.example.com' }))).toBe('https://temporal.example.com');
+  expect(codecServerUiOrigin(loadSettings({ CODEC_SERVER_UI_ORIGIN: 'https://temporal.example.com' }))).toBe(
+    'https://temporal.example.com',
+  );
   expect(codecServerUiOrigin(loadSettings({ TEMPORAL_UI_PORT: '8300' }))).toBe('http://localhost:8300');
 });
 

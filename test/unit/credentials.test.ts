@@ -71,9 +71,12 @@ describe('createCredentialStore', () => {
   test.each([
     ['nothing is configured', () => ({})],
     ['only the password is in the environment', () => ({ CAMPAIGN_SYNC_ACME_LOGIN_PASSWORD: 'env-password' })],
-    ['the secrets file has other clients only', () => ({
-      CAMPAIGN_SYNC_SECRETS_FILE: secretsFile({ 'globex-login': { email: 'ads@globex.example', password: 'file-password' } }),
-    })],
+    [
+      'the secrets file has other clients only',
+      () => ({
+        CAMPAIGN_SYNC_SECRETS_FILE: secretsFile({ 'globex-login': { email: 'ads@globex.example', password: 'file-password' } }),
+      }),
+    ],
   ])('missing credentials when %s: the message names both variables and the secrets file, and no password', (_name, env) => {
     const err = thrown(() => createCredentialStore(env()).get('acme-login'));
 

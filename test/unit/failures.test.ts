@@ -47,7 +47,9 @@ describe('toActivityFailure', () => {
   ];
 
   test.each(platformTypes)('a PlatformError of kind %s becomes a failure of that type', (type) => {
-    const failure = applicationFailure(new PlatformError(type, `POST /auth/token answered with ${PASSWORD}`, { status: 400, retryAfterMs: 5000 }));
+    const failure = applicationFailure(
+      new PlatformError(type, `POST /auth/token answered with ${PASSWORD}`, { status: 400, retryAfterMs: 5000 }),
+    );
 
     expect(failure.type).toBe(type);
     expect(failure.message).toBe('POST /auth/token answered with [redacted]');
@@ -83,7 +85,10 @@ describe('toActivityFailure', () => {
 
   test('data PostgreSQL refuses (SQLSTATE 22xxx, 23xxx) becomes a DatabaseRejectedData failure; an outage does not', () => {
     const refused = Object.assign(new Error('value too long for type character varying(5)'), { code: '22001' });
-    expect(applicationFailure(refused)).toMatchObject({ type: FailureType.DatabaseRejectedData, message: expect.stringContaining('(22001)') });
+    expect(applicationFailure(refused)).toMatchObject({
+      type: FailureType.DatabaseRejectedData,
+      message: expect.stringContaining('(22001)'),
+    });
     const outage = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
     expect(applicationFailure(outage).type).toBe('Error');
   });
@@ -99,14 +104,23 @@ describe('toActivityFailure', () => {
 describe('NON_RETRYABLE_FAILURES', () => {
   test('holds the failures only a person can fix', () => {
     expect([...NON_RETRYABLE_FAILURES].sort()).toEqual(
-      [FailureType.PlatformBadCredentials, FailureType.PlatformRejectedRequest, FailureType.PlatformMalformedResponse, FailureType.MissingCredentials, FailureType.UnknownClient,
-        FailureType.DatabaseRejectedData].sort(),
+      [
+        FailureType.PlatformBadCredentials,
+        FailureType.PlatformRejectedRequest,
+        FailureType.PlatformMalformedResponse,
+        FailureType.MissingCredentials,
+        FailureType.UnknownClient,
+        FailureType.DatabaseRejectedData,
+      ].sort(),
     );
   });
 
-  test.each([FailureType.PlatformUnavailable, FailureType.PlatformRateLimited, FailureType.PlatformTokenExpired])('%s stays retryable', (type) => {
-    expect(NON_RETRYABLE_FAILURES).not.toContain(type);
-  });
+  test.each([FailureType.PlatformUnavailable, FailureType.PlatformRateLimited, FailureType.PlatformTokenExpired])(
+    '%s stays retryable',
+    (type) => {
+      expect(NON_RETRYABLE_FAILURES).not.toContain(type);
+    },
+  );
 
   test('every failure type is distinct', () => {
     const types = Object.values(FailureType);

@@ -10,7 +10,10 @@ test('processes migrating at the same time all succeed (the lock losers wait, th
   await Promise.all([migrate(connectionString), migrate(connectionString), migrate(connectionString)]);
   const { rows } = await pool.query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY id');
   // Each applied once, in order.
-  const migrations = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort().map((f) => f.replace(/\.sql$/, ''));
+  const migrations = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((f) => f.replace(/\.sql$/, ''));
   expect(migrations.length).toBeGreaterThanOrEqual(5);
   expect(rows.map((r) => r.name)).toEqual(migrations);
 }, 60_000);

@@ -56,7 +56,9 @@ describe('requestToken', () => {
   const credentials = { email: 'ops@acme.example', password: 'pa:ss wörd!' };
 
   test('sends Basic base64(email:password) to POST /auth/token and parses expires_in', async () => {
-    const { server, client } = await serve((_req, res) => json(res, 200, { access_token: 'tok-abc', token_type: 'Bearer', expires_in: 3600, issued_at: 1 }));
+    const { server, client } = await serve((_req, res) =>
+      json(res, 200, { access_token: 'tok-abc', token_type: 'Bearer', expires_in: 3600, issued_at: 1 }),
+    );
 
     const token = await client.requestToken(server.url, 'acme', credentials);
 
@@ -71,7 +73,9 @@ describe('requestToken', () => {
   });
 
   test('401 "Invalid credentials" is bad_credentials, telling to check the email and password', async () => {
-    const { server, client } = await serve((_req, res) => json(res, 401, { error: 'Invalid credentials', message: 'Email or password is incorrect' }));
+    const { server, client } = await serve((_req, res) =>
+      json(res, 401, { error: 'Invalid credentials', message: 'Email or password is incorrect' }),
+    );
 
     const err = await platformError(client.requestToken(server.url, 'acme', credentials));
 
@@ -93,7 +97,9 @@ describe('requestToken', () => {
 
 describe('listCampaigns', () => {
   test('sends the bearer token, the X-Client-ID header and the page query', async () => {
-    const { server, client } = await serve((_req, res) => json(res, 200, page([campaign('c1')], { page: 3, limit: 25, total: 80, has_more: true })));
+    const { server, client } = await serve((_req, res) =>
+      json(res, 200, page([campaign('c1')], { page: 3, limit: 25, total: 80, has_more: true })),
+    );
 
     const result = await client.listCampaigns(server.url, 'token-1', 'acme-corp', 3, 25);
 
@@ -146,11 +152,21 @@ describe('listCampaigns', () => {
   });
 
   const failures: [string, PlatformFailureType, number | undefined, Handler][] = [
-    ['401 "Token expired"', 'PlatformTokenExpired', 401, (_req, res) => json(res, 401, { error: 'Token expired', message: 'Please refresh' })],
+    [
+      '401 "Token expired"',
+      'PlatformTokenExpired',
+      401,
+      (_req, res) => json(res, 401, { error: 'Token expired', message: 'Please refresh' }),
+    ],
     ['503', 'PlatformUnavailable', 503, (_req, res) => json(res, 503, { error: 'Service temporarily unavailable' })],
     ['500 with a non-JSON body', 'PlatformUnavailable', 500, (_req, res) => text(res, 500, '<html>Internal Server Error</html>')],
     ['502 with an empty body', 'PlatformUnavailable', 502, (_req, res) => text(res, 502, '')],
-    ['400', 'PlatformRejectedRequest', 400, (_req, res) => json(res, 400, { error: 'Bad Request', message: 'limit must be a positive integer' })],
+    [
+      '400',
+      'PlatformRejectedRequest',
+      400,
+      (_req, res) => json(res, 400, { error: 'Bad Request', message: 'limit must be a positive integer' }),
+    ],
     ['403', 'PlatformRejectedRequest', 403, (_req, res) => json(res, 403, { error: 'Forbidden' })],
     ['404', 'PlatformRejectedRequest', 404, (_req, res) => json(res, 404, { error: 'Not Found' })],
     ['404 with an HTML error page', 'PlatformRejectedRequest', 404, (_req, res) => text(res, 404, '<html><body>Not Found</body></html>')],
@@ -170,7 +186,9 @@ describe('listCampaigns', () => {
   });
 
   test('a 429 takes its wait from the Retry-After header over the body', async () => {
-    const { server, client } = await serve((_req, res) => json(res, 429, { error: 'Rate limit exceeded', retry_after: 60 }, { 'retry-after': '2' }));
+    const { server, client } = await serve((_req, res) =>
+      json(res, 429, { error: 'Rate limit exceeded', retry_after: 60 }, { 'retry-after': '2' }),
+    );
 
     const err = await platformError(listPage(client, server.url));
 
@@ -179,7 +197,9 @@ describe('listCampaigns', () => {
   });
 
   test('a 429 without Retry-After takes its wait from the body (the reference mock)', async () => {
-    const { server, client } = await serve((_req, res) => json(res, 429, { error: 'Rate limit exceeded', message: 'Too many requests', retry_after: 60 }));
+    const { server, client } = await serve((_req, res) =>
+      json(res, 429, { error: 'Rate limit exceeded', message: 'Too many requests', retry_after: 60 }),
+    );
 
     const err = await platformError(listPage(client, server.url));
 
@@ -258,10 +278,13 @@ describe('cancellation', () => {
   ])('an abort %s rejects with the abort reason, not a PlatformError', async (_name, handler) => {
     const controller = new AbortController();
     const reason = new Error('activity cancelled');
-    const { server, client } = await serve((req, res, recorded) => {
-      handler(req, res, recorded);
-      setTimeout(() => controller.abort(reason), 100);
-    }, { headersMs: 10_000, bodyMs: 10_000 });
+    const { server, client } = await serve(
+      (req, res, recorded) => {
+        handler(req, res, recorded);
+        setTimeout(() => controller.abort(reason), 100);
+      },
+      { headersMs: 10_000, bodyMs: 10_000 },
+    );
 
     const err = await rejection(client.listCampaigns(server.url, 'token-1', 'acme', 1, 10, controller.signal));
 
@@ -276,7 +299,9 @@ describe('syncCampaign', () => {
     ['unicode', 'kampagne-ü-日本-✓'],
     ['URL syntax', 'a/b?c=d#e f%20&g'],
   ])('an id with %s is URL-encoded as one path segment', async (_name, id) => {
-    const { server, client } = await serve((_req, res) => json(res, 200, { success: true, campaign_id: id, synced_at: '2024-11-22T10:00:02.000Z', message: 'ok' }));
+    const { server, client } = await serve((_req, res) =>
+      json(res, 200, { success: true, campaign_id: id, synced_at: '2024-11-22T10:00:02.000Z', message: 'ok' }),
+    );
 
     const result = await client.syncCampaign(server.url, 'token-1', 'acme', id);
 
@@ -328,7 +353,7 @@ describe('retryAfterMs', () => {
 });
 
 describe('the request observer (metrics)', () => {
-  test('is told each request\'s client, endpoint and status, or timeout / network when there was none', async () => {
+  test("is told each request's client, endpoint and status, or timeout / network when there was none", async () => {
     const seen: string[] = [];
     server = await startServer((req, res) => {
       if (req.url === '/auth/token') return json(res, 200, { access_token: 'tok', expires_in: 60 });

@@ -113,7 +113,7 @@ describe('reserveRateSlots (in PostgreSQL)', () => {
     expect(first.slots).toHaveLength(LIMIT);
     expect(first.nextDueAt! - first.slots[0]!.dueAt).toBeCloseTo(WINDOW_MS + MARGIN_MS, 0);
     expect(second.slots).toHaveLength(0);
-    expect((await slotsOf(clientId))).toHaveLength(LIMIT);
+    expect(await slotsOf(clientId)).toHaveLength(LIMIT);
   });
 
   test('clients have separate budgets', async () => {

@@ -8,7 +8,15 @@ import type { Activities, CampaignBatchCall, CampaignBatchOutcome } from '../../
 import type { CampaignPage } from '../../src/platform/client';
 import type { Campaign } from '../../src/platform/campaign';
 import { findTemporalCli } from '../../dev-stack/temporal-cli';
-import { batchProgressSignal, progressQuery, SEARCH_ATTRIBUTES, syncWorkflowId, type ScheduledSyncOutcome, type SyncClientInput, type SyncSummary } from '../../src/workflows';
+import {
+  batchProgressSignal,
+  progressQuery,
+  SEARCH_ATTRIBUTES,
+  syncWorkflowId,
+  type ScheduledSyncOutcome,
+  type SyncClientInput,
+  type SyncSummary,
+} from '../../src/workflows';
 
 // The workflow tier: the real workflows on a local dev server, every activity replaced by an
 // in-memory fake. Fast, and nothing here touches PostgreSQL or the platform.
@@ -32,7 +40,14 @@ afterAll(() => env?.teardown());
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
 const campaign = (id: string): Campaign => ({
-  id, name: id, status: 'active', budget: 1, impressions: 1, clicks: 1, conversions: 1, created_at: '2026-01-01T00:00:00.000Z',
+  id,
+  name: id,
+  status: 'active',
+  budget: 1,
+  impressions: 1,
+  clicks: 1,
+  conversions: 1,
+  created_at: '2026-01-01T00:00:00.000Z',
 });
 
 /** Campaign ids c1..cN, cut into pages the way the platform's list endpoint pages them. */
@@ -40,7 +55,13 @@ function listing(total: number, overrides: { hasMore?: (page: number) => boolean
   return (page: number, pageSize: number): CampaignPage => {
     const first = (page - 1) * pageSize;
     const campaigns = Array.from({ length: Math.max(0, Math.min(pageSize, total - first)) }, (_, i) => campaign(`c${first + i + 1}`));
-    return { campaigns, rejected: [], total, hasMore: overrides.hasMore ? overrides.hasMore(page) : first + pageSize < total, ...overrides.extra?.[page] };
+    return {
+      campaigns,
+      rejected: [],
+      total,
+      hasMore: overrides.hasMore ? overrides.hasMore(page) : first + pageSize < total,
+      ...overrides.extra?.[page],
+    };
   };
 }
 
@@ -55,10 +76,19 @@ interface Fakes {
 /** In-memory activities that record what the workflows asked of them. */
 function fakeActivities(fakes: Fakes) {
   const log = {
-    pages: [] as number[], batchCalls: [] as CampaignBatchCall[], runs: [] as string[], batchesInFlight: 0, mostBatchesInFlight: 0,
-    retryOf: undefined as string | undefined, removalsMarked: 0,
+    pages: [] as number[],
+    batchCalls: [] as CampaignBatchCall[],
+    runs: [] as string[],
+    batchesInFlight: 0,
+    mostBatchesInFlight: 0,
+    retryOf: undefined as string | undefined,
+    removalsMarked: 0,
   };
-  const confirmAll = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => ({ synced: call.campaignIds.length, failed: [], pending: [] });
+  const confirmAll = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => ({
+    synced: call.campaignIds.length,
+    failed: [],
+    pending: [],
+  });
   const activities: Partial<Activities> = {
     async loadClientPolicy(clientId) {
       return { id: clientId, rateLimit: 10, rateWindowMs: 1000 };
@@ -102,14 +132,24 @@ async function withFakeWorker<T>(fakes: Fakes, work: (taskQueue: string) => Prom
   const { activities, log } = fakeActivities(fakes);
   const taskQueue = `wf-${randomUUID()}`;
   // Heartbeats reach the server at once, so a cancellation reaches the fakes at once.
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, maxHeartbeatThrottleInterval: '100 ms' });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities,
+    maxHeartbeatThrottleInterval: '100 ms',
+  });
   return { outcome: await worker.runUntil(work(taskQueue)), log };
 }
 
 /** Runs a sync on a fresh worker with these fakes; resolves with the summary (or the failure) and the log. */
 function runSync(fakes: Fakes, input: Partial<SyncClientInput> = {}, whileRunning?: (handle: WorkflowHandle) => Promise<void>) {
   return withFakeWorker(fakes, async (taskQueue) => {
-    const handle = await env.client.workflow.start('syncClientWorkflow', { taskQueue, workflowId: `sync-${randomUUID()}`, args: [{ clientId: 'acme', ...input }] });
+    const handle = await env.client.workflow.start('syncClientWorkflow', {
+      taskQueue,
+      workflowId: `sync-${randomUUID()}`,
+      args: [{ clientId: 'acme', ...input }],
+    });
     await whileRunning?.(handle);
     return (handle.result() as Promise<SyncSummary>).catch((err: unknown) => err as Error);
   });
@@ -135,7 +175,9 @@ describe('pages', () => {
   });
 
   test('listing stops at an empty page', async () => {
-    const { outcome, log } = await runSync({ list: listing(150, { hasMore: () => true, extra: { 1: { total: 10_000 }, 2: { campaigns: [], total: 10_000 } } }) });
+    const { outcome, log } = await runSync({
+      list: listing(150, { hasMore: () => true, extra: { 1: { total: 10_000 }, 2: { campaigns: [], total: 10_000 } } }),
+    });
     expect(log.pages).toEqual([1, 2]);
     expect(summaryOf(outcome)).toMatchObject({ listed: 100, synced: 100 });
   });
@@ -180,15 +222,25 @@ describe('batches', () => {
   });
 
   test('a batch that must wait for its rate window hands back the rest and carries on with it', async () => {
-    const inSteps = async (call: CampaignBatchCall) => ({ synced: Math.min(4, call.campaignIds.length), failed: [], pending: call.campaignIds.slice(4), nextSlotInMs: 1100 });
+    const inSteps = async (call: CampaignBatchCall) => ({
+      synced: Math.min(4, call.campaignIds.length),
+      failed: [],
+      pending: call.campaignIds.slice(4),
+      nextSlotInMs: 1100,
+    });
     const { outcome, log } = await runSync({ list: listing(10), batch: inSteps });
-    expect(log.batchCalls.map((c) => [c.campaignIds.length, c.progress?.syncedBefore])).toEqual([[10, 0], [6, 4], [2, 8]]);
+    expect(log.batchCalls.map((c) => [c.campaignIds.length, c.progress?.syncedBefore])).toEqual([
+      [10, 0],
+      [6, 4],
+      [2, 8],
+    ]);
     expect(summaryOf(outcome)).toMatchObject({ synced: 10, failed: 0 });
   });
 
   test('campaigns that fail are reported by id and reason; a batch whose activity gives up reports what it had left', async () => {
     const batch = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => {
-      if (call.campaignIds.includes('c101')) throw ApplicationFailure.create({ type: 'PlatformBadCredentials', message: 'check the email and password', nonRetryable: true });
+      if (call.campaignIds.includes('c101'))
+        throw ApplicationFailure.create({ type: 'PlatformBadCredentials', message: 'check the email and password', nonRetryable: true });
       return { synced: call.campaignIds.length - 1, failed: [{ campaignId: 'c7', error: 'answered 404' }], pending: [] };
     };
     const { outcome } = await runSync({ list: listing(150), batch });
@@ -201,7 +253,9 @@ describe('batches', () => {
 
 test('continue-as-new carries every counter and the failed and rejected lists of earlier runs', async () => {
   const batch = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => ({
-    synced: call.campaignIds.length - 1, failed: [{ campaignId: call.campaignIds[0]!, error: 'refused' }], pending: [],
+    synced: call.campaignIds.length - 1,
+    failed: [{ campaignId: call.campaignIds[0]!, error: 'refused' }],
+    pending: [],
   });
   const rejected = { rejected: [{ position: 0, id: 'x', reason: 'id: too short' }] };
   const { outcome, log } = await runSync(
@@ -216,13 +270,14 @@ test('continue-as-new carries every counter and the failed and rejected lists of
   expect(summary.rejectedRecords.map((r) => r.page)).toEqual([1, 4]);
 });
 
-test('progress moves per campaign: a batch\'s live count shows before the batch ends', async () => {
+test("progress moves per campaign: a batch's live count shows before the batch ends", async () => {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   const batch = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => {
     const context = Context.current();
     await context.client.workflow.getHandle(call.progress!.workflowId).signal(batchProgressSignal, {
-      batch: context.info.workflowExecution!.workflowId, synced: 3,
+      batch: context.info.workflowExecution!.workflowId,
+      synced: 3,
     });
     await released;
     return { synced: call.campaignIds.length, failed: [], pending: [] };
@@ -273,7 +328,7 @@ describe('retryFailed', () => {
   });
 });
 
-test('a scheduled run syncs under the client\'s own workflow id, so with a sync of the client running it starts none', async () => {
+test("a scheduled run syncs under the client's own workflow id, so with a sync of the client running it starts none", async () => {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   const batch = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => {
@@ -283,8 +338,16 @@ test('a scheduled run syncs under the client\'s own workflow id, so with a sync 
   const clientId = `scheduled-${randomUUID()}`;
   const { outcome, log } = await withFakeWorker({ list: listing(10), batch }, async (taskQueue) => {
     const scheduled = () =>
-      env.client.workflow.execute('scheduledSyncWorkflow', { taskQueue, workflowId: `schedule-${randomUUID()}`, args: [{ clientId }] }) as Promise<ScheduledSyncOutcome>;
-    const manual = await env.client.workflow.start('syncClientWorkflow', { taskQueue, workflowId: syncWorkflowId(clientId), args: [{ clientId }] });
+      env.client.workflow.execute('scheduledSyncWorkflow', {
+        taskQueue,
+        workflowId: `schedule-${randomUUID()}`,
+        args: [{ clientId }],
+      }) as Promise<ScheduledSyncOutcome>;
+    const manual = await env.client.workflow.start('syncClientWorkflow', {
+      taskQueue,
+      workflowId: syncWorkflowId(clientId),
+      args: [{ clientId }],
+    });
     const whileManual = await scheduled();
     release();
     await manual.result();
