@@ -21,7 +21,7 @@ import { createLogger, type Logger } from '../src/logger';
 import type { SyncMetrics } from '../src/metrics';
 import { PlatformClient } from '../src/platform/client';
 import { createCredentialStore, credentialEnvNames } from '../src/platform/credentials';
-import { createCampaignSyncWorker } from '../src/worker';
+import { createCampaignSyncWorker, workerSettings } from '../src/worker';
 
 /** Where `npm start`'s worker serves Prometheus metrics, unless WORKER_METRICS_PORT says otherwise. */
 const DEMO_METRICS_PORT = 9464;
@@ -154,8 +154,7 @@ async function startDemoWorker(demo: Demo, address: string, pool: Pool, metrics:
   );
   const worker = await createCampaignSyncWorker({
     connection,
-    namespace: settings.TEMPORAL_NAMESPACE,
-    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    ...workerSettings(settings),
     pool,
     platform,
     credentials: createCredentialStore({ ...process.env, ...credentialEnv }),

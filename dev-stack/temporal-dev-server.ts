@@ -61,6 +61,22 @@ export function devServerArgs(options: DevServerOptions): string[] {
   ];
 }
 
+/** Waits until a Temporal frontend at `address` answers a call (a listening port is not enough). */
+export async function waitForFrontend(what: string, address: string, options: Parameters<typeof waitFor>[2]): Promise<void> {
+  await waitFor(
+    what,
+    async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+      } finally {
+        await connection.close();
+      }
+    },
+    options,
+  );
+}
+
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   mkdirSync(dirname(options.dbFilename), { recursive: true });
   let output = '';
@@ -73,18 +89,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ip = options.ip ?? '127.0.0.1';
   const address = `${ip}:${options.port}`;
   const exitedEarly = () => (server.child.exitCode !== null ? `the dev server exited: ${output.trim().slice(-500)}` : undefined);
-  await waitFor(
-    `Temporal dev server at ${address}`,
-    async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-      } finally {
-        await connection.close();
-      }
-    },
-    { timeoutMs: 90_000, intervalMs: 300, gaveUp: exitedEarly },
-  );
+  await waitForFrontend(`Temporal dev server at ${address}`, address, { timeoutMs: 90_000, intervalMs: 300, gaveUp: exitedEarly });
   return {
     options,
     address,

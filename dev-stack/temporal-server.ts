@@ -3,12 +3,10 @@ import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { Connection } from '@temporalio/client';
 import { Client } from 'pg';
-import { waitFor } from '../src/infra/wait-for';
 import { freePort, portIsFree, spawnTied, type TiedProcess } from './processes';
 import { findTemporalCli } from './temporal-cli';
-import type { DevServer } from './temporal-dev-server';
+import { waitForFrontend, type DevServer } from './temporal-dev-server';
 import { PROJECT_ROOT } from '../src/config';
 
 /** Temporal's own server, as docker-compose.yml runs it (temporalio/server:1.30.1), built from Go. */
@@ -173,22 +171,11 @@ export async function startTemporalServer(pg: PostgresServer): Promise<DevServer
     current = spawnTied(server, ['--config-file', configFile, '--allow-no-auth', 'start'], {
       onOutput: (chunk) => (output = (output + chunk).slice(-4000)),
     });
-    await waitFor(
-      `Temporal server at ${address}`,
-      async () => {
-        const connection = await Connection.connect({ address, connectTimeout: 1000 });
-        try {
-          await connection.workflowService.getSystemInfo({});
-        } finally {
-          await connection.close();
-        }
-      },
-      {
-        timeoutMs: 120_000,
-        intervalMs: 500,
-        gaveUp: () => (current.child.exitCode !== null ? `the server exited: ${output.slice(-800)}` : undefined),
-      },
-    );
+    await waitForFrontend(`Temporal server at ${address}`, address, {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      gaveUp: () => (current.child.exitCode !== null ? `the server exited: ${output.slice(-800)}` : undefined),
+    });
   };
   await launch();
   // The compose file's namespace job, run against this server.

@@ -10,6 +10,7 @@ import {
   metricsAddress,
   platformTimeouts,
   temporalAddress,
+  type Settings,
 } from './config';
 import { openConfiguredDatabase } from './infra/database';
 import { searchAttributesMissing, temporalUnreachable } from './infra/startup-errors';
@@ -69,6 +70,17 @@ export async function createCampaignSyncWorker(options: CampaignSyncWorkerOption
   });
 }
 
+/** Where a worker polls and how much it runs at once, as the settings say. */
+export function workerSettings(settings: Settings) {
+  return {
+    namespace: settings.TEMPORAL_NAMESPACE,
+    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    maxConcurrentActivityTaskExecutions: settings.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: settings.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
+  } satisfies Partial<CampaignSyncWorkerOptions>;
+}
+
 /** A worker process: connects, runs until SIGTERM or SIGINT, drains in-flight tasks, exits. */
 async function main() {
   const settings = loadSettings();
@@ -83,15 +95,11 @@ async function main() {
   });
   const worker = await createCampaignSyncWorker({
     connection,
-    namespace: settings.TEMPORAL_NAMESPACE,
-    taskQueue: settings.TEMPORAL_TASK_QUEUE,
+    ...workerSettings(settings),
     pool,
     platform,
     credentials: createCredentialStore(process.env),
     metrics,
-    maxConcurrentActivityTaskExecutions: settings.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    maxConcurrentWorkflowTaskExecutions: settings.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-    maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
     codec: encryptionCodec(settings),
   });
   log.info({ address, taskQueue: settings.TEMPORAL_TASK_QUEUE, pid: process.pid }, 'worker started');

@@ -131,6 +131,22 @@ test('a worker with bad configuration exits with a one-line error, no stack trac
   }
 });
 
+/** A client allowed one request a minute: its sync lists a page, then waits for rate slots. */
+const addSlowClient = (clientId: string) =>
+  cli(
+    'clients',
+    'add',
+    clientId,
+    '--api-url',
+    stack.mock.url,
+    '--credentials-ref',
+    'acme-login',
+    '--rate-limit',
+    '1',
+    '--rate-window-ms',
+    '60000',
+  );
+
 const runLines = async (clientId: string) => (await cli('runs', clientId)).stdout.trim().split('\n');
 
 test('runs; campaigns the platform stopped listing are marked removed; --retry-failed; disable and enable', async () => {
@@ -185,20 +201,7 @@ test('runs; campaigns the platform stopped listing are marked removed; --retry-f
 });
 
 test('cancel stops a running sync and records it; remove refuses while a client syncs', async () => {
-  // One request a minute: the sync lists its page, then waits for rate slots.
-  await cli(
-    'clients',
-    'add',
-    'slow',
-    '--api-url',
-    stack.mock.url,
-    '--credentials-ref',
-    'acme-login',
-    '--rate-limit',
-    '1',
-    '--rate-window-ms',
-    '60000',
-  );
+  await addSlowClient('slow');
   expect((await cli('sync', 'slow')).stdout).toContain('slow: sync started');
   for (let i = 0; i < 40 && !(await runLines('slow'))[0]!.includes('\trunning\t'); i++)
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -279,20 +282,8 @@ test('schedule set, list, pause, unpause and remove; bad input gets one line', a
 });
 
 test('a scheduled and a manual sync of one client never run at once, whichever starts first', async () => {
-  // One request a minute: a sync lists its page, then waits for rate slots, long enough to overlap.
-  await cli(
-    'clients',
-    'add',
-    'slow2',
-    '--api-url',
-    stack.mock.url,
-    '--credentials-ref',
-    'acme-login',
-    '--rate-limit',
-    '1',
-    '--rate-window-ms',
-    '60000',
-  );
+  // Its syncs wait for rate slots long enough for a scheduled and a manual one to overlap.
+  await addSlowClient('slow2');
   await cli('schedule', 'set', 'slow2', '--every', '1d');
   const syncRuns = async () => {
     const runs: string[] = [];

@@ -12,6 +12,7 @@ import type { SyncMetrics } from '../../src/metrics';
 import { createCredentialStore, credentialEnvNames } from '../../src/platform/credentials';
 import { json, startServer, type TestServer } from './helpers/http-server';
 import { useUnitTestDatabase } from './helpers/database';
+import { plainCampaign } from '../helpers/campaigns';
 
 // The batch activity against PostgreSQL and a scripted platform, in Temporal's mock activity
 // context: what it sends, what it stores, what it hands back, and when it fails the attempt.
@@ -76,21 +77,7 @@ async function scenario(options: {
     rateLimit: options.rateLimit ?? 10,
     rateWindowMs: options.rateWindowMs ?? 1000,
   });
-  await upsertCampaigns(
-    database().pool,
-    clientId,
-    'run-1',
-    options.campaigns.map((id) => ({
-      id,
-      name: id,
-      status: 'active',
-      budget: 1,
-      impressions: 1,
-      clicks: 1,
-      conversions: 1,
-      created_at: '2026-01-01T00:00:00.000Z',
-    })),
-  );
+  await upsertCampaigns(database().pool, clientId, 'run-1', options.campaigns.map(plainCampaign));
   const activities = createActivities({ pool: database().pool, platform, credentials, metrics });
   const signals: unknown[] = [];
   const fakeClient = {

@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities, CampaignBatchCall, CampaignBatchOutcome } from '../../src/activities';
 import type { CampaignPage } from '../../src/platform/client';
-import type { Campaign } from '../../src/platform/campaign';
+import { plainCampaign } from '../helpers/campaigns';
 import { findTemporalCli } from '../../dev-stack/temporal-cli';
 import {
   batchProgressSignal,
@@ -39,22 +39,11 @@ afterAll(() => env?.teardown());
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
-const campaign = (id: string): Campaign => ({
-  id,
-  name: id,
-  status: 'active',
-  budget: 1,
-  impressions: 1,
-  clicks: 1,
-  conversions: 1,
-  created_at: '2026-01-01T00:00:00.000Z',
-});
-
 /** Campaign ids c1..cN, cut into pages the way the platform's list endpoint pages them. */
 function listing(total: number, overrides: { hasMore?: (page: number) => boolean; extra?: Record<number, Partial<CampaignPage>> } = {}) {
   return (page: number, pageSize: number): CampaignPage => {
     const first = (page - 1) * pageSize;
-    const campaigns = Array.from({ length: Math.max(0, Math.min(pageSize, total - first)) }, (_, i) => campaign(`c${first + i + 1}`));
+    const campaigns = Array.from({ length: Math.max(0, Math.min(pageSize, total - first)) }, (_, i) => plainCampaign(`c${first + i + 1}`));
     return {
       campaigns,
       rejected: [],
@@ -191,7 +180,7 @@ describe('pages', () => {
   });
 
   test('a campaign the platform repeats on a later page is stored and synced once', async () => {
-    const page2 = [campaign('c100'), campaign('c101')];
+    const page2 = [plainCampaign('c100'), plainCampaign('c101')];
     const { outcome, log } = await runSync({ list: listing(102, { extra: { 2: { campaigns: page2 } } }) });
     const sent = log.batchCalls.flatMap((c) => c.campaignIds);
     expect(sent.filter((id) => id === 'c100')).toHaveLength(1);
