@@ -66,13 +66,19 @@ async function syncThroughRestarts(
   await withStack(
     MOCK,
     async (stack) => {
-      await stack.startWorker();
+      const worker = await stack.startWorker();
+      // The one worker must live through the restarts: if it dies, fail now with its last words
+      // rather than wait out the test's timeout for a sync nobody runs.
+      const workerDied = worker.exited.then((code) => {
+        throw new Error(`the worker exited (code ${code}) during the restarts:\n${worker.output().slice(-3000)}`);
+      });
+      workerDied.catch(() => undefined);
       const handle = await stack.startSync({ clientId: 'ref', pageSize: 10, batchSize: 5 });
       for (let i = 0; i < restarts; i++) {
         await sleep(4000);
         await restart(stack);
       }
-      await handle.result();
+      await Promise.race([handle.result(), workerDied]);
       await verifyAndRecord(stack, [REF_CLIENT], {
         scenario,
         injections: `${restarts} ${injections}, 10% 503s, 5% hangs`,
