@@ -105,161 +105,218 @@ const DEFAULT_PAGE_SIZE = 100;
 const batchDefaults = (batchActivity: boolean, policy: ClientPolicy, pageSize: number) =>
   batchActivity ? { batchSize: pageSize, maxBatchesInFlight: 2 } : { batchSize: 5, maxBatchesInFlight: policy.rateLimit };
 
+type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+type FailedCampaigns = Awaited<ReturnType<Activities['findFailedCampaigns']>>;
+type ActivityProxies = ReturnType<typeof proxyActivities<Activities>>;
+type ListedCampaigns = Parameters<Activities['upsertCampaignPage']>[0]['campaigns'];
+
+/** What a run knows once it has read the client's policy: how it pages, batches and retries. */
+interface SyncPlan {
+  policy: ClientPolicy;
+  /** The earlier run whose unconfirmed campaigns a `--retry-failed` run syncs again. */
+  retried: FailedCampaigns;
+  /** The run the platform's confirmations count for: the retried one, else this one. */
+  confirmingRun: string;
+  fetchCampaignPage: ActivityProxies['fetchCampaignPage'];
+  batchSize: number;
+  maxBatchesInFlight: number;
+}
+
 /**
  * Syncs every campaign of one client: lists the campaigns page by page, upserts each page, and
  * fans the page's campaigns out to child workflows that call the platform's sync endpoint.
  */
 export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSummary> {
-  const info = workflowInfo();
   const batchActivity = patched(BATCH_ACTIVITY_PATCH);
   const keepsSearchAttributes = patched(SEARCH_ATTRIBUTES_PATCH);
-  if (keepsSearchAttributes) {
-    // A start from the CLI or a schedule sets them; one from elsewhere (`temporal workflow start`) may not.
-    const missing = syncSearchAttributes(input.clientId).filter(({ key }) => info.typedSearchAttributes.get(key) === undefined);
-    if (missing.length > 0) upsertSearchAttributes(missing);
+  if (keepsSearchAttributes) addMissingSearchAttributes(input.clientId);
+  const sync = new ClientSync(input, batchActivity, keepsSearchAttributes);
+  setHandler(progressQuery, () => sync.progress());
+  setHandler(batchProgressSignal, (update) => sync.batchProgressed(update));
+  const plan = await sync.plan();
+  try {
+    await sync.syncCampaigns(plan);
+    return await sync.complete(plan);
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    await sync.fail(plan, err);
+    throw err;
   }
-  const recordOutcome = (status: 'completed' | 'failed' | 'cancelled') => {
-    if (keepsSearchAttributes) upsertSearchAttributes([{ key: outcomeSearchAttribute, value: syncOutcome(status, counts.failed) }]);
-  };
-  // Since the patch, the short database steps run as local activities: in the workflow task that
-  // asks for them, with no round trip through the server's task queue.
-  const { loadClientPolicy, startSyncRun, upsertCampaignPage, recordSyncRun, findFailedCampaigns } = batchActivity
-    ? proxyLocalActivities<Activities>(databaseOptions)
-    : proxyActivities<Activities>(databaseOptions);
-  const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
-  const maxAttempts = maxAttemptsOf(input);
-  const cursor: SyncCursor = input.resume ?? {
-    syncRun: info.runId,
-    nextPage: 1,
-    total: null,
-    counts: { ...NO_COUNTS },
-  };
-  // Cursors of older versions lack the newer counters.
-  const counts = (cursor.counts = { ...NO_COUNTS, ...cursor.counts });
-  const seen = new Set<string>(cursor.previousPageIds);
-  const failedCampaigns = (cursor.failedCampaigns ??= []);
-  const rejectedRecords = (cursor.rejectedRecords ??= []);
-  const inFlight = new Map<string, Promise<void>>();
-  /** Campaigns confirmed so far by each batch still running, as its activities report them. */
-  const liveSynced = new Map<string, number>();
-  let state: SyncProgress['state'] = 'starting';
-  let waitingFor = 'the client record';
+}
 
-  const progress = (): SyncProgress => ({
-    ...counts,
-    synced: counts.synced + [...liveSynced.values()].reduce((a, b) => a + b, 0),
-    clientId: input.clientId,
-    state,
-    waitingFor,
-    total: cursor.total,
-    batchesInFlight: inFlight.size,
-  });
-  setHandler(progressQuery, progress);
+/** A start from the CLI or a schedule sets them; one from elsewhere (`temporal workflow start`) may not. */
+function addMissingSearchAttributes(clientId: string): void {
+  const missing = syncSearchAttributes(clientId).filter(({ key }) => workflowInfo().typedSearchAttributes.get(key) === undefined);
+  if (missing.length > 0) upsertSearchAttributes(missing);
+}
+
+/**
+ * One run of a client's sync (continue-as-new carries its cursor to the next): its counters, the
+ * campaigns it has seen, its batches in flight and what it is waiting for.
+ */
+class ClientSync {
+  private readonly info = workflowInfo();
+  // Since BATCH_ACTIVITY_PATCH the short database steps run as local activities: in the workflow
+  // task that asks for them, with no round trip through the server's task queue.
+  private readonly db: ActivityProxies;
+  private readonly pageSize: number;
+  private readonly maxAttempts: number;
+  private readonly cursor: SyncCursor;
+  private readonly counts: SyncCounts;
+  private readonly seen: Set<string>;
+  private readonly failedCampaigns: SyncSummary['failedCampaigns'];
+  private readonly rejectedRecords: SyncSummary['rejectedRecords'];
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Campaigns confirmed so far by each batch still running, as its activities report them. */
+  private readonly liveSynced = new Map<string, number>();
+  private state: SyncProgress['state'] = 'starting';
+  private waitingFor = 'the client record';
+
+  constructor(
+    private readonly input: SyncClientInput,
+    private readonly batchActivity: boolean,
+    private readonly keepsSearchAttributes: boolean,
+  ) {
+    this.db = batchActivity ? proxyLocalActivities<Activities>(databaseOptions) : proxyActivities<Activities>(databaseOptions);
+    this.pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
+    this.maxAttempts = maxAttemptsOf(input);
+    this.cursor = input.resume ?? { syncRun: this.info.runId, nextPage: 1, total: null, counts: { ...NO_COUNTS } };
+    // Cursors of older versions lack the newer counters.
+    this.counts = this.cursor.counts = { ...NO_COUNTS, ...this.cursor.counts };
+    this.seen = new Set<string>(this.cursor.previousPageIds);
+    this.failedCampaigns = this.cursor.failedCampaigns ??= [];
+    this.rejectedRecords = this.cursor.rejectedRecords ??= [];
+  }
+
+  progress(): SyncProgress {
+    return {
+      ...this.counts,
+      synced: this.counts.synced + [...this.liveSynced.values()].reduce((a, b) => a + b, 0),
+      clientId: this.input.clientId,
+      state: this.state,
+      waitingFor: this.waitingFor,
+      total: this.cursor.total,
+      batchesInFlight: this.inFlight.size,
+    };
+  }
+
+  batchProgressed({ batch, synced }: { batch: string; synced: number }): void {
+    if (this.inFlight.has(batch)) this.liveSynced.set(batch, Math.max(synced, this.liveSynced.get(batch) ?? 0));
+    this.showProgress();
+  }
+
   /** The Web UI's current details: what the sync has done and what it waits for. */
-  const showProgress = () => {
-    const p = progress();
+  private showProgress(): void {
+    const p = this.progress();
     setCurrentDetails(
       `**${p.state}**, waiting for ${p.waitingFor}\n\n` +
         `pages ${p.pages} · listed ${p.listed}${p.total === null ? '' : ` of ${p.total}`} · synced ${p.synced} · failed ${p.failed} · rejected ${p.rejected}` +
         ` · batches in flight ${p.batchesInFlight}`,
     );
-  };
-  const waitFor = (what: string) => {
-    waitingFor = what;
-    showProgress();
-  };
-  setHandler(batchProgressSignal, ({ batch, synced }) => {
-    if (inFlight.has(batch)) liveSynced.set(batch, Math.max(synced, liveSynced.get(batch) ?? 0));
-    showProgress();
-  });
+  }
 
-  // A retry syncs what an earlier run listed, and its confirmations count for that run.
-  const retried = input.retryFailed ? await findFailedCampaigns(input.clientId) : undefined;
-  const confirmingRun = retried?.syncRun ?? cursor.syncRun;
+  private waitFor(what: string): void {
+    this.waitingFor = what;
+    this.showProgress();
+  }
 
-  const saveRun = (status: 'running' | 'completed' | 'failed' | 'cancelled', error?: string, listedEveryPage = false) =>
-    recordSyncRun({
-      workflowId: info.workflowId,
-      runId: cursor.syncRun,
-      clientId: input.clientId,
+  /** Reads what a retry syncs again and the client's policy; since the patch a new sync also records itself running here. */
+  async plan(): Promise<SyncPlan> {
+    const { input, info, cursor } = this;
+    // A retry syncs what an earlier run listed, and its confirmations count for that run.
+    const retried = input.retryFailed ? await this.db.findFailedCampaigns(input.clientId) : undefined;
+    const policy: ClientPolicy = this.startsWithRun
+      ? await this.db.startSyncRun({
+          workflowId: info.workflowId,
+          runId: cursor.syncRun,
+          clientId: input.clientId,
+          retryOf: retried?.syncRun,
+        })
+      : await this.db.loadClientPolicy(input.clientId);
+    const { fetchCampaignPage } = proxyActivities<Activities>(platformCallOptions(policy, this.maxAttempts));
+    const defaults = batchDefaults(this.batchActivity, policy, this.pageSize);
+    return {
+      policy,
+      retried,
+      confirmingRun: retried?.syncRun ?? cursor.syncRun,
+      fetchCampaignPage,
+      batchSize: input.batchSize ?? defaults.batchSize,
+      maxBatchesInFlight: input.maxBatchesInFlight ?? defaults.maxBatchesInFlight,
+    };
+  }
+
+  /** Since the patch, a new sync reads its policy and records itself as running in one step. */
+  private get startsWithRun(): boolean {
+    return this.batchActivity && !this.input.resume;
+  }
+
+  private saveRun(plan: SyncPlan, status: RunStatus, error?: string, listedEveryPage = false) {
+    return this.db.recordSyncRun({
+      workflowId: this.info.workflowId,
+      runId: this.cursor.syncRun,
+      clientId: this.input.clientId,
       status,
-      counts,
+      counts: this.counts,
       error,
-      retryOf: retried?.syncRun,
+      retryOf: plan.retried?.syncRun,
       listedEveryPage,
     });
+  }
 
-  // Since the patch, a new sync reads its policy and records itself as running in one step.
-  const startsWithRun = batchActivity && !input.resume;
-  const policy: ClientPolicy = startsWithRun
-    ? await startSyncRun({ workflowId: info.workflowId, runId: cursor.syncRun, clientId: input.clientId, retryOf: retried?.syncRun })
-    : await loadClientPolicy(input.clientId);
-  const { fetchCampaignPage } = proxyActivities<Activities>(platformCallOptions(policy, maxAttempts));
-  const defaults = batchDefaults(batchActivity, policy, pageSize);
-  const batchSize = input.batchSize ?? defaults.batchSize;
-  const maxBatchesInFlight = input.maxBatchesInFlight ?? defaults.maxBatchesInFlight;
+  private recordOutcome(status: Exclude<RunStatus, 'running'>): void {
+    if (this.keepsSearchAttributes)
+      upsertSearchAttributes([{ key: outcomeSearchAttribute, value: syncOutcome(status, this.counts.failed) }]);
+  }
 
-  const startBatch = async (campaignIds: string[], key: string) => {
-    while (inFlight.size >= maxBatchesInFlight) {
-      waitFor(`a free batch slot (${inFlight.size} batches in flight)`);
-      await Promise.race(inFlight.values());
+  /** Lists every page (or takes the retried campaigns) and syncs what it finds, until every batch is done. */
+  async syncCampaigns(plan: SyncPlan): Promise<void> {
+    if (!this.input.resume && !this.startsWithRun) await this.saveRun(plan, 'running');
+    if (this.input.retryFailed) {
+      this.cursor.total = plan.retried?.campaignIds.length ?? 0;
+      await this.startBatches(plan, plan.retried?.campaignIds ?? [], 'retry');
+    } else {
+      this.state = 'listing';
+      await this.listEveryPage(plan);
     }
-    const childId = `${info.workflowId}/${cursor.syncRun}/${key}`;
-    const done = executeChild(syncCampaignBatchWorkflow, {
-      workflowId: childId,
-      staticSummary: `${campaignIds.length} campaigns of client ${input.clientId} (${key}): ${campaignIds[0]} … ${campaignIds.at(-1)}`,
-      typedSearchAttributes: [{ key: clientIdSearchAttribute, value: input.clientId }],
-      args: [
-        {
-          policy,
-          syncRun: confirmingRun,
-          campaignIds,
-          maxAttempts,
-          ...(batchActivity ? { batchActivity: true as const, parentWorkflowId: info.workflowId } : {}),
-        },
-      ],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    })
-      .then(
-        (result: CampaignBatchResult) => {
-          counts.synced += result.synced;
-          counts.failed += result.failed.length;
-          failedCampaigns.push(...result.failed.slice(0, MAX_REPORTED_FAILURES - failedCampaigns.length));
-          showProgress();
-        },
-        (err: unknown) => {
-          if (isCancellation(err)) throw err;
-          counts.failed += campaignIds.length;
-        },
-      )
-      .finally(() => {
-        inFlight.delete(childId);
-        liveSynced.delete(childId);
-      });
-    inFlight.set(childId, done);
-  };
+    this.state = 'finishing';
+    await this.drainBatches();
+  }
 
-  const drainBatches = async () => {
-    while (inFlight.size > 0) {
-      waitFor(`${inFlight.size} campaign batches to finish`);
-      await Promise.race(inFlight.values());
-    }
-  };
+  async complete(plan: SyncPlan): Promise<SyncSummary> {
+    this.state = 'completed';
+    this.waitFor('nothing');
+    const failed = this.counts.failed ? `${this.counts.failed} campaigns failed to sync` : undefined;
+    // Histories of older versions recorded no count here.
+    this.counts.removed = (await this.saveRun(plan, 'completed', failed, !this.input.retryFailed)) ?? 0;
+    this.recordOutcome('completed');
+    this.showProgress();
+    return {
+      ...this.progress(),
+      workflowId: this.info.workflowId,
+      failedCampaigns: this.failedCampaigns,
+      rejectedRecords: this.rejectedRecords,
+    };
+  }
 
-  const startBatches = async (ids: string[], keyPrefix: string) => {
-    for (let i = 0; i < ids.length; i += batchSize) {
-      await startBatch(ids.slice(i, i + batchSize), `${keyPrefix}-b${i / batchSize}`);
-    }
-  };
+  async fail(plan: SyncPlan, err: unknown): Promise<void> {
+    this.state = 'failed';
+    this.waitFor('nothing');
+    const message =
+      err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+    const status = isCancellation(err) ? 'cancelled' : 'failed';
+    await CancellationScope.nonCancellable(() => this.saveRun(plan, status, message));
+    this.recordOutcome(status);
+  }
 
   /** Lists page after page, storing each and starting its batches, until the platform's list ends. */
-  const listEveryPage = async () => {
+  private async listEveryPage(plan: SyncPlan): Promise<void> {
+    const { input, cursor, pageSize } = this;
     for (;;) {
       const page = cursor.nextPage;
       // Stop on total as well as has_more: the reference platform keeps saying has_more.
       if (cursor.total !== null && (page - 1) * pageSize >= cursor.total) return;
-      waitFor(`page ${page}`);
-      const listed = await fetchCampaignPage.executeWithOptions({ summary: `page ${page} of client ${input.clientId}` }, [
+      this.waitFor(`page ${page}`);
+      const listed = await plan.fetchCampaignPage.executeWithOptions({ summary: `page ${page} of client ${input.clientId}` }, [
         { clientId: input.clientId, page, pageSize },
       ]);
       if (listed.total > pageSize * MAX_PAGES) {
@@ -270,63 +327,99 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
         });
       }
       cursor.total = listed.total;
-      counts.pages += 1;
-      counts.rejected += listed.rejected.length;
-      rejectedRecords.push(...listed.rejected.slice(0, MAX_REPORTED_FAILURES - rejectedRecords.length).map((r) => ({ page, ...r })));
+      this.counts.pages += 1;
+      this.counts.rejected += listed.rejected.length;
+      this.rejectedRecords.push(
+        ...listed.rejected.slice(0, MAX_REPORTED_FAILURES - this.rejectedRecords.length).map((r) => ({ page, ...r })),
+      );
       // Offset paging repeats a campaign when the list shifts between calls: store and sync it once.
-      const fresh = listed.campaigns.filter((c) => !seen.has(c.id));
-      fresh.forEach((c) => seen.add(c.id));
+      const fresh = listed.campaigns.filter((c) => !this.seen.has(c.id));
+      fresh.forEach((c) => this.seen.add(c.id));
       cursor.previousPageIds = listed.campaigns.map((c) => c.id);
-      if (fresh.length > 0) {
-        waitFor(`the database to store page ${page}`);
-        const stored = await upsertCampaignPage({ clientId: input.clientId, syncRun: cursor.syncRun, campaigns: fresh });
-        counts.listed += fresh.length;
-        counts.inserted += stored.inserted;
-        counts.updated += stored.updated;
-        counts.unchanged += stored.unchanged;
-        await startBatches(
-          fresh.map((c) => c.id),
-          `p${page}`,
-        );
-      }
+      if (fresh.length > 0) await this.storeAndSyncPage(plan, page, fresh);
       cursor.nextPage = page + 1;
       if (!listed.hasMore || listed.campaigns.length === 0) return;
-      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS)) {
-        await drainBatches();
-        await saveRun('running');
+      if (this.historyIsLong()) {
+        await this.drainBatches();
+        await this.saveRun(plan, 'running');
         await continueAsNew<typeof syncClientWorkflow>({ ...input, resume: cursor });
       }
     }
-  };
+  }
 
-  try {
-    if (!input.resume && !startsWithRun) await saveRun('running');
-    if (input.retryFailed) {
-      cursor.total = retried?.campaignIds.length ?? 0;
-      await startBatches(retried?.campaignIds ?? [], 'retry');
-    } else {
-      state = 'listing';
-      await listEveryPage();
+  private async storeAndSyncPage(plan: SyncPlan, page: number, fresh: ListedCampaigns): Promise<void> {
+    this.waitFor(`the database to store page ${page}`);
+    const stored = await this.db.upsertCampaignPage({ clientId: this.input.clientId, syncRun: this.cursor.syncRun, campaigns: fresh });
+    this.counts.listed += fresh.length;
+    this.counts.inserted += stored.inserted;
+    this.counts.updated += stored.updated;
+    this.counts.unchanged += stored.unchanged;
+    await this.startBatches(
+      plan,
+      fresh.map((c) => c.id),
+      `p${page}`,
+    );
+  }
+
+  private historyIsLong(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > (this.input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS);
+  }
+
+  private async startBatches(plan: SyncPlan, ids: string[], keyPrefix: string): Promise<void> {
+    for (let i = 0; i < ids.length; i += plan.batchSize) {
+      await this.startBatch(plan, ids.slice(i, i + plan.batchSize), `${keyPrefix}-b${i / plan.batchSize}`);
     }
-    state = 'finishing';
-    await drainBatches();
-    state = 'completed';
-    waitFor('nothing');
-    // Histories of older versions recorded no count here.
-    counts.removed =
-      (await saveRun('completed', counts.failed ? `${counts.failed} campaigns failed to sync` : undefined, !input.retryFailed)) ?? 0;
-    recordOutcome('completed');
-    showProgress();
-    return { ...progress(), workflowId: info.workflowId, failedCampaigns, rejectedRecords };
-  } catch (err) {
-    if (err instanceof ContinueAsNew) throw err;
-    state = 'failed';
-    waitFor('nothing');
-    const message =
-      err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
-    const status = isCancellation(err) ? 'cancelled' : 'failed';
-    await CancellationScope.nonCancellable(() => saveRun(status, message));
-    recordOutcome(status);
-    throw err;
+  }
+
+  /** Starts a batch's child workflow once fewer than the most allowed are in flight. */
+  private async startBatch(plan: SyncPlan, campaignIds: string[], key: string): Promise<void> {
+    const { input, info, inFlight } = this;
+    while (inFlight.size >= plan.maxBatchesInFlight) {
+      this.waitFor(`a free batch slot (${inFlight.size} batches in flight)`);
+      await Promise.race(inFlight.values());
+    }
+    const childId = `${info.workflowId}/${this.cursor.syncRun}/${key}`;
+    const done = executeChild(syncCampaignBatchWorkflow, {
+      workflowId: childId,
+      staticSummary: `${campaignIds.length} campaigns of client ${input.clientId} (${key}): ${campaignIds[0]} … ${campaignIds.at(-1)}`,
+      typedSearchAttributes: [{ key: clientIdSearchAttribute, value: input.clientId }],
+      args: [
+        {
+          policy: plan.policy,
+          syncRun: plan.confirmingRun,
+          campaignIds,
+          maxAttempts: this.maxAttempts,
+          ...(this.batchActivity ? { batchActivity: true as const, parentWorkflowId: info.workflowId } : {}),
+        },
+      ],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    })
+      .then(
+        (result: CampaignBatchResult) => this.batchFinished(result),
+        (err: unknown) => {
+          if (isCancellation(err)) throw err;
+          this.counts.failed += campaignIds.length;
+        },
+      )
+      .finally(() => {
+        inFlight.delete(childId);
+        this.liveSynced.delete(childId);
+      });
+    inFlight.set(childId, done);
+  }
+
+  private batchFinished(result: CampaignBatchResult): void {
+    this.counts.synced += result.synced;
+    this.counts.failed += result.failed.length;
+    this.failedCampaigns.push(...result.failed.slice(0, MAX_REPORTED_FAILURES - this.failedCampaigns.length));
+    this.showProgress();
+  }
+
+  private async drainBatches(): Promise<void> {
+    while (this.inFlight.size > 0) {
+      this.waitFor(`${this.inFlight.size} campaign batches to finish`);
+      await Promise.race(this.inFlight.values());
+    }
   }
 }
