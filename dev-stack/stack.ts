@@ -9,14 +9,14 @@ import type { SyncClientInput, syncClientWorkflow } from '../src/workflows';
 import { testDatabase, type TestDatabase } from './databases';
 import { startMockProcess, type MockProcess } from './mock-platform-process';
 import type { MockConfig } from '../mock-api/config';
-import { startWorkerProcess } from './worker-process';
+import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 export const ENCRYPTION_KEY_ID = 'test-key';
 
 /** The real parts, each its own process: Temporal dev server, PostgreSQL, the mock platform, workers. */
 export class Stack {
   readonly taskQueue = `sync-${randomUUID()}`;
-  readonly workers: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
+  readonly workers: WorkerProcess[] = [];
   private credentialsEnv: Record<string, string> = {};
   private workerEnv: Record<string, string> = {};
 

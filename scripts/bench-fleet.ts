@@ -25,8 +25,8 @@ import { temporal as temporal_api } from '@temporalio/proto';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { childPids, machineTicks, PartMeter, pidsNamed } from './process-meter';
 import { testDatabase, type TestDatabase } from '../dev-stack/databases';
-import { startMockProcess } from '../dev-stack/mock-platform-process';
-import { startWorkerProcess } from '../dev-stack/worker-process';
+import { startMockProcess, type MockProcess } from '../dev-stack/mock-platform-process';
+import { startWorkerProcess, type WorkerProcess } from '../dev-stack/worker-process';
 import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
 import { postgresServerOf, startTemporalServer } from '../dev-stack/temporal-server';
 import { BUILT } from '../dev-stack/built';
@@ -91,6 +91,117 @@ function revision(): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The fleet's clients as a user registers them: credentials in a secrets file, by reference. */
+async function registerClients(database: TestDatabase, mockUrl: string, work: string): Promise<{ ids: string[]; secretsFile: string }> {
+  const secrets: Record<string, { email: string; password: string }> = {};
+  const ids: string[] = [];
+  for (let i = 1; i <= config.clients; i++) {
+    const account = generatedAccountCredentials(i);
+    secrets[account.id] = { email: account.email, password: account.password };
+    ids.push(account.id);
+  }
+  const secretsFile = join(work, 'secrets.json');
+  writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
+  await insertClients(database, ids, mockUrl);
+  return { ids, secretsFile };
+}
+
+async function insertClients(database: TestDatabase, ids: string[], mockUrl: string): Promise<void> {
+  await database.pool.query(
+    `INSERT INTO clients (id, name, api_base_url, credentials_ref, rate_limit, rate_window_ms)
+     SELECT id, id, $2, id, $3, $4 FROM unnest($1::text[]) AS id`,
+    [ids, mockUrl, config.limit, config.windowMs],
+  );
+}
+
+async function databaseNowMs(database: TestDatabase): Promise<number> {
+  const { rows } = await database.pool.query<{ at: number }>('SELECT extract(epoch FROM clock_timestamp())::float8 AS at');
+  return rows[0]!.at * 1000;
+}
+
+async function finishedSyncs(database: TestDatabase): Promise<number> {
+  const { rows } = await database.pool.query<{ finished: number }>(
+    `SELECT count(*) FILTER (WHERE status <> 'running')::int AS finished FROM sync_runs`,
+  );
+  return rows[0]!.finished;
+}
+
+interface StoredOutcome {
+  last_finished: number;
+  completed: number;
+  failed_runs: number;
+  rows: number;
+  distinct_rows: number;
+  confirmed_rows: number;
+}
+
+/** What the syncs left in PostgreSQL: when the last finished, how they ended, and the campaign rows. */
+async function storedOutcome(database: TestDatabase): Promise<StoredOutcome> {
+  const { rows } = await database.pool.query<StoredOutcome>(
+    `SELECT (SELECT extract(epoch FROM max(finished_at))::float8 FROM sync_runs) AS last_finished,
+            (SELECT count(*) FILTER (WHERE status = 'completed' AND failed = 0)::int FROM sync_runs) AS completed,
+            (SELECT count(*) FILTER (WHERE status <> 'completed' OR failed > 0)::int FROM sync_runs) AS failed_runs,
+            (SELECT count(*)::int FROM campaigns) AS rows,
+            (SELECT count(DISTINCT (client_id, campaign_id))::int FROM campaigns) AS distinct_rows,
+            (SELECT count(*)::int FROM campaigns WHERE platform_synced_at IS NOT NULL) AS confirmed_rows`,
+  );
+  return rows[0]!;
+}
+
+/** Every client's sync at once, through the CLI, as a user starts a fleet. */
+async function syncAllThroughCli(env: Record<string, string>): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const cli = spawn(process.execPath, [BUILT.cli, 'sync', '--all'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    cli.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`campaign-sync sync --all exited ${code}: ${stderr.trim()}`))));
+  });
+}
+
+/**
+ * Waits until every sync has finished, sampling the meters; with --kill-every-s, SIGKILLs the
+ * oldest worker and starts a replacement every S seconds. Returns the finished syncs and the kills.
+ */
+async function waitForFleet(database: TestDatabase, workers: WorkerProcess[], startWorker: () => Promise<unknown>, meters: PartMeter[]) {
+  let kills = 0;
+  let nextKillAt = config.killEveryS ? Date.now() + config.killEveryS * 1000 : Infinity;
+  const deadline = Date.now() + Math.max(30 * 60_000, boundS * 10_000);
+  for (;;) {
+    meters.forEach((m) => m.sample());
+    const finished = await finishedSyncs(database);
+    if (finished >= config.clients) return { finished, kills };
+    if (Date.now() > deadline) throw new Error(`only ${finished} of ${config.clients} syncs finished before the deadline`);
+    if (Date.now() >= nextKillAt) {
+      const victim = workers.shift()!;
+      await victim.stop('SIGKILL');
+      kills += 1;
+      await startWorker();
+      nextKillAt += config.killEveryS * 1000;
+    }
+    await sleep(500);
+  }
+}
+
+/** The mock's account of the run: requests, confirmations, repeated sync calls, 429s. */
+async function platformFigures(mock: MockProcess) {
+  const stats = Object.values((await mock.stats()).accounts);
+  const sum = (f: (s: (typeof stats)[number]) => number) => stats.reduce((total, s) => total + f(s), 0);
+  return {
+    requests: sum((s) =>
+      Object.entries(s.requests)
+        .filter(([endpoint]) => endpoint !== 'auth')
+        .reduce((n, [, byStatus]) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0),
+    ),
+    confirmedByPlatform: sum((s) => s.syncedCampaignIds.length),
+    repeatedSyncCalls: sum((s) => Object.values(s.syncCalls).reduce((n, calls) => n + Math.max(0, calls - 1), 0)),
+    window429s: sum((s) => s.rateLimited),
+    mostInAWindow: Math.max(...stats.map((s) => s.maxArrivalsInWindow)),
+  };
+}
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'campaign-sync-bench-'));
   const [database, mock] = await Promise.all([
@@ -107,24 +218,9 @@ async function main() {
   ]);
   const devServer =
     config.temporal === 'server' ? await startTemporalServer(postgresServerOf(database.connectionString)) : await startThrowawayDevServer();
-  const workers: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
+  const workers: WorkerProcess[] = [];
   try {
-    // Clients and their credentials (in a secrets file, by reference), as a user would register them.
-    const secrets: Record<string, { email: string; password: string }> = {};
-    const ids: string[] = [];
-    for (let i = 1; i <= config.clients; i++) {
-      const account = generatedAccountCredentials(i);
-      secrets[account.id] = { email: account.email, password: account.password };
-      ids.push(account.id);
-    }
-    const secretsFile = join(work, 'secrets.json');
-    writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
-    await database.pool.query(
-      `INSERT INTO clients (id, name, api_base_url, credentials_ref, rate_limit, rate_window_ms)
-       SELECT id, id, $2, id, $3, $4 FROM unnest($1::text[]) AS id`,
-      [ids, mock.url, config.limit, config.windowMs],
-    );
-
+    const { ids, secretsFile } = await registerClients(database, mock.url, work);
     const env = {
       DATABASE_URL: database.connectionString,
       TEMPORAL_ADDRESS: devServer.address,
@@ -146,79 +242,20 @@ async function main() {
     meters.forEach((m) => m.startBaseline());
     const machineBefore = machineTicks();
 
-    const {
-      rows: [startRow],
-    } = await database.pool.query<{ at: number }>('SELECT extract(epoch FROM clock_timestamp())::float8 AS at');
+    const startedAtMs = await databaseNowMs(database);
     const startedAt = Date.now();
-    // Every client's sync at once, through the CLI.
-    await new Promise<void>((resolve, reject) => {
-      const cli = spawn(process.execPath, [BUILT.cli, 'sync', '--all'], {
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      cli.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`campaign-sync sync --all exited ${code}: ${stderr.trim()}`))));
-    });
+    await syncAllThroughCli(env);
     const cliSeconds = (Date.now() - startedAt) / 1000;
-
-    let kills = 0;
-    let nextKillAt = config.killEveryS ? Date.now() + config.killEveryS * 1000 : Infinity;
-    const deadline = Date.now() + Math.max(30 * 60_000, boundS * 10_000);
-    let finished = 0;
-    for (;;) {
-      meters.forEach((m) => m.sample());
-      const {
-        rows: [progress],
-      } = await database.pool.query<{ finished: number }>(
-        `SELECT count(*) FILTER (WHERE status <> 'running')::int AS finished FROM sync_runs`,
-      );
-      finished = progress!.finished;
-      if (finished >= config.clients) break;
-      if (Date.now() > deadline) throw new Error(`only ${finished} of ${config.clients} syncs finished before the deadline`);
-      if (Date.now() >= nextKillAt) {
-        // SIGKILL the oldest worker and start a replacement: a worker dies every S seconds in rotation.
-        const victim = workers.shift()!;
-        await victim.stop('SIGKILL');
-        kills += 1;
-        await startWorker();
-        nextKillAt += config.killEveryS * 1000;
-      }
-      await sleep(500);
-    }
+    const { finished, kills } = await waitForFleet(database, workers, startWorker, meters);
     meters.forEach((m) => m.sample());
     const machineAfter = machineTicks();
 
-    const {
-      rows: [outcome],
-    } = await database.pool.query<{
-      last_finished: number;
-      completed: number;
-      failed_runs: number;
-      rows: number;
-      distinct_rows: number;
-      confirmed_rows: number;
-    }>(
-      `SELECT (SELECT extract(epoch FROM max(finished_at))::float8 FROM sync_runs) AS last_finished,
-              (SELECT count(*) FILTER (WHERE status = 'completed' AND failed = 0)::int FROM sync_runs) AS completed,
-              (SELECT count(*) FILTER (WHERE status <> 'completed' OR failed > 0)::int FROM sync_runs) AS failed_runs,
-              (SELECT count(*)::int FROM campaigns) AS rows,
-              (SELECT count(DISTINCT (client_id, campaign_id))::int FROM campaigns) AS distinct_rows,
-              (SELECT count(*)::int FROM campaigns WHERE platform_synced_at IS NOT NULL) AS confirmed_rows`,
-    );
-    const stats = Object.values((await mock.stats()).accounts);
-    const sum = (f: (s: (typeof stats)[number]) => number) => stats.reduce((total, s) => total + f(s), 0);
-    const requests = sum((s) =>
-      Object.entries(s.requests)
-        .filter(([endpoint]) => endpoint !== 'auth')
-        .reduce((n, [, byStatus]) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0),
-    );
-    const confirmedByPlatform = sum((s) => s.syncedCampaignIds.length);
-    const repeatedSyncs = sum((s) => Object.values(s.syncCalls).reduce((n, calls) => n + Math.max(0, calls - 1), 0));
-    const timeline = await clientTimelines(mock, database, ids, startRow!.at * 1000);
+    const outcome = await storedOutcome(database);
+    const platform = await platformFigures(mock);
+    const timeline = await clientTimelines(mock, database, ids, startedAtMs);
     const wrongValues = await countWrongValues(mock, database, ids);
     const expected = config.clients * config.campaigns;
-    const wallS = outcome!.last_finished - startRow!.at;
+    const wallS = outcome.last_finished - startedAtMs / 1000;
     const campaignsCpu = workerMeter.cpuSeconds() + serverMeter.cpuSeconds();
     const result = {
       label: config.label,
@@ -229,35 +266,35 @@ async function main() {
       boundS,
       ratio: round(wallS / boundS, 3),
       cliS: round(cliSeconds, 1),
-      syncs: { finished, completed: outcome!.completed, failedOrPartial: outcome!.failed_runs },
+      syncs: { finished, completed: outcome.completed, failedOrPartial: outcome.failed_runs },
       campaignsExpected: expected,
-      rows: outcome!.rows,
-      distinctRows: outcome!.distinct_rows,
-      confirmedRows: outcome!.confirmed_rows,
-      lostCampaigns: expected - outcome!.confirmed_rows,
-      duplicatedRows: outcome!.rows - outcome!.distinct_rows,
+      rows: outcome.rows,
+      distinctRows: outcome.distinct_rows,
+      confirmedRows: outcome.confirmed_rows,
+      lostCampaigns: expected - outcome.confirmed_rows,
+      duplicatedRows: outcome.rows - outcome.distinct_rows,
       wrongValues,
-      confirmedByPlatform,
-      requests,
-      window429s: sum((s) => s.rateLimited),
-      mostInAWindow: Math.max(...stats.map((s) => s.maxArrivalsInWindow)),
-      repeatedSyncCalls: repeatedSyncs,
+      confirmedByPlatform: platform.confirmedByPlatform,
+      requests: platform.requests,
+      window429s: platform.window429s,
+      mostInAWindow: platform.mostInAWindow,
+      repeatedSyncCalls: platform.repeatedSyncCalls,
       kills,
-      repeatedSyncCallsPerKill: kills ? round(repeatedSyncs / kills, 2) : null,
-      campaignsPerS: round(confirmedByPlatform / wallS, 1),
+      repeatedSyncCallsPerKill: kills ? round(platform.repeatedSyncCalls / kills, 2) : null,
+      campaignsPerS: round(platform.confirmedByPlatform / wallS, 1),
       cpuS: {
         workers: round(workerMeter.cpuSeconds(), 1),
         temporalServer: round(serverMeter.cpuSeconds(), 1),
         mock: round(mockMeter.cpuSeconds(), 1),
         postgres: round(postgresMeter.cpuSeconds(), 1),
       },
-      cpuMsPerCampaign: round((campaignsCpu * 1000) / Math.max(1, confirmedByPlatform), 2),
+      cpuMsPerCampaign: round((campaignsCpu * 1000) / Math.max(1, platform.confirmedByPlatform), 2),
       peakRssMb: { worker: round(workerMeter.peakRssMb(), 0), temporalServer: round(serverMeter.peakRssMb(), 0) },
       timeline,
       machineBusyPct: round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100, 0),
     };
     console.log(JSON.stringify(result, null, 1));
-    if (options.explain) await explainSlowest(devServer.address, database, startRow!.at * 1000);
+    if (options.explain) await explainSlowest(devServer.address, database, startedAtMs);
     mkdirSync(dirname(options.results as string), { recursive: true });
     appendFileSync(options.results as string, `${JSON.stringify(result)}\n`);
   } finally {
