@@ -33,34 +33,20 @@ export const HISTOGRAM_BUCKETS: Record<string, number[]> = {
 };
 
 export function createSyncMetrics(meter: MetricMeter): SyncMetrics {
-  const requests = meter.createCounter(
+  const counter = (name: string, description: string) => meter.createCounter(name, undefined, description);
+  const secondsHistogram = (name: string, description: string) => meter.createHistogram(name, 'float', undefined, description);
+  const requests = counter(
     METRIC_NAMES.platformRequests,
-    undefined,
     'Requests to the ad platform by client, endpoint and status (HTTP code, timeout or network)',
   );
-  const waits = meter.createHistogram(
-    METRIC_NAMES.rateBudgetWait,
-    'float',
-    undefined,
-    "Time a request waited for its slot in the client's rate budget",
-  );
-  const tokens = meter.createCounter(
-    METRIC_NAMES.tokensIssued,
-    undefined,
-    'Access tokens obtained from the platform (first ones and renewals)',
-  );
-  const campaigns = meter.createCounter(
+  const waits = secondsHistogram(METRIC_NAMES.rateBudgetWait, "Time a request waited for its slot in the client's rate budget");
+  const tokens = counter(METRIC_NAMES.tokensIssued, 'Access tokens obtained from the platform (first ones and renewals)');
+  const campaigns = counter(
     METRIC_NAMES.campaigns,
-    undefined,
     'Campaigns synced (confirmed by the platform), failed (after every retry), rejected (invalid records) and marked removed (no longer listed), by client',
   );
-  const finished = meter.createCounter(METRIC_NAMES.syncsFinished, undefined, 'Syncs finished, by client and outcome');
-  const durations = meter.createHistogram(
-    METRIC_NAMES.syncDuration,
-    'float',
-    undefined,
-    'Duration of finished syncs, by client and outcome',
-  );
+  const finished = counter(METRIC_NAMES.syncsFinished, 'Syncs finished, by client and outcome');
+  const durations = secondsHistogram(METRIC_NAMES.syncDuration, 'Duration of finished syncs, by client and outcome');
   return {
     platformRequest: (client, endpoint, status) => requests.add(1, { client, endpoint, status }),
     rateBudgetWait: (client, waitedMs) => waits.record(Math.max(0, waitedMs) / 1000, { client }),
