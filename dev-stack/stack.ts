@@ -13,6 +13,33 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 export const ENCRYPTION_KEY_ID = 'test-key';
 
+interface Part {
+  stop(): Promise<void>;
+}
+
+/**
+ * The parts a stack start has under way: when one fails, the others are stopped once they are up,
+ * since their processes would otherwise outlive the test (and keep jest from exiting).
+ */
+class StartedParts {
+  private readonly starting: Promise<unknown>[] = [];
+  private readonly started: Part[] = [];
+
+  track<P extends Part>(start: Promise<P>): Promise<P> {
+    const tracked = start.then((part) => {
+      this.started.push(part);
+      return part;
+    });
+    this.starting.push(tracked);
+    return tracked;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.allSettled(this.starting);
+    await Promise.allSettled(this.started.map((part) => part.stop()));
+  }
+}
+
 /** The real parts, each its own process: Temporal dev server, PostgreSQL, the mock platform, workers. */
 export class Stack {
   readonly taskQueue = `sync-${randomUUID()}`;
@@ -38,17 +65,29 @@ export class Stack {
   ): Promise<Stack> {
     const temporal = options.temporal;
     const databaseWhere = options.database ?? 'configured';
-    const [devServer, database, mock] = temporal
-      ? await Promise.all([testDatabase(databaseWhere), startMockProcess(mockSettings)]).then(
-          async ([db, m]) => [await temporal(db), db, m] as const,
-        )
-      : await Promise.all([startThrowawayDevServer(), testDatabase(databaseWhere), startMockProcess(mockSettings)]);
-    const connection = await Connection.connect({ address: devServer.address });
-    const codec = options.encryptionKey ? new EncryptionCodec(Buffer.from(options.encryptionKey, 'base64'), ENCRYPTION_KEY_ID) : undefined;
-    const stack = new Stack(devServer, database, mock, new Client({ connection, dataConverter: dataConverter(codec) }), connection);
-    if (options.encryptionKey)
-      stack.workerEnv = { CAMPAIGN_SYNC_ENCRYPTION_KEY: options.encryptionKey, CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: ENCRYPTION_KEY_ID };
-    return stack;
+    const parts = new StartedParts();
+    try {
+      const [devServer, database, mock] = temporal
+        ? await Promise.all([parts.track(testDatabase(databaseWhere)), parts.track(startMockProcess(mockSettings))]).then(
+            async ([db, m]) => [await parts.track(temporal(db)), db, m] as const,
+          )
+        : await Promise.all([
+            parts.track(startThrowawayDevServer()),
+            parts.track(testDatabase(databaseWhere)),
+            parts.track(startMockProcess(mockSettings)),
+          ]);
+      const connection = await Connection.connect({ address: devServer.address });
+      const codec = options.encryptionKey
+        ? new EncryptionCodec(Buffer.from(options.encryptionKey, 'base64'), ENCRYPTION_KEY_ID)
+        : undefined;
+      const stack = new Stack(devServer, database, mock, new Client({ connection, dataConverter: dataConverter(codec) }), connection);
+      if (options.encryptionKey)
+        stack.workerEnv = { CAMPAIGN_SYNC_ENCRYPTION_KEY: options.encryptionKey, CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: ENCRYPTION_KEY_ID };
+      return stack;
+    } catch (err) {
+      await parts.stopAll();
+      throw err;
+    }
   }
 
   /** Registers a client (credentials by reference, given to workers through their environment). */
