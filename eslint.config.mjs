@@ -28,6 +28,8 @@ export default tseslint.config(
       '@typescript-eslint/no-deprecated': 'warn',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
       'object-shorthand': ['error', 'always'],
+      // One import line per module (a type-only line beside it is fine).
+      'no-duplicate-imports': ['error', { allowSeparateTypeImports: true }],
     },
   },
   {

@@ -1,10 +1,9 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { loadSettings, SETTING_NAMES } from '../src/config';
+import { loadSettings, PROJECT_ROOT, SETTING_NAMES } from '../src/config';
 import { devServerArgs } from '../dev-stack/temporal-dev-server';
 import { SEARCH_ATTRIBUTES } from '../src/workflows';
-import { PROJECT_ROOT } from '../src/config';
 
 // No Docker engine runs in CI: the compose files and the Dockerfile are checked by parsing them.
 const read = (file: string) => readFileSync(join(PROJECT_ROOT, file), 'utf8');

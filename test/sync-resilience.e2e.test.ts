@@ -1,5 +1,4 @@
-import { REFERENCE_ACCOUNT } from '../mock-api/accounts';
-import { generatedAccountCredentials } from '../mock-api/accounts';
+import { generatedAccountCredentials, REFERENCE_ACCOUNT } from '../mock-api/accounts';
 import { byId, Stack } from '../dev-stack/stack';
 import { waitFor } from '../src/infra/wait-for';
 import { progressQuery } from '../src/workflows';

@@ -1,8 +1,13 @@
 import { join } from 'node:path';
-import { codecServerUiOrigin, ConfigError, dataPaths, loadSettings, platformTimeouts, temporalAddress } from '../../src/config';
-import { PROJECT_ROOT } from '../../src/config';
-
-// Compiled to dist/test/unit: the project is three folders up.
+import {
+  codecServerUiOrigin,
+  ConfigError,
+  dataPaths,
+  loadSettings,
+  platformTimeouts,
+  PROJECT_ROOT,
+  temporalAddress,
+} from '../../src/config';
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {
