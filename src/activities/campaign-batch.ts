@@ -12,13 +12,13 @@ import type { TokenCache } from '../platform/token-cache';
 import { FIRST_RETRY_DELAY_MS } from '../workflows/activity-options';
 import { batchProgressSignal } from '../workflows/definitions';
 import { redact } from './failures';
+import { withHeartbeats } from './heartbeats';
 import { latenessAllowedMs, reserveSlots } from './rate-budget';
 
 /** A batch call waits at most this long for a rate slot; a later slot is left to a durable sleep. */
 export const SLOT_HORIZON_MS = 2000;
 /** How long a live count waits for more confirmations to report with it. */
 const PROGRESS_DELAY_MS = 500;
-const HEARTBEAT_EVERY_MS = 2000;
 
 export interface CampaignBatchCall {
   clientId: string;
@@ -218,41 +218,45 @@ class BatchSending {
    * campaign is answered or the next slot is beyond SLOT_HORIZON_MS (returned: when it is due).
    */
   async sendAsSlotsAllow(): Promise<number | undefined> {
-    const { pool, metrics } = this.deps;
-    const heartbeat = setInterval(() => this.context.heartbeat(), HEARTBEAT_EVERY_MS);
     let nextDueAt: number | undefined;
     try {
-      while (this.fatal === undefined && !this.throttled && this.writer.error === undefined) {
-        // Requests still out may put their campaign back in the queue (an expired token, a late slot).
-        if (this.queue.length === 0 && this.inFlight.size === 0) break;
-        const room = Math.min(this.client.rateLimit - this.inFlight.size, this.queue.length);
-        if (room <= 0) {
-          await Promise.race(this.inFlight);
-          continue;
-        }
-        const askedAt = Date.now();
-        const reservation = await reserveSlots(pool, this.client, room, SLOT_HORIZON_MS);
-        for (const slot of reservation.slots) {
-          metrics.rateBudgetWait(this.client.id, slot.dueAt - askedAt);
-          this.launch(this.queue.shift()!, slot);
-        }
-        if (reservation.slots.length === room) continue;
-        if (this.inFlight.size === 0) {
-          nextDueAt = reservation.nextDueAt;
-          break;
-        }
-        // Requests are out: wait for one of them, or for the next slot to come within the horizon.
-        const untilWithinHorizon = Math.max(0, reservation.nextDueAt! - Date.now() - SLOT_HORIZON_MS);
-        await Promise.race([...this.inFlight, this.context.sleep(untilWithinHorizon).catch(() => undefined)]);
-      }
-      await Promise.all(this.inFlight);
-      await this.writer.flush();
+      nextDueAt = await withHeartbeats(this.sendAll());
     } finally {
-      clearInterval(heartbeat);
       this.progress.stop();
     }
     if (this.fatal !== undefined) throw this.fatal;
     if (this.writer.error !== undefined) throw this.writer.error;
+    return nextDueAt;
+  }
+
+  private async sendAll(): Promise<number | undefined> {
+    const { pool, metrics } = this.deps;
+    let nextDueAt: number | undefined;
+    while (this.fatal === undefined && !this.throttled && this.writer.error === undefined) {
+      // Requests still out may put their campaign back in the queue (an expired token, a late slot).
+      if (this.queue.length === 0 && this.inFlight.size === 0) break;
+      const room = Math.min(this.client.rateLimit - this.inFlight.size, this.queue.length);
+      if (room <= 0) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      const askedAt = Date.now();
+      const reservation = await reserveSlots(pool, this.client, room, SLOT_HORIZON_MS);
+      for (const slot of reservation.slots) {
+        metrics.rateBudgetWait(this.client.id, slot.dueAt - askedAt);
+        this.launch(this.queue.shift()!, slot);
+      }
+      if (reservation.slots.length === room) continue;
+      if (this.inFlight.size === 0) {
+        nextDueAt = reservation.nextDueAt;
+        break;
+      }
+      // Requests are out: wait for one of them, or for the next slot to come within the horizon.
+      const untilWithinHorizon = Math.max(0, reservation.nextDueAt! - Date.now() - SLOT_HORIZON_MS);
+      await Promise.race([...this.inFlight, this.context.sleep(untilWithinHorizon).catch(() => undefined)]);
+    }
+    await Promise.all(this.inFlight);
+    await this.writer.flush();
     return nextDueAt;
   }
 

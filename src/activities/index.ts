@@ -21,6 +21,7 @@ import type { SyncMetrics } from '../metrics';
 import { syncOutcome } from '../workflows/definitions';
 import { syncCampaignBatch, type CampaignBatchCall, type CampaignBatchDependencies } from './campaign-batch';
 import { toActivityFailure } from './failures';
+import { withHeartbeats } from './heartbeats';
 import { waitForRateSlot } from './rate-budget';
 
 export type { CampaignBatchCall, CampaignBatchOutcome } from './campaign-batch';
@@ -37,19 +38,6 @@ export interface ClientPolicy {
   id: string;
   rateLimit: number;
   rateWindowMs: number;
-}
-
-const HEARTBEAT_EVERY_MS = 2000;
-
-/** Keeps heartbeating while a request is in flight, so a dead worker is noticed quickly. */
-async function withHeartbeats<T>(work: Promise<T>): Promise<T> {
-  const context = Context.current();
-  const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
-  try {
-    return await work;
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 /**
