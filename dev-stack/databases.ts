@@ -16,12 +16,18 @@ export interface TestDatabase {
   restartServer?(downMs: number): Promise<void>;
 }
 
-/** An embedded server in a scratch folder under data/, migrated, removed afterwards. */
-export async function embeddedTestDatabase(): Promise<TestDatabase> {
+/** A scratch folder under data/ for an embedded server's data folder (`<dir>/data`); the caller removes it. */
+export function scratchPostgresDir(): string {
   const root = join(PROJECT_ROOT, 'data');
   mkdirSync(root, { recursive: true });
   const dir = mkdtempSync(join(root, 'test-pg-'));
   chmodSync(dir, 0o755); // the postgres user must reach the data folder inside
+  return dir;
+}
+
+/** An embedded server in a scratch folder under data/, migrated, removed afterwards. */
+export async function embeddedTestDatabase(): Promise<TestDatabase> {
+  const dir = scratchPostgresDir();
   const started = await startOnFreePort(join(dir, 'data'));
   const options = started.options;
   let database = started.database;

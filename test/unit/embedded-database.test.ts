@@ -1,14 +1,11 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../src/config';
+import { scratchPostgresDir } from '../../dev-stack/databases';
 import { startEmbeddedDatabase } from '../../src/infra/database';
 
 test('an embedded server that cannot start says why, instead of failing with nothing', async () => {
-  const root = join(PROJECT_ROOT, 'data');
-  mkdirSync(root, { recursive: true });
-  const dir = mkdtempSync(join(root, 'test-pg-'));
-  chmodSync(dir, 0o755); // the postgres user must reach the data folder inside
+  const dir = scratchPostgresDir();
   const taken = createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   const port = (taken.address() as { port: number }).port;
