@@ -7,7 +7,7 @@ import { describeProgress, failureReason, followSyncs } from '../src/cli/progres
 import { startClientSyncs, type SyncHandle } from '../src/client/syncs';
 import { startCodecServer } from '../src/codec/codec-server';
 import { dataConverter, encryptionCodec, type EncryptionCodec } from '../src/codec/encryption-codec';
-import { dataPaths, loadSettings, metricsAddress, platformTimeouts, type Settings } from '../src/config';
+import { dataPaths, loadSettings, metricsAddress, platformLimits, type Settings } from '../src/config';
 import { countCampaignsOfClients } from '../src/db/campaigns';
 import { saveClient } from '../src/db/clients';
 import { createPool } from '../src/db/pool';
@@ -21,7 +21,7 @@ import { createLogger, type Logger } from '../src/logger';
 import type { SyncMetrics } from '../src/metrics';
 import { PlatformClient } from '../src/platform/client';
 import { createCredentialStore, credentialEnvNames } from '../src/platform/credentials';
-import { createCampaignSyncWorker, workerSettings } from '../src/worker';
+import { createCampaignSyncWorker, platformObserver, workerSettings } from '../src/worker';
 
 /** Where `npm start`'s worker serves Prometheus metrics, unless WORKER_METRICS_PORT says otherwise. */
 const DEMO_METRICS_PORT = 9464;
@@ -130,6 +130,7 @@ async function registerDemoClients(pool: Pool, platform: { url: string; config: 
     const names = credentialEnvNames(clientId);
     credentialEnv[names.email] = account.email;
     credentialEnv[names.password] = account.password;
+    credentialEnv[names.host] = new URL(platform.url).host;
     await saveClient(pool, {
       id: clientId,
       name: `Demo ${account.id}`,
@@ -149,8 +150,8 @@ async function startDemoWorker(demo: Demo, address: string, pool: Pool, metrics:
   const { settings } = demo;
   const connection = await NativeConnection.connect({ address });
   const platform = new PlatformClient(
-    { ...platformTimeouts(settings), headersMs: Math.min(settings.PLATFORM_HEADERS_TIMEOUT_MS, 5000) },
-    metrics.platformRequest,
+    { ...platformLimits(settings), headersMs: Math.min(settings.PLATFORM_HEADERS_TIMEOUT_MS, 5000) },
+    platformObserver(metrics, demo.log),
   );
   const worker = await createCampaignSyncWorker({
     connection,

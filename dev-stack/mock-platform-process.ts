@@ -1,4 +1,5 @@
 import { mockEnv, type MockConfig } from '../mock-api/config';
+import type { Poison } from '../mock-api/poisons';
 import { waitFor } from '../src/infra/wait-for';
 import { BUILT } from './built';
 import { spawnTied, type TiedProcess } from './processes';
@@ -41,6 +42,8 @@ export interface MockRequest {
   page?: number;
   limit?: number;
   campaignId?: string;
+  /** The poison the answer carried (mock-api/poisons.ts). */
+  poison?: Poison;
 }
 
 export interface MockAccountStats {
@@ -55,6 +58,8 @@ export interface MockAccountStats {
 
 export interface MockStats {
   accounts: Record<string, MockAccountStats>;
+  /** How many answers carried each poison. */
+  poisonsServed: Record<Poison, number>;
 }
 
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {

@@ -90,7 +90,7 @@ export class Stack {
     }
   }
 
-  /** Registers a client (credentials by reference, given to workers through their environment). */
+  /** Registers a client (credentials by reference, for the mock's host and port, given to workers through their environment). */
   async addClient(id: string, login: { email: string; password: string }, rate: { rateLimit: number; rateWindowMs: number }) {
     const ref = `${id}-login`;
     await saveClient(this.database.pool, {
@@ -104,6 +104,7 @@ export class Stack {
     const names = credentialEnvNames(ref);
     this.credentialsEnv[names.email] = login.email;
     this.credentialsEnv[names.password] = login.password;
+    this.credentialsEnv[names.host] = new URL(this.mock.url).host;
   }
 
   async startWorker(env: Record<string, string> = {}, script?: string) {

@@ -16,6 +16,8 @@ export interface DevServerOptions {
   uiPort: number;
   /** A codec server the Web UI calls to show encrypted payloads. */
   uiCodecEndpoint?: string;
+  /** false: the namespace lacks our search attributes, like a cluster nobody has set up for campaign-sync (default true). */
+  searchAttributes?: boolean;
   onOutput?: (chunk: string) => void;
 }
 
@@ -54,7 +56,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
     '--dynamic-config-value',
     'system.enableActivityEagerExecution=true',
     // Our search attributes (client, outcome), so the Web UI can filter syncs by them.
-    ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+    ...(options.searchAttributes === false ? [] : SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`])),
     '--log-level',
     'warn',
     ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
@@ -89,7 +91,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ip = options.ip ?? '127.0.0.1';
   const address = `${ip}:${options.port}`;
   const exitedEarly = () => (server.child.exitCode !== null ? `the dev server exited: ${output.trim().slice(-500)}` : undefined);
-  await waitForFrontend(`Temporal dev server at ${address}`, address, { timeoutMs: 90_000, intervalMs: 300, gaveUp: exitedEarly });
+  try {
+    await waitForFrontend(`Temporal dev server at ${address}`, address, { timeoutMs: 90_000, intervalMs: 300, gaveUp: exitedEarly });
+  } catch (err) {
+    await server.stop('SIGKILL');
+    throw err;
+  }
   return {
     options,
     address,
@@ -99,10 +106,27 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
-/** The pinned dev server as a separate process, on free ports, with a throwaway SQLite file. */
-export async function startThrowawayDevServer(): Promise<DevServer> {
+/**
+ * The pinned dev server as a separate process, on free ports, with a throwaway SQLite file.
+ * A port freePort found can be taken before the server binds it (by another test's server, or by
+ * the dev server's own internal services, which pick ports the same way): then it starts again on
+ * other ports.
+ */
+export async function startThrowawayDevServer(options: Pick<DevServerOptions, 'searchAttributes'> = {}): Promise<DevServer> {
   const cliPath = findTemporalCli();
   if (!cliPath) throw new Error('No Temporal CLI: run `npm run temporal:ensure` first (or set TEMPORAL_CLI)');
   const dir = mkdtempSync(join(tmpdir(), 'campaign-sync-temporal-'));
-  return startDevServer({ cliPath, dbFilename: join(dir, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort() });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({
+        ...options,
+        cliPath,
+        dbFilename: join(dir, `temporal-${attempt}.sqlite`),
+        port: await freePort(),
+        uiPort: await freePort(),
+      });
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('address already in use')) throw err;
+    }
+  }
 }

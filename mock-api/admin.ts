@@ -3,18 +3,19 @@ import { z } from 'zod';
 import { runtimeChangesSchema } from './config';
 import { HttpError, notFound, parseJsonBody, sendJson } from './http';
 import type { PlatformState } from './platform-state';
+import { poisonsServed, rearmPoisons } from './poisons';
 import { scenarioSchema } from './scenarios';
 
 const firstIssue = (error: z.ZodError) => error.issues[0]!;
 
-/** /__mock/*: what tests read (stats, requests, tokens, the true campaigns) and what they change (campaigns, scenarios, config). */
+/** /__mock/*: what tests read (stats, poisons served, requests, tokens, the true campaigns) and what they change (campaigns, scenarios, config). */
 export function handleAdmin(platform: PlatformState, req: IncomingMessage, res: ServerResponse, url: URL, body: string) {
   const path = url.pathname;
   if (req.method === 'GET' && path === '/__mock/stats') {
     const summaries = Object.fromEntries(
       [...platform.accounts].map(([id, s]) => [id, s.stats.summary(s.arrivals.maxInWindow, s.accepted.maxInWindow)]),
     );
-    return sendJson(res, 200, { config: platform.config, accounts: summaries });
+    return sendJson(res, 200, { config: platform.config, poisonsServed: poisonsServed(platform), accounts: summaries });
   }
   if (req.method === 'GET' && path === '/__mock/requests') {
     return sendJson(res, 200, platform.account(url.searchParams.get('account') ?? '').stats.requests);
@@ -55,6 +56,7 @@ export function handleAdmin(platform: PlatformState, req: IncomingMessage, res: 
       );
     }
     Object.assign(platform.config, parsed.data);
+    rearmPoisons(platform, parsed.data);
     return sendJson(res, 200, platform.config);
   }
   throw notFound(`No route ${req.method} ${path}`);

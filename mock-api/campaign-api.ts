@@ -3,8 +3,9 @@ import { authenticate } from './auth';
 import { deliver, faultsBeforeAnswer } from './faults';
 import { HttpError, notFound } from './http';
 import type { AccountState, PlatformState } from './platform-state';
+import { answerListPage } from './poisons';
 import { admitUnderRateLimit } from './rate-limit';
-import { listAnswer } from './scenarios';
+import { campaignPage, listAnswer } from './scenarios';
 import type { RequestRecord } from './stats';
 
 function positiveInteger(value: string | null, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -15,10 +16,13 @@ function positiveInteger(value: string | null, name: string, fallback: number, m
   return Number(value);
 }
 
+/** The page asked for as it honestly is, and as the account's hostile scenario answers it if one is set. */
 function listPage(platform: PlatformState, state: AccountState, url: URL) {
   const page = positiveInteger(url.searchParams.get('page'), 'page', 1);
   const limit = positiveInteger(url.searchParams.get('limit'), 'limit', 10, platform.config.maxPageLimit);
-  return { page, limit, answer: listAnswer(state.account.campaigns, page, limit, platform.scenarios.get(state.account.id)) };
+  const { campaigns } = state.account;
+  const scenario = platform.scenarios.get(state.account.id);
+  return { page, limit, honest: campaignPage(campaigns, page, limit), hostile: scenario && listAnswer(campaigns, page, limit, scenario) };
 }
 
 /** Every /api request is recorded for the admin endpoints, with the status it ended with. */
@@ -39,7 +43,10 @@ const newRecord = (req: IncomingMessage, endpoint: RequestRecord['endpoint']): R
   clientIdHeader: req.headers['x-client-id'] as string | undefined,
 });
 
-/** GET /api/campaigns?page&limit: auth first, then the rate limit, then injected faults, then a page (or a hostile scenario's answer). */
+/**
+ * GET /api/campaigns?page&limit: auth first, then the rate limit, then injected faults, then a page
+ * (or a hostile scenario's answer), which may carry a poison.
+ */
 export async function listCampaigns(platform: PlatformState, req: IncomingMessage, res: ServerResponse, url: URL) {
   const state = authenticate(platform, req);
   const record = newRecord(req, 'list');
@@ -48,8 +55,9 @@ export async function listCampaigns(platform: PlatformState, req: IncomingMessag
     const listed = listPage(platform, state, url);
     Object.assign(record, { page: listed.page, limit: listed.limit });
     if ((await faultsBeforeAnswer(platform, record, 'list')) === 'hang') return;
-    record.status = listed.answer.status;
-    await deliver(platform, res, record, listed.answer);
+    if (!listed.hostile) return answerListPage(platform, res, record, listed.honest);
+    record.status = listed.hostile.status;
+    await deliver(platform, res, record, listed.hostile);
   });
 }
 

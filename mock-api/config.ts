@@ -3,6 +3,9 @@ import { z } from 'zod';
 const rate = z.number().min(0).max(1);
 const count = z.number().int().min(0);
 const positive = z.number().int().min(1);
+/** A poison (mock-api/poisons.ts) is off, served on the first answer that can carry it, or on every such answer. */
+export const poisonMode = z.enum(['off', 'once', 'always']);
+export type PoisonMode = z.output<typeof poisonMode>;
 
 interface MockSetting<V extends z.ZodType> {
   /** The environment variable that sets it. */
@@ -18,6 +21,7 @@ interface MockSetting<V extends z.ZodType> {
 }
 
 const setting = <V extends z.ZodType>(s: MockSetting<V>) => s;
+const poisonModeSetting = (env: string, about: string) => setting({ env, value: poisonMode, default: 'off', live: true, about });
 
 /**
  * Every knob of the mock platform, once: the config type, the environment parser, the defaults,
@@ -131,6 +135,40 @@ export const MOCK_SETTINGS = {
     live: true,
     about: 'chance that the connection is reset after the headers and half the body',
   }),
+  // Poisons (mock-api/poisons.ts): well-formed answers that are absurd; an answer carries at most one, the first in this order.
+  poisonRetryAfterInfinite: poisonModeSetting(
+    'MOCK_POISON_RETRY_AFTER_INFINITE',
+    '`/api` answered 429 with `retry_after` 1e306 in the body and no `Retry-After`',
+  ),
+  poisonRetryAfterHuge: poisonModeSetting(
+    'MOCK_POISON_RETRY_AFTER_HUGE',
+    '`/sync` answered 429 with `Retry-After: 99999999` and the same `retry_after`',
+  ),
+  poisonExtraRecords: poisonModeSetting(
+    'MOCK_POISON_EXTRA_RECORDS',
+    'a list page carries 5,000 more valid-looking campaigns, `foreign_1` to `foreign_5000`',
+  ),
+  poisonHugeBody: poisonModeSetting('MOCK_POISON_HUGE_BODY', 'a list page padded to a 64 MB body (valid JSON, streamed)'),
+  poisonLongId: poisonModeSetting(
+    'MOCK_POISON_LONG_ID',
+    'a list page short of `limit` gets one more campaign whose id is 10,000 random characters long',
+  ),
+  poisonNulCharacter: poisonModeSetting(
+    'MOCK_POISON_NUL_CHARACTER',
+    'a list page short of `limit` gets one more campaign with a NUL character in a `note` field',
+  ),
+  poisonDeepNesting: poisonModeSetting(
+    'MOCK_POISON_DEEP_NESTING',
+    'a list page short of `limit` gets one more campaign with an extra field nested 10,000 levels deep',
+  ),
+  poisonLoneSurrogate: poisonModeSetting(
+    'MOCK_POISON_LONE_SURROGATE',
+    'a list page short of `limit` gets one more campaign whose name holds an unpaired surrogate (`\\ud800`)',
+  ),
+  poisonCounterOverflow: poisonModeSetting(
+    'MOCK_POISON_COUNTER_OVERFLOW',
+    'a list page short of `limit` gets one more campaign with 1e20 impressions',
+  ),
 };
 
 type Settings = typeof MOCK_SETTINGS;

@@ -11,13 +11,22 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+
+  /** The body as sent. */
+  bodyText(): string {
+    return JSON.stringify({ error: this.error, message: this.message, ...this.extra });
+  }
 }
 
 export const notFound = (message: string) => new HttpError(404, 'Not Found', message);
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+export function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
+  res.end(text);
 }
 
 export function parseJsonBody(body: string): unknown {

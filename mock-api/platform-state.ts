@@ -1,8 +1,10 @@
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { buildAccounts, type Account } from './accounts';
 import type { MockConfig } from './config';
 import { notFound } from './http';
+import type { Poison } from './poisons';
 import type { Scenario } from './scenarios';
 import { SlidingWindow } from './sliding-window';
 import { AccountStats } from './stats';
@@ -23,12 +25,18 @@ export interface Token {
   expiresAt: number;
 }
 
-/** What the running mock holds: its accounts with their stats and windows, issued tokens, hostile scenarios, and the dice. */
+const TEXT_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** What the running mock holds: its accounts with their stats and windows, issued tokens, hostile scenarios, poisons served, and the dice. */
 export class PlatformState {
   readonly accounts = new Map<string, AccountState>();
   readonly byEmail = new Map<string, AccountState>();
   readonly tokens = new Map<string, Token>();
   readonly scenarios = new Map<string, Scenario>();
+  /** Answers that carried each poison, over all accounts. */
+  readonly poisonsServed = new Map<Poison, number>();
+  /** Poisons served since their setting was last set (or the start, or a reset): a `once` poison here is not served again. */
+  readonly poisonsSpent = new Set<Poison>();
   private readonly rng;
 
   /** `config` is shared with the server: PATCH /__mock/config changes it in place. */
@@ -44,15 +52,22 @@ export class PlatformState {
     return probability > 0 && uniformFloat64(this.rng) < probability;
   }
 
+  /** Seeded random letters and digits: text that neither repeats nor compresses well. */
+  randomText(length: number): string {
+    return Array.from({ length }, () => TEXT_ALPHABET[uniformInt(this.rng, 0, TEXT_ALPHABET.length - 1)]).join('');
+  }
+
   account(id: string): AccountState {
     const state = this.accounts.get(id);
     if (!state) throw notFound('Unknown account');
     return state;
   }
 
-  /** Fresh stats and windows for every account (campaigns and tokens stay). */
+  /** Fresh stats and windows for every account, and every poison armed again (campaigns and tokens stay). */
   resetStats() {
     for (const state of [...this.accounts.values()]) this.track(state.account);
+    this.poisonsServed.clear();
+    this.poisonsSpent.clear();
   }
 
   private track(account: Account) {

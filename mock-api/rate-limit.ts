@@ -1,5 +1,6 @@
 import { HttpError } from './http';
 import type { AccountState, PlatformState } from './platform-state';
+import { rejectWithPoisoned429 } from './poisons';
 import type { RequestRecord } from './stats';
 
 const tooManyRequests = (platform: PlatformState, retryAfter: number, message: string) =>
@@ -21,11 +22,12 @@ function rejectDuringBurst(platform: PlatformState, state: AccountState, record:
   }
 }
 
-/** The account's sliding window (after any injected burst): a 429 saying how long to wait, or a slot taken. */
+/** The account's sliding window (after any injected burst or poisoned 429): a 429 saying how long to wait, or a slot taken. */
 export function admitUnderRateLimit(platform: PlatformState, state: AccountState, record: RequestRecord, now: number) {
   const { config } = platform;
   state.arrivals.record(now);
   rejectDuringBurst(platform, state, record, now);
+  rejectWithPoisoned429(platform, record);
   if (state.accepted.count(now) >= config.rateLimit) {
     const retryAfter = config.retryAfterSeconds ?? Math.max(1, Math.ceil(state.accepted.msUntilSlotFrees(now) / 1000));
     throw tooManyRequests(platform, retryAfter, `At most ${config.rateLimit} requests per ${config.rateWindowMs / 1000} s`);

@@ -12,7 +12,11 @@ export const scenarioSchema = z.enum([
   'wrong-shape',
   /** Every 7th record lacks its name and every 11th has its budget as a string; the rest are fine. */
   'bad-records',
-  /** Each page after the first repeats the previous page's last record. */
+  /**
+   * From page 2 on the list is one further along, as offset paging sees it when a campaign is
+   * added before the pages already read: each page starts with the previous page's last record
+   * (never more than `limit` records), and total counts one more.
+   */
   'duplicate-ids',
   /** has_more stays true forever (total stays right). */
   'endless-has-more',
@@ -35,12 +39,25 @@ export interface ListAnswer {
 
 export const BROKEN_RECORD_EVERY = { missingName: 7, budgetAsString: 11 } as const;
 
-/** The answer for one page: the honest one, or what the account's scenario makes of it. */
-export function listAnswer(all: Campaign[], page: number, limit: number, scenario: Scenario | undefined): ListAnswer {
+/** A list page as the platform means it: the records of that page of the account's campaigns. */
+export interface CampaignPage {
+  data: Campaign[];
+  pagination: { page: number; limit: number; total: number; has_more: boolean };
+}
+
+export function campaignPage(all: Campaign[], page: number, limit: number): CampaignPage {
+  return {
+    data: all.slice((page - 1) * limit, page * limit),
+    pagination: { page, limit, total: all.length, has_more: page * limit < all.length },
+  };
+}
+
+/** What the account's scenario makes of one page. */
+export function listAnswer(all: Campaign[], page: number, limit: number, scenario: Scenario): ListAnswer {
   const start = (page - 1) * limit;
-  let data: unknown[] = all.slice(start, page * limit);
-  let total = all.length;
-  let hasMore = page * limit < all.length;
+  const honest = campaignPage(all, page, limit);
+  let data: unknown[] = honest.data;
+  let { total, has_more: hasMore } = honest.pagination;
   switch (scenario) {
     case 'malformed-json':
       return { status: 200, body: JSON.stringify({ data }).slice(0, 40) };
@@ -59,7 +76,11 @@ export function listAnswer(all: Campaign[], page: number, limit: number, scenari
       });
       break;
     case 'duplicate-ids':
-      if (page > 1 && start - 1 < all.length) data = [all[start - 1], ...data];
+      if (page > 1) {
+        data = all.slice(start - 1, start - 1 + limit);
+        total = all.length + 1;
+        hasMore = page * limit < total;
+      }
       break;
     case 'endless-has-more':
       hasMore = true;
@@ -70,8 +91,6 @@ export function listAnswer(all: Campaign[], page: number, limit: number, scenari
     case 'absurd-total':
       total = 1e12;
       hasMore = true;
-      break;
-    case undefined:
       break;
   }
   return { status: 200, body: JSON.stringify({ data, pagination: { page, limit, total, has_more: hasMore } }) };

@@ -4,7 +4,7 @@ import { handleAdmin } from './admin';
 import { issueToken } from './auth';
 import { listCampaigns, syncCampaign } from './campaign-api';
 import type { MockConfig } from './config';
-import { HttpError, notFound, sendJson } from './http';
+import { HttpError, notFound, sendJson, sendJsonText } from './http';
 import { PlatformState } from './platform-state';
 
 export interface MockPlatform {
@@ -28,7 +28,7 @@ async function route(platform: PlatformState, req: IncomingMessage, res: ServerR
 }
 
 function sendError(res: ServerResponse, err: unknown) {
-  if (err instanceof HttpError) return sendJson(res, err.status, { error: err.error, message: err.message, ...err.extra }, err.headers);
+  if (err instanceof HttpError) return sendJsonText(res, err.status, err.bodyText(), err.headers);
   sendJson(res, 500, { error: 'Internal Server Error', message: err instanceof Error ? err.message : String(err) });
 }
 

@@ -1,3 +1,5 @@
+import type { Poison } from './poisons';
+
 export type Endpoint = 'auth' | 'list' | 'sync';
 
 export interface RequestRecord {
@@ -12,6 +14,8 @@ export interface RequestRecord {
   injected?: boolean;
   /** A fault injected into an answer that was sent. */
   fault?: 'reset' | 'drip';
+  /** The poison the answer carried (mock-api/poisons.ts). */
+  poison?: Poison;
 }
 
 /** What one account saw: every request, and the figures tests ask for most. */

@@ -93,11 +93,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The fleet's clients as a user registers them: credentials in a secrets file, by reference. */
 async function registerClients(database: TestDatabase, mockUrl: string, work: string): Promise<{ ids: string[]; secretsFile: string }> {
-  const secrets: Record<string, { email: string; password: string }> = {};
+  const secrets: Record<string, { email: string; password: string; host: string }> = {};
   const ids: string[] = [];
+  const { host } = new URL(mockUrl);
   for (let i = 1; i <= config.clients; i++) {
     const account = generatedAccountCredentials(i);
-    secrets[account.id] = { email: account.email, password: account.password };
+    secrets[account.id] = { email: account.email, password: account.password, host };
     ids.push(account.id);
   }
   const secretsFile = join(work, 'secrets.json');

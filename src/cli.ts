@@ -12,10 +12,12 @@ import {
   type ClientRecord,
   type RemovedClient,
 } from './db/clients';
-import { listSyncRuns } from './db/sync-runs';
+import { listSyncRuns, type SyncRunRow } from './db/sync-runs';
+import { repairAbandonedRuns } from './client/abandoned-runs';
 import { createPool } from './db/pool';
 import { openConfiguredDatabase } from './infra/database';
 import { temporalUnreachable } from './infra/startup-errors';
+import { apiUrlRefusal } from './platform/api-url';
 import { describeRun } from './cli/runs';
 import {
   changeClientSchedule,
@@ -30,7 +32,9 @@ import {
   type ScheduleTiming,
 } from './client/schedules';
 import { cancelClientSync, isSyncRunning, readProgress, startClientSyncs, type SyncHandle } from './client/syncs';
-import { describeProgress, failureReason, followSyncs } from './cli/progress';
+import { describeProgress, describeWaiting, failureReason, followSyncs } from './cli/progress';
+import { printable } from './printable';
+import { tabbed } from './cli/printable';
 import { describeSchedule } from './cli/schedule-list';
 import { syncWorkflowId } from './workflows';
 
@@ -84,8 +88,14 @@ function addClientCommands(program: Command, settings: () => Settings) {
 
   clients
     .command('add <id>')
-    .description('add or update a client; its credentials are read by workers from CAMPAIGN_SYNC_<REF>_EMAIL/_PASSWORD or the secrets file')
-    .requiredOption('--api-url <url>', 'the platform base URL, e.g. http://localhost:3001')
+    .description(
+      'add or update a client; its credentials are read by workers from CAMPAIGN_SYNC_<REF>_EMAIL/_PASSWORD/_HOST or the secrets file',
+    )
+    .requiredOption('--api-url <url>', 'the platform base URL: https://, or http:// on this machine, e.g. http://localhost:3001')
+    .option(
+      '--allow-insecure-http',
+      'accept a plain http:// URL to another machine, for a platform that has no TLS (the password travels unencrypted)',
+    )
     .requiredOption('--credentials-ref <ref>', 'name of the credentials entry (never the password itself)')
     .option('--name <name>', 'display name')
     .option('--rate-limit <n>', 'requests allowed per window', positiveInt, 10)
@@ -104,7 +114,13 @@ function addClientCommands(program: Command, settings: () => Settings) {
       if (!rows.length) console.log('no clients yet: add one with `campaign-sync clients add`');
       for (const c of rows) {
         console.log(
-          `${c.id}\t${c.enabled ? 'enabled' : 'disabled'}\t${c.rateLimit}/${c.rateWindowMs}ms\t${c.apiBaseUrl}\tcredentials: ${c.credentialsRef}`,
+          tabbed([
+            c.id,
+            c.enabled ? 'enabled' : 'disabled',
+            `${c.rateLimit}/${c.rateWindowMs}ms`,
+            c.apiBaseUrl,
+            `credentials: ${c.credentialsRef}`,
+          ]),
         );
       }
     });
@@ -139,15 +155,13 @@ interface ClientAddOptions {
   rateLimit: number;
   rateWindowMs: number;
   disabled?: boolean;
+  allowInsecureHttp?: boolean;
 }
 
 /** The client `clients add` saves, once its id and API URL are known to be usable. */
 function clientRecord(id: string, options: ClientAddOptions): ClientRecord {
-  try {
-    new URL(options.apiUrl);
-  } catch {
-    throw new Error(`--api-url ${options.apiUrl} is not a URL; give one like http://localhost:3001`);
-  }
+  const refusal = apiUrlRefusal(options.apiUrl, { allowInsecureHttp: options.allowInsecureHttp ?? false });
+  if (refusal) throw new Error(refusal);
   if (!CLIENT_ID_PATTERN.test(id)) throw new Error(`client id "${id}" must be lower-case letters, digits, - or _`);
   return {
     id,
@@ -177,7 +191,7 @@ function addSyncCommands(program: Command, settings: () => Settings) {
     .description('recent syncs, newest first, from the sync_runs table: status, counts, duration, error')
     .option('--limit <n>', 'how many', positiveInt, 20)
     .action(async (clientId: string | undefined, options: { limit: number }) => {
-      const runs = await withDatabase(settings(), (pool) => listSyncRuns(pool, clientId, options.limit));
+      const runs = await listRuns(settings(), clientId, options.limit);
       if (!runs.length) console.log(clientId ? `${clientId}: no runs yet` : 'no runs yet');
       for (const run of runs) console.log(describeRun(run));
     });
@@ -207,6 +221,25 @@ function addSyncCommands(program: Command, settings: () => Settings) {
     .command('status <clientId>')
     .description("show a client's current or last sync")
     .action(async (clientId: string) => withTemporal(settings(), (temporal) => showStatus(temporal, clientId)));
+}
+
+/**
+ * The most recent runs; those recorded as running are first checked against Temporal, and the
+ * ends of the ones that have ended without recording it are recorded (abandoned-runs.ts).
+ */
+async function listRuns(settings: Settings, clientId: string | undefined, limit: number): Promise<SyncRunRow[]> {
+  return withDatabase(settings, async (pool) => {
+    const runs = await listSyncRuns(pool, clientId, limit);
+    const running = runs.filter((run) => run.status === 'running');
+    if (running.length === 0) return runs;
+    const repaired = await withTemporal(settings, (temporal) => repairAbandonedRuns(pool, temporal, running)).catch((err: unknown) => {
+      process.stderr.write(
+        `campaign-sync: running syncs not checked against Temporal: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+      return 0;
+    });
+    return repaired > 0 ? listSyncRuns(pool, clientId, limit) : runs;
+  });
 }
 
 interface SyncOptions {
@@ -243,7 +276,7 @@ async function showStatus(temporal: Client, clientId: string): Promise<void> {
   if (!description) return console.log(`${clientId}: never synced`);
   const progress = await readProgress(handle);
   console.log(`${clientId}: ${description.status.name.toLowerCase()} since ${description.startTime.toISOString()}`);
-  if (progress) console.log(`  ${describeProgress(progress)}; waiting for ${progress.waitingFor}`);
+  if (progress) console.log(`  ${describeProgress(progress)}; ${describeWaiting(progress)}`);
 }
 
 function addScheduleCommands(program: Command, settings: () => Settings) {
@@ -327,7 +360,8 @@ if (require.main === module) {
   buildCli()
     .parseAsync()
     .catch((err: unknown) => {
-      process.stderr.write(`campaign-sync: ${err instanceof Error ? err.message : String(err)}\n`);
+      // Errors may quote Temporal or the platform.
+      process.stderr.write(`campaign-sync: ${printable(err instanceof Error ? err.message : String(err))}\n`);
       process.exit(1);
     });
 }

@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_ANSWER_BOUNDS } from './platform/answer-bounds';
+import type { PlatformLimits } from './platform/client';
 
 /** The folder holding package.json, found the same way compiled (dist/src) and from source (tests). */
 export const PROJECT_ROOT = folderWithPackageJson(__dirname);
@@ -50,6 +52,23 @@ const settingsSchema = z.object({
   /** A request with no response headers by then is treated as hung and retried. */
   PLATFORM_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   PLATFORM_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /**
+   * A successful answer's body, at most (a page of 100 campaigns is about 25 KB). Below Temporal's
+   * 2 MB payload limit, since a page's campaigns become an activity result.
+   */
+  PLATFORM_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1_900_000, "must stay below Temporal's 2 MB payload limit: a page's campaigns are an activity result")
+    .default(DEFAULT_ANSWER_BOUNDS.maxBodyBytes),
+  /** The longest wait a 429 may impose (3 windows at the reference limit); a longer one is clamped, logged and counted. */
+  PLATFORM_MAX_RETRY_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(3_600_000, 'must be at most an hour: a sync never sleeps for hours on what a platform says')
+    .default(DEFAULT_ANSWER_BOUNDS.maxRetryAfterMs),
   /** 32 bytes, base64: when set, every payload in Temporal history is encrypted (AES-256-GCM). */
   CAMPAIGN_SYNC_ENCRYPTION_KEY: z
     .string()
@@ -73,9 +92,36 @@ export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof Setting
 
 export class ConfigError extends Error {}
 
+/**
+ * Settings that are secrets: each may come instead from the file named by `<NAME>_FILE`, the
+ * container convention (Docker and Kubernetes secrets), so it need not sit in the environment.
+ */
+export const SECRET_SETTINGS = ['DATABASE_URL', 'CAMPAIGN_SYNC_ENCRYPTION_KEY'] as const satisfies readonly (keyof Settings)[];
+
+/** The environment with each `<NAME>_FILE` of a secret setting replaced by the file's text (one trailing newline dropped). */
+function withSecretFiles(env: Record<string, string>): Record<string, string> {
+  const resolved = { ...env };
+  for (const name of SECRET_SETTINGS) {
+    const fileVariable = `${name}_FILE`;
+    const file = resolved[fileVariable];
+    if (file === undefined) continue;
+    if (resolved[name] !== undefined) throw new ConfigError(`Set ${name} or ${fileVariable}, not both`);
+    try {
+      resolved[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      const reason = (err as { code?: string }).code ?? 'unreadable';
+      throw new ConfigError(`Invalid ${fileVariable}: cannot read ${file} (${reason}); name a file this process can read`);
+    }
+    delete resolved[fileVariable];
+  }
+  return resolved;
+}
+
 /** Reads settings from the environment; a bad value becomes one line that names the variable. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = withSecretFiles(
+    Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '')),
+  );
   const parsed = settingsSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -84,10 +130,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return parsed.data;
 }
 
-export const platformTimeouts = (settings: Settings) => ({
+export const platformLimits = (settings: Settings): PlatformLimits => ({
   connectMs: settings.PLATFORM_CONNECT_TIMEOUT_MS,
   headersMs: settings.PLATFORM_HEADERS_TIMEOUT_MS,
   bodyMs: settings.PLATFORM_BODY_TIMEOUT_MS,
+  maxBodyBytes: settings.PLATFORM_MAX_BODY_BYTES,
+  maxRetryAfterMs: settings.PLATFORM_MAX_RETRY_AFTER_MS,
 });
 
 export const dataPaths = (settings: Settings) => ({

@@ -18,7 +18,11 @@ export const FailureType = {
   PlatformBadCredentials: 'PlatformBadCredentials',
   /** 400/403/404, redirects, other 4xx: the request itself is wrong. */
   PlatformRejectedRequest: 'PlatformRejectedRequest',
-  /** A body that is not the documented shape. */
+  /**
+   * A body that is not the documented shape, or outside the bounds (too big, more records than
+   * asked for). Retried, since a platform may answer so once: the attempt that reaches
+   * MALFORMED_ANSWER_ATTEMPTS says it is not to be retried further (nonRetryable).
+   */
   PlatformMalformedResponse: 'PlatformMalformedResponse',
   MissingCredentials: 'MissingCredentials',
   UnknownClient: 'UnknownClient',
@@ -28,8 +32,15 @@ export const FailureType = {
    * not to be retried (nonRetryable).
    */
   ClientDisabled: 'ClientDisabled',
-  /** PostgreSQL refused the data itself (SQLSTATE class 22 or 23): retrying cannot help. */
+  /**
+   * The client's API URL is not on the host its credentials name (or they name none): the password
+   * is not sent. Marks itself nonRetryable, like ClientDisabled, for the same reason.
+   */
+  CredentialsNotForHost: 'CredentialsNotForHost',
+  /** PostgreSQL refused the data itself (SQLSTATE class 22, 23 or 54: values, constraints, limits): retrying cannot help. */
   DatabaseRejectedData: 'DatabaseRejectedData',
+  /** A sync's input out of range (a start from `temporal workflow start`, say): it fails at once, saying which field. */
+  InvalidSyncInput: 'InvalidSyncInput',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
@@ -37,10 +48,12 @@ export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 /** What can go wrong talking to the platform, in the terms the retry policy cares about. */
 export type PlatformFailureType = Extract<FailureType, `Platform${string}`>;
 
+/** Attempts a call gets when the platform keeps answering malformed (one bad answer is retried; a platform that always answers so fails fast). */
+export const MALFORMED_ANSWER_ATTEMPTS = 3;
+
 export const NON_RETRYABLE_FAILURES = [
   FailureType.PlatformBadCredentials,
   FailureType.PlatformRejectedRequest,
-  FailureType.PlatformMalformedResponse,
   FailureType.MissingCredentials,
   FailureType.UnknownClient,
   FailureType.DatabaseRejectedData,

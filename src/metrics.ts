@@ -1,4 +1,5 @@
 import type { MetricMeter } from '@temporalio/common';
+import type { PlatformMisbehaviour } from './platform/client';
 import type { SyncOutcome } from './workflows/definitions';
 
 // What campaign-sync measures, served with the Temporal SDK's own metrics on every worker's
@@ -10,6 +11,8 @@ export type PlatformEndpoint = 'auth' | 'list' | 'sync';
 export interface SyncMetrics {
   /** One request answered (status: the HTTP code) or not (`timeout`, `network`). */
   platformRequest(clientId: string, endpoint: PlatformEndpoint, status: string): void;
+  /** An answer outside the bounds: refused (oversized, too many records, malformed) or a wait clamped. */
+  platformMisbehaved(clientId: string, endpoint: PlatformEndpoint, kind: PlatformMisbehaviour): void;
   /** How long a request waited for its slot in the client's rate budget. */
   rateBudgetWait(clientId: string, waitedMs: number): void;
   tokenIssued(clientId: string): void;
@@ -19,6 +22,7 @@ export interface SyncMetrics {
 
 export const METRIC_NAMES = {
   platformRequests: 'campaign_sync_platform_requests',
+  platformMisbehaviour: 'campaign_sync_platform_misbehaviour',
   rateBudgetWait: 'campaign_sync_rate_budget_wait_seconds',
   tokensIssued: 'campaign_sync_tokens_issued',
   campaigns: 'campaign_sync_campaigns',
@@ -39,6 +43,10 @@ export function createSyncMetrics(meter: MetricMeter): SyncMetrics {
     METRIC_NAMES.platformRequests,
     'Requests to the ad platform by client, endpoint and status (HTTP code, timeout or network)',
   );
+  const misbehaviour = counter(
+    METRIC_NAMES.platformMisbehaviour,
+    'Answers of the ad platform outside the bounds, by client, endpoint and kind (oversized_body, too_many_records, malformed_answer, retry_after_clamped)',
+  );
   const waits = secondsHistogram(METRIC_NAMES.rateBudgetWait, "Time a request waited for its slot in the client's rate budget");
   const tokens = counter(METRIC_NAMES.tokensIssued, 'Access tokens obtained from the platform (first ones and renewals)');
   const campaigns = counter(
@@ -49,6 +57,7 @@ export function createSyncMetrics(meter: MetricMeter): SyncMetrics {
   const durations = secondsHistogram(METRIC_NAMES.syncDuration, 'Duration of finished syncs, by client and outcome');
   return {
     platformRequest: (client, endpoint, status) => requests.add(1, { client, endpoint, status }),
+    platformMisbehaved: (client, endpoint, kind) => misbehaviour.add(1, { client, endpoint, kind }),
     rateBudgetWait: (client, waitedMs) => waits.record(Math.max(0, waitedMs) / 1000, { client }),
     tokenIssued: (client) => tokens.add(1, { client }),
     campaigns: (client, result, count) => {

@@ -8,16 +8,17 @@ import {
   DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS,
   loadSettings,
   metricsAddress,
-  platformTimeouts,
+  platformLimits,
   temporalAddress,
   type Settings,
 } from './config';
 import { openConfiguredDatabase } from './infra/database';
 import { searchAttributesMissing, temporalUnreachable } from './infra/startup-errors';
-import { SEARCH_ATTRIBUTES } from './workflows/definitions';
-import { createLogger } from './logger';
+import { missingSearchAttributes } from './infra/search-attributes';
+import { createLogger, type Logger } from './logger';
+import type { SyncMetrics } from './metrics';
 import { installTemporalRuntime } from './infra/temporal-runtime';
-import { PlatformClient } from './platform/client';
+import { PlatformClient, type PlatformObserver } from './platform/client';
 import { createCredentialStore } from './platform/credentials';
 import { workflowCode } from './workflow-bundle';
 
@@ -39,8 +40,7 @@ export interface CampaignSyncWorkerOptions extends ActivityDependencies {
  * sync would stall at its first upsert, so a worker refuses to start instead, saying what to run.
  */
 async function requireSearchAttributes(connection: NativeConnection, namespace: string): Promise<void> {
-  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !(name in (customAttributes ?? {})));
+  const missing = await missingSearchAttributes(connection, namespace);
   if (missing.length > 0) throw searchAttributesMissing(namespace, missing);
 }
 
@@ -81,6 +81,17 @@ export function workerSettings(settings: Settings) {
   } satisfies Partial<CampaignSyncWorkerOptions>;
 }
 
+/** What the platform client reports becomes metrics; a misbehaving platform is also a warning in the log. */
+export function platformObserver(metrics: SyncMetrics, log: Logger): PlatformObserver {
+  return {
+    request: metrics.platformRequest,
+    misbehaved: (client, endpoint, kind, detail) => {
+      metrics.platformMisbehaved(client, endpoint, kind);
+      log.warn({ client, endpoint, kind }, `the platform misbehaved: ${detail}`);
+    },
+  };
+}
+
 /** A worker process: connects, runs until SIGTERM or SIGINT, drains in-flight tasks, exits. */
 async function main() {
   const settings = loadSettings();
@@ -88,7 +99,7 @@ async function main() {
   const metrics = installTemporalRuntime(log, { metricsAddress: metricsAddress(settings) });
   const database = await openConfiguredDatabase(settings);
   const pool = createPool(database.connectionString, (err) => log.warn({ err: err.message }, 'database connection lost'));
-  const platform = new PlatformClient(platformTimeouts(settings), metrics.platformRequest);
+  const platform = new PlatformClient(platformLimits(settings), platformObserver(metrics, log));
   const address = temporalAddress(settings);
   const connection = await NativeConnection.connect({ address }).catch(() => {
     throw temporalUnreachable(address);

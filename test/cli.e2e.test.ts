@@ -2,29 +2,45 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
 import { findTemporalCli } from '../dev-stack/temporal-cli';
+import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
 import { credentialEnvNames } from '../src/platform/credentials';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 import { BUILT } from '../dev-stack/built';
 import { PROJECT_ROOT } from '../src/config';
+import { FailureType } from '../src/failure-types';
+import { syncWorkflowId } from '../src/workflows';
+import { json, startServer, type TestServer } from './unit/helpers/http-server';
 
 const LOGIN = generatedAccountCredentials(1);
+/** An account whose credentials the worker holds for another host than the client's: the mock must never see them. */
+const GUARDED = generatedAccountCredentials(2);
+const GUARDED_ELSEWHERE = 'ads.example.com';
+
+/** What a platform may put in its error text to take over a terminal: title, clear screen, colour, bidi override, C1 CSI. */
+const TERMINAL_ATTACK = '\x1b]0;owned\x07\x1b[2J\x1b[31mred\u202eevil\x9b0m';
+const CONTROL_CHARACTERS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
 jest.setTimeout(180_000);
 
 const CLI = BUILT.cli;
 let stack: Stack;
+/** A platform that answers every list call with an error whose text holds TERMINAL_ATTACK. */
+let hostilePlatform: TestServer;
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
+/** The CLI against the stack; `env` overrides its settings (another Temporal, say). */
+async function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const settings = {
     ...process.env,
     DATABASE_URL: stack.database.connectionString,
     TEMPORAL_ADDRESS: stack.devServer.address,
     TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    ...env,
   };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: settings });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -32,9 +48,22 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
+const cli = (...args: string[]) => cliWith({}, ...args);
+
+/** Worker environment for a credentials ref: its login and, unless undefined, the host it may go to. */
+function credentialsEnv(ref: string, login: { email: string; password: string }, host: string | undefined): Record<string, string> {
+  const names = credentialEnvNames(ref);
+  return { [names.email]: login.email, [names.password]: login.password, ...(host === undefined ? {} : { [names.host]: host }) };
+}
+
 beforeAll(async () => {
+  hostilePlatform = await startServer((req, res) =>
+    req.url === '/auth/token'
+      ? json(res, 200, { access_token: 'hostile-token', expires_in: 3600 })
+      : json(res, 400, { error: 'Bad Request', message: TERMINAL_ATTACK }),
+  );
   stack = await Stack.start({
-    generatedAccounts: 1,
+    generatedAccounts: 2,
     campaignsPerAccount: 12,
     rateLimit: 10,
     rateWindowMs: 1000,
@@ -42,10 +71,17 @@ beforeAll(async () => {
     rate503: 0.1,
     hangRate: 0,
   });
-  const names = credentialEnvNames('acme-login');
-  await stack.startWorker({ [names.email]: LOGIN.email, [names.password]: LOGIN.password });
+  await stack.startWorker({
+    ...credentialsEnv('acme-login', LOGIN, new URL(stack.mock.url).host),
+    ...credentialsEnv('hostile-login', { email: 'ops@hostile.example', password: 'hostile-password' }, '127.0.0.1'),
+    ...credentialsEnv('elsewhere-login', GUARDED, GUARDED_ELSEWHERE),
+    ...credentialsEnv('nohost-login', GUARDED, undefined),
+  });
 });
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  await stack?.stop();
+  await hostilePlatform?.close();
+});
 
 test('clients add, clients list, sync --wait and status', async () => {
   const added = await cli(
@@ -78,9 +114,9 @@ test('clients add, clients list, sync --wait and status', async () => {
 test('bad input gets a one-line error that says what to fix', async () => {
   const badUrl = await cli('clients', 'add', 'acme2', '--api-url', 'not-a-url', '--credentials-ref', 'x');
   expect(badUrl.code).toBe(1);
-  expect(badUrl.stderr).toBe('campaign-sync: --api-url not-a-url is not a URL; give one like http://localhost:3001\n');
+  expect(badUrl.stderr).toBe('campaign-sync: --api-url not-a-url is not a URL; give one like https://ads.example.com\n');
 
-  const badId = await cli('clients', 'add', 'Bad Id', '--api-url', 'http://x', '--credentials-ref', 'x');
+  const badId = await cli('clients', 'add', 'Bad Id', '--api-url', 'https://ads.example.com', '--credentials-ref', 'x');
   expect(badId.stderr.trim().split('\n')).toHaveLength(1);
   expect(badId.stderr).toMatch(/must be lower-case letters, digits/);
 
@@ -99,6 +135,42 @@ test('bad input gets a one-line error that says what to fix', async () => {
     env: { ...process.env, DATABASE_URL: 'mysql://nope' },
   }).catch((err: { stderr: string }) => err);
   expect(badDbUrl.stderr).toBe('campaign-sync: Invalid DATABASE_URL: must look like postgres://user:password@host:5432/database\n');
+});
+
+test('clients add takes https, plain http only on this machine or with --allow-insecure-http, and refuses the rest in one line', async () => {
+  const add = (url: string, ...flags: string[]) =>
+    cli('clients', 'add', 'remote', '--api-url', url, '--credentials-ref', 'remote-login', ...flags);
+  const refusals: [string, string][] = [
+    [
+      'http://ads.example.com',
+      '--api-url http://ads.example.com would send the password unencrypted over plain http to another machine: use https://, or pass --allow-insecure-http if that platform really has no TLS',
+    ],
+    [
+      'file:///etc/passwd',
+      '--api-url file:///etc/passwd has scheme file: give an https:// URL (http:// only on this machine), like https://ads.example.com',
+    ],
+    [
+      'javascript:alert(1)',
+      '--api-url javascript:alert(1) has scheme javascript: give an https:// URL (http:// only on this machine), like https://ads.example.com',
+    ],
+    [
+      'https://ops:hunter2@ads.example.com',
+      '--api-url must not carry a user or password (user:password@): the credentials go in CAMPAIGN_SYNC_<REF>_EMAIL/_PASSWORD or the secrets file',
+    ],
+    [
+      'ads.example.com:443',
+      '--api-url ads.example.com:443 has scheme ads.example.com: give an https:// URL (http:// only on this machine), like https://ads.example.com',
+    ],
+  ];
+  for (const [url, message] of refusals)
+    expect({ url, ...(await add(url)) }).toEqual({ url, code: 1, stdout: '', stderr: `campaign-sync: ${message}\n` });
+  expect((await cli('clients', 'list')).stdout).not.toContain('remote\t');
+
+  for (const url of ['http://[::1]:3001', 'http://127.0.0.2:3001', 'https://ads.example.com'])
+    expect(await add(url)).toMatchObject({ code: 0 });
+  expect(await add('http://ads.example.com', '--allow-insecure-http')).toMatchObject({ code: 0, stdout: 'client remote saved\n' });
+  expect((await cli('clients', 'list')).stdout).toContain('remote\tenabled\t10/60000ms\thttp://ads.example.com\tcredentials: remote-login');
+  expect((await cli('clients', 'remove', 'remote')).code).toBe(0);
 });
 
 test('a worker with bad configuration exits with a one-line error, no stack trace', async () => {
@@ -131,8 +203,8 @@ test('a worker with bad configuration exits with a one-line error, no stack trac
   }
 });
 
-/** A client allowed one request a minute: its sync lists a page, then waits for rate slots. */
-const addSlowClient = (clientId: string) =>
+/** `clients add` of a client of the mock platform, with the given credentials reference and rate limit. */
+const addMockClient = (clientId: string, credentialsRef: string, rateLimit: number, rateWindowMs: number) =>
   cli(
     'clients',
     'add',
@@ -140,12 +212,15 @@ const addSlowClient = (clientId: string) =>
     '--api-url',
     stack.mock.url,
     '--credentials-ref',
-    'acme-login',
+    credentialsRef,
     '--rate-limit',
-    '1',
+    String(rateLimit),
     '--rate-window-ms',
-    '60000',
+    String(rateWindowMs),
   );
+
+/** A client allowed one request a minute: its sync lists a page, then waits for rate slots. */
+const addSlowClient = (clientId: string) => addMockClient(clientId, 'acme-login', 1, 60_000);
 
 const runLines = async (clientId: string) => (await cli('runs', clientId)).stdout.trim().split('\n');
 
@@ -222,6 +297,65 @@ test('cancel stops a running sync and records it; remove refuses while a client 
   expect(await cli('clients', 'remove', 'slow')).toMatchObject({
     code: 1,
     stderr: 'campaign-sync: no client "slow": see `campaign-sync clients list`\n',
+  });
+});
+
+test('a sync terminated in Temporal is not left looking alive: `runs` records its end, and so does the next sync', async () => {
+  await addSlowClient('doomed');
+  const waitUntilRunning = async () => {
+    for (let i = 0; i < 40 && !(await runLines('doomed'))[0]?.includes('\trunning\t'); i++) await new Promise((r) => setTimeout(r, 250));
+  };
+  // Terminated: the workflow gets no chance to record anything.
+  expect((await cli('sync', 'doomed')).stdout).toContain('doomed: sync started');
+  await waitUntilRunning();
+  await stack.temporal.workflow.getHandle(syncWorkflowId('doomed')).terminate('operator pulled the plug');
+  expect((await runLines('doomed'))[0]).toMatch(/\tdoomed\tfailed\t\d+s\t.*\terror: its workflow terminated without recording its end$/);
+
+  // Terminated again, this time nobody runs `runs`: the client's next sync records it.
+  expect((await cli('sync', 'doomed')).stdout).toContain('doomed: sync started');
+  await waitUntilRunning();
+  await stack.temporal.workflow.getHandle(syncWorkflowId('doomed')).terminate('again');
+  expect((await cli('sync', 'doomed')).stdout).toContain('doomed: sync started');
+  await waitUntilRunning();
+  const { rows } = await stack.database.pool.query<{ status: string; error: string | null }>(
+    `SELECT status, error FROM sync_runs WHERE client_id = 'doomed' ORDER BY started_at`,
+  );
+  expect(rows).toEqual([
+    { status: 'failed', error: 'its workflow terminated without recording its end' },
+    { status: 'failed', error: 'its workflow terminated without recording its end' },
+    { status: 'running', error: null },
+  ]);
+  await cli('cancel', 'doomed');
+});
+
+test('a sync started by `temporal workflow start` with input out of range fails at once, naming the field; the CLI refuses it before starting', async () => {
+  const started = await promisify(execFile)(findTemporalCli()!, [
+    'workflow',
+    'start',
+    '--address',
+    stack.devServer.address,
+    '--task-queue',
+    stack.taskQueue,
+    '--type',
+    'syncClientWorkflow',
+    '--workflow-id',
+    'campaign-sync-acme-bad-input',
+    '--input',
+    '{"clientId": "acme", "batchSize": 0}',
+  ]);
+  expect(started.stdout).toContain('Running execution');
+  const failure = await stack.temporal.workflow
+    .getHandle('campaign-sync-acme-bad-input')
+    .result()
+    .catch((err: unknown) => err);
+  expect((failure as { cause?: unknown }).cause).toMatchObject({
+    type: FailureType.InvalidSyncInput,
+    nonRetryable: true,
+    message: 'Invalid sync input: batchSize must be a whole number from 1 to 1000, not 0',
+  });
+  expect(await cli('sync', 'acme', '--page-size', '5000')).toMatchObject({
+    code: 1,
+    stderr: 'campaign-sync: acme: pageSize must be a whole number from 1 to 1000, not 5000\n',
   });
 });
 
@@ -338,5 +472,142 @@ test("the README's `temporal schedule` commands work as shown, and `schedule lis
     );
     expect({ command, ran }).toEqual({ command, ran: 0 });
     if (args[1] === 'create') expect(await scheduleLine('mixoads')).toMatch(/^mixoads\tevery 1h \(jitter 6m\)\tactive\t/);
+  }
+});
+
+/** The failure of a client's last sync, as Temporal recorded it: the activity's retry state and the application failure at its root. */
+async function syncFailure(
+  clientId: string,
+): Promise<{ retryState?: RetryState; type?: string; nonRetryable?: boolean; message?: string }> {
+  const err = await stack.temporal.workflow
+    .getHandle(syncWorkflowId(clientId))
+    .result()
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  const chain: unknown[] = [];
+  for (let cause = err; cause instanceof Error; cause = cause.cause) chain.push(cause);
+  const activity = chain.find((c) => c instanceof ActivityFailure);
+  const application = chain.find((c) => c instanceof ApplicationFailure);
+  return {
+    retryState: activity?.retryState,
+    type: application?.type ?? undefined,
+    nonRetryable: application?.nonRetryable ?? undefined,
+    message: application?.message,
+  };
+}
+
+test('a worker refuses to send a password to another host than its credentials name, or when they name none', async () => {
+  expect((await addMockClient('elsewhere', 'elsewhere-login', 10, 1000)).code).toBe(0);
+  expect((await addMockClient('nohost', 'nohost-login', 10, 1000)).code).toBe(0);
+  const mockHost = new URL(stack.mock.url).host;
+
+  const elsewhere = await cli('sync', 'elsewhere', '--wait');
+  expect(elsewhere.code).toBe(1);
+  expect(elsewhere.stdout).toContain(
+    `elsewhere: FAILED: Credentials "elsewhere-login" are for host ${GUARDED_ELSEWHERE}, not ${mockHost} (the client's API URL): ` +
+      "correct the client's --api-url with `campaign-sync clients add`, or CAMPAIGN_SYNC_ELSEWHERE_LOGIN_HOST if the platform really moved there",
+  );
+  expect(await syncFailure('elsewhere')).toMatchObject({
+    retryState: RetryState.NON_RETRYABLE_FAILURE,
+    type: FailureType.CredentialsNotForHost,
+    nonRetryable: true,
+  });
+
+  const nohost = await cli('sync', 'nohost', '--wait');
+  expect(nohost.code).toBe(1);
+  expect(nohost.stdout).toContain(
+    'nohost: FAILED: Credentials "nohost-login" do not say which platform host they are for: set CAMPAIGN_SYNC_NOHOST_LOGIN_HOST to that host',
+  );
+  expect(await syncFailure('nohost')).toMatchObject({
+    retryState: RetryState.NON_RETRYABLE_FAILURE,
+    type: FailureType.CredentialsNotForHost,
+  });
+
+  // The mock saw nothing of the account: no token request, no Basic header, nothing.
+  expect(await stack.mock.requests(GUARDED.id)).toEqual([]);
+  expect((await stack.mock.stats()).accounts[GUARDED.id]?.requests ?? {}).toEqual({});
+  for (const output of [elsewhere, nohost]) expect(`${output.stdout}${output.stderr}`).not.toContain(GUARDED.password);
+});
+
+test('what the platform says reaches the terminal without its control characters: sync --wait, runs, status', async () => {
+  expect((await cli('clients', 'add', 'hostile', '--api-url', hostilePlatform.url, '--credentials-ref', 'hostile-login')).code).toBe(0);
+  const shown = '\\x1B]0;owned\\x07\\x1B[2J\\x1B[31mred\\u202Eevil\\x9B0m';
+
+  const synced = await cli('sync', 'hostile', '--wait');
+  expect(synced.code).toBe(1);
+  expect(synced.stdout).toContain(`hostile: FAILED: GET /api/campaigns answered 400 (Bad Request: ${shown})`);
+  expect(synced.stderr).toContain(`FAILED: GET /api/campaigns answered 400 (Bad Request: ${shown})`); // the progress bar
+  const runs = await cli('runs', 'hostile');
+  const [line, ...more] = runs.stdout.trim().split('\n');
+  expect(more).toEqual([]);
+  expect(line).toMatch(/\thostile\tfailed\t/);
+  expect(line).toContain(`GET /api/campaigns answered 400 (Bad Request: ${shown})`);
+  const status = await cli('status', 'hostile');
+  expect(status.stdout).toMatch(/^hostile: failed since /);
+
+  // The platform did send them; the client quotes them escaped already, so history and database hold no raw control character.
+  expect((await syncFailure('hostile')).message).toContain(shown);
+  expect((await syncFailure('hostile')).message).not.toMatch(CONTROL_CHARACTERS);
+  // A row written before that (by an older version) still holds the raw text: the CLI escapes it too.
+  await stack.database.pool.query(`UPDATE sync_runs SET error = $1 WHERE client_id = 'hostile'`, [`raw ${TERMINAL_ATTACK}`]);
+  const rawRuns = await cli('runs', 'hostile');
+  expect(rawRuns.stdout).toContain(`error: raw ${shown}`);
+  for (const output of [synced, runs, rawRuns, status]) {
+    const printed = `${output.stdout}${output.stderr}`.replace(/[\t\n]/g, ' ');
+    expect(printed).not.toMatch(CONTROL_CHARACTERS);
+  }
+});
+
+test('a Temporal namespace without our search attributes: the refused start says so and what to run, and that command fixes it', async () => {
+  const bare = await startThrowawayDevServer({ searchAttributes: false });
+  try {
+    const onBare = (...args: string[]) => cliWith({ TEMPORAL_ADDRESS: bare.address }, ...args);
+    const register =
+      'temporal operator search-attribute create --namespace default --name CampaignSyncClientId --name CampaignSyncOutcome --type Keyword';
+    expect(await onBare('sync', 'acme')).toMatchObject({
+      code: 1,
+      stderr:
+        'campaign-sync: Temporal refused to start the sync: namespace "default" has no search attributes CampaignSyncClientId, CampaignSyncOutcome; ' +
+        `register them once: ${register}\n`,
+    });
+    expect((await onBare('schedule', 'set', 'acme', '--every', '1h')).stderr).toMatch(
+      /^campaign-sync: Temporal refused to create the schedule: namespace "default" has no search attributes CampaignSyncClientId, CampaignSyncOutcome; register them once: /,
+    );
+
+    // Another refusal: the server's own words, not the SDK's "Failed to start Workflow".
+    expect(await cliWith({ TEMPORAL_TASK_QUEUE: 'q'.repeat(1001) }, 'sync', 'acme')).toMatchObject({
+      code: 1,
+      stderr: 'campaign-sync: Temporal refused to start the sync: taskQueue length exceeds limit\n',
+    });
+
+    // The command it printed, run as printed (one attribute first: then only the other is named).
+    const temporal = (...args: string[]) => promisify(execFile)(findTemporalCli()!, [...args, '--address', bare.address]);
+    await temporal(
+      'operator',
+      'search-attribute',
+      'create',
+      '--namespace',
+      'default',
+      '--name',
+      'CampaignSyncClientId',
+      '--type',
+      'Keyword',
+    );
+    const half = await onBare('sync', 'acme');
+    const printed = /register them once: (.*)\n$/.exec(half.stderr)?.[1];
+    expect(printed).toBe('temporal operator search-attribute create --namespace default --name CampaignSyncOutcome --type Keyword');
+    await temporal(...printed!.split(' ').slice(1));
+    expect(
+      (
+        await eventually(async () => {
+          const started = await onBare('sync', 'acme');
+          return started.code === 0 ? started : undefined;
+        })
+      ).stdout,
+    ).toContain('acme: sync started');
+  } finally {
+    await bare.stop();
   }
 });

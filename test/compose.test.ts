@@ -167,6 +167,8 @@ describe('docker-compose.dev.yml (one container per part)', () => {
     expect(new URL(env.DATABASE_URL).hostname).toBe('postgres');
     expect(env.TEMPORAL_ADDRESS.split(':')[0]).toBe('temporal');
     expect(Object.keys(dev.services.worker.depends_on).sort()).toEqual(['mock-api', 'postgres', 'temporal']);
+    // The reference account's password goes to the mock's service only.
+    expect(env.CAMPAIGN_SYNC_MIXOADS_HOST).toBe(`mock-api:${dev.services['mock-api'].environment.PORT}`);
   });
 });
 

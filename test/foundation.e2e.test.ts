@@ -63,7 +63,7 @@ async function runWorkflowThatWritesARow(database: TestDatabase) {
         args: ['foundation', [campaign]],
       }),
     );
-    expect(counts).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
+    expect(counts).toEqual({ inserted: 1, updated: 0, unchanged: 0, refused: [] });
   } finally {
     await connection.close();
     await nativeConnection.close();

@@ -23,7 +23,7 @@ beforeAll(async () => {
   await stack.addClient('acme', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
   const port = await freePort();
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  await stack.startWorker({ WORKER_METRICS_PORT: String(port) });
+  await stack.startWorker({ WORKER_METRICS_PORT: String(port), PLATFORM_MAX_RETRY_AFTER_MS: '5000' });
 });
 afterAll(() => stack?.stop());
 
@@ -80,8 +80,18 @@ test("a worker's /metrics follows a sync live and agrees with the platform's own
   expect(sample(after, METRIC_NAMES.campaigns, { client: 'acme', result: 'removed' })).toBe(1);
   expect(sample(after, METRIC_NAMES.syncsFinished, { client: 'acme', outcome: 'completed' })).toBe(2);
 
+  // A platform that misbehaves: a wait of 3 years is clamped, an oversized page refused; each counted and logged.
+  await stack.mock.configure({ poisonRetryAfterHuge: 'once', poisonHugeBody: 'once' });
+  expect(await (await stack.startSync({ clientId: 'acme', pageSize: 10 })).result()).toMatchObject({ synced: 29 });
+  const misbehaved = await scrape();
+  expect(sample(misbehaved, METRIC_NAMES.platformMisbehaviour, { client: 'acme', endpoint: 'sync', kind: 'retry_after_clamped' })).toBe(1);
+  expect(sample(misbehaved, METRIC_NAMES.platformMisbehaviour, { client: 'acme', endpoint: 'list', kind: 'oversized_body' })).toBe(1);
+  expect(stack.workers[0]!.output()).toMatch(
+    /"kind":"retry_after_clamped","msg":"the platform misbehaved: POST \/api\/campaigns\/[^"]+\/sync answered 429 and asked to wait 99999999 s; waiting 5 s"/,
+  );
+
   // No secret in any label or value.
   const tokens = (await (await fetch(`${stack.mock.url}/__mock/tokens?account=${LOGIN.id}`)).json()) as string[];
   for (const secret of [LOGIN.password, Buffer.from(`${LOGIN.email}:${LOGIN.password}`).toString('base64'), ...tokens])
-    expect(after).not.toContain(secret);
+    expect(misbehaved).not.toContain(secret);
 });

@@ -27,6 +27,15 @@ const REFERENCE_DEFAULTS: MockConfig = {
   dripChunkMs: 1000,
   resetRate: 0,
   hostileAccount: false,
+  poisonRetryAfterInfinite: 'off',
+  poisonRetryAfterHuge: 'off',
+  poisonExtraRecords: 'off',
+  poisonHugeBody: 'off',
+  poisonLongId: 'off',
+  poisonNulCharacter: 'off',
+  poisonDeepNesting: 'off',
+  poisonLoneSurrogate: 'off',
+  poisonCounterOverflow: 'off',
 };
 
 describe('mockConfigFromEnv', () => {
@@ -59,6 +68,15 @@ describe('mockConfigFromEnv', () => {
       MOCK_DRIP_CHUNK_MS: '700',
       MOCK_RESET_RATE: '0.04',
       MOCK_HOSTILE_ACCOUNT: 'true',
+      MOCK_POISON_RETRY_AFTER_INFINITE: 'once',
+      MOCK_POISON_RETRY_AFTER_HUGE: 'always',
+      MOCK_POISON_EXTRA_RECORDS: 'once',
+      MOCK_POISON_HUGE_BODY: 'always',
+      MOCK_POISON_LONG_ID: 'once',
+      MOCK_POISON_NUL_CHARACTER: 'always',
+      MOCK_POISON_DEEP_NESTING: 'once',
+      MOCK_POISON_LONE_SURROGATE: 'always',
+      MOCK_POISON_COUNTER_OVERFLOW: 'off',
       UNRELATED: 'ignored',
     };
     expect(mockConfigFromEnv(env)).toEqual({
@@ -85,6 +103,15 @@ describe('mockConfigFromEnv', () => {
       dripChunkMs: 700,
       resetRate: 0.04,
       hostileAccount: true,
+      poisonRetryAfterInfinite: 'once',
+      poisonRetryAfterHuge: 'always',
+      poisonExtraRecords: 'once',
+      poisonHugeBody: 'always',
+      poisonLongId: 'once',
+      poisonNulCharacter: 'always',
+      poisonDeepNesting: 'once',
+      poisonLoneSurrogate: 'always',
+      poisonCounterOverflow: 'off',
     });
   });
 
@@ -110,6 +137,7 @@ describe('mockConfigFromEnv', () => {
     ['MOCK_RATE_LIMIT', '0'],
     ['MOCK_RETRY_AFTER_HEADER', 'no'],
     ['MOCK_TOKEN_TTL_S', '0'],
+    ['MOCK_POISON_HUGE_BODY', 'sometimes'],
   ])('rejects %s=%s with an error naming the variable', (name, value) => {
     expect(() => mockConfigFromEnv({ [name]: value })).toThrow(new RegExp(`^Invalid ${name}: `));
   });

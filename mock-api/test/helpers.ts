@@ -44,7 +44,14 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export async function call(platform: MockPlatform, path: string, options: CallOptions = {}): Promise<Reply> {
+/** A reply's body as the text it was, for bytes JSON.parse would hide. */
+export interface TextReply {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export async function callText(platform: MockPlatform, path: string, options: CallOptions = {}): Promise<TextReply> {
   const headers: Record<string, string> = {};
   const authorization = options.token === undefined ? options.authorization : `Bearer ${options.token}`;
   if (authorization !== undefined) headers.authorization = authorization;
@@ -55,8 +62,12 @@ export async function call(platform: MockPlatform, path: string, options: CallOp
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
     signal: options.signal,
   });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+export async function call(platform: MockPlatform, path: string, options: CallOptions = {}): Promise<Reply> {
+  const { status, headers, text } = await callText(platform, path, options);
+  return { status, headers, body: text ? JSON.parse(text) : undefined };
 }
 
 export const basicAuth = (email: string, password: string) => `Basic ${Buffer.from(`${email}:${password}`).toString('base64')}`;
@@ -90,7 +101,9 @@ export async function listStatuses(platform: MockPlatform, accessToken: string, 
 
 export type AccountSummary = ReturnType<AccountStats['summary']>;
 
-export async function stats(platform: MockPlatform): Promise<{ config: MockConfig; accounts: Record<string, AccountSummary> }> {
+export async function stats(
+  platform: MockPlatform,
+): Promise<{ config: MockConfig; poisonsServed: Record<string, number>; accounts: Record<string, AccountSummary> }> {
   return (await call(platform, '/__mock/stats')).body;
 }
 

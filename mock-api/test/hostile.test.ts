@@ -78,8 +78,12 @@ describe('hostile list answers per account', () => {
     expect(bad[6].name).toBeUndefined();
     expect(bad[10].budget).toBe('2100');
     await setScenario(platform, 'duplicate-ids');
-    const second = (await listCampaigns(platform, accessToken, '?page=2&limit=10')).body.data;
-    expect(second.map((c: { id: string }) => c.id).slice(0, 2)).toEqual(['campaign_10', 'campaign_11']);
+    const second = (await listCampaigns(platform, accessToken, '?page=2&limit=10')).body;
+    expect(second.data.map((c: { id: string }) => c.id)).toEqual(Array.from({ length: 10 }, (_, i) => `campaign_${10 + i}`));
+    expect(second.pagination).toMatchObject({ total: 101, has_more: true });
+    const last = (await listCampaigns(platform, accessToken, '?page=11&limit=10')).body;
+    expect(last.data.map((c: { id: string }) => c.id)).toEqual(['campaign_100']);
+    expect(last.pagination).toMatchObject({ total: 101, has_more: false });
     await setScenario(platform, 'endless-has-more');
     expect((await listCampaigns(platform, accessToken, '?page=50&limit=10')).body.pagination).toMatchObject({ total: 100, has_more: true });
     await setScenario(platform, 'negative-total');

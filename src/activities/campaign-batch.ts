@@ -11,7 +11,7 @@ import { PlatformError } from '../platform/errors';
 import type { TokenCache } from '../platform/token-cache';
 import { FIRST_RETRY_DELAY_MS } from '../workflows/activity-options';
 import { batchProgressSignal } from '../workflows/definitions';
-import { redact } from './failures';
+import { lastMalformedAttempt, redact } from './failures';
 import { withHeartbeats } from './heartbeats';
 import { latenessAllowedMs, reserveSlots } from './rate-budget';
 
@@ -308,7 +308,12 @@ class BatchSending {
       this.throttled = true;
       this.throttledForMs = Math.max(this.throttledForMs ?? 0, err.details.retryAfterMs ?? 0) || undefined;
       this.transient.set(campaignId, message);
-    } else if (err.kind === FailureType.PlatformUnavailable || err.kind === FailureType.PlatformTokenExpired) {
+    } else if (
+      err.kind === FailureType.PlatformUnavailable ||
+      err.kind === FailureType.PlatformTokenExpired ||
+      // One absurd answer is retried like an outage; one that keeps coming is a refusal.
+      (err.kind === FailureType.PlatformMalformedResponse && !lastMalformedAttempt(this.context.info.attempt))
+    ) {
       this.transient.set(campaignId, message);
     } else if (err.kind === FailureType.PlatformRejectedRequest || err.kind === FailureType.PlatformMalformedResponse) {
       this.failed.push({ campaignId, error: message });

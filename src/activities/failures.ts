@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PlatformError } from '../platform/errors';
-import { MissingCredentials } from '../platform/credentials';
-import { FailureType } from '../failure-types';
+import { CredentialsNotForHost, MissingCredentials } from '../platform/credentials';
+import { FailureType, MALFORMED_ANSWER_ATTEMPTS } from '../failure-types';
 
 /** Replaces every secret that could have slipped into a message; longest first, so no secret is cut out of a longer one. */
 export function redact(message: string, secrets: readonly string[]): string {
@@ -11,28 +11,48 @@ export function redact(message: string, secrets: readonly string[]): string {
     .reduce((text, secret) => text.split(secret).join('[redacted]'), message);
 }
 
+/** A malformed answer is retried, but not past MALFORMED_ANSWER_ATTEMPTS: by then the platform means it. */
+export const lastMalformedAttempt = (attempt: number) => attempt >= MALFORMED_ANSWER_ATTEMPTS;
+
+export type DataRefusal = Error & { code: string };
+
+/** SQLSTATEs PostgreSQL raises for the values it was given: data exceptions (22), constraints (23), limits such as an index row too big (54). */
+export function isDataRefusal(err: unknown): err is DataRefusal {
+  const sqlState = (err as { code?: unknown }).code;
+  return err instanceof Error && typeof sqlState === 'string' && /^(22|23|54)/.test(sqlState);
+}
+
 /**
- * Turns what went wrong into the failure Temporal records. Messages are rebuilt from our own
- * text with every known secret removed; the original error is not attached as a cause, so no
- * stack or header it carried reaches the workflow history.
+ * Turns what went wrong in the activity's `attempt` into the failure Temporal records. Messages
+ * are rebuilt from our own text with every known secret removed; the original error is not
+ * attached as a cause, so no stack or header it carried reaches the workflow history.
  */
-export function toActivityFailure(err: unknown, secrets: readonly string[]): unknown {
+export function toActivityFailure(err: unknown, secrets: readonly string[], attempt: number): unknown {
   if (err instanceof PlatformError) {
+    const malformed = err.kind === FailureType.PlatformMalformedResponse;
     return ApplicationFailure.create({
-      message: redact(err.message, secrets),
+      message:
+        redact(err.message, secrets) + (malformed && lastMalformedAttempt(attempt) ? ` (attempt ${attempt}; not retried further)` : ''),
       type: err.kind,
-      // A 429 is retried after exactly the wait the platform asked for.
-      nextRetryDelay:
-        err.kind === FailureType.PlatformRateLimited && err.details.retryAfterMs !== undefined ? err.details.retryAfterMs : undefined,
+      nonRetryable: malformed && lastMalformedAttempt(attempt),
+      // A 429 is retried after the wait the platform asked for (bounded by the platform client).
+      nextRetryDelay: err.kind === FailureType.PlatformRateLimited ? err.details.retryAfterMs : undefined,
     });
   }
   if (err instanceof MissingCredentials) {
     return ApplicationFailure.create({ message: redact(err.message, secrets), type: FailureType.MissingCredentials });
   }
-  const sqlState = (err as { code?: unknown }).code;
-  if (err instanceof Error && typeof sqlState === 'string' && /^2[23]/.test(sqlState)) {
+  if (err instanceof CredentialsNotForHost) {
+    // Only a person can fix the API URL or the credentials' host; see FailureType.CredentialsNotForHost for why not the list.
     return ApplicationFailure.create({
-      message: `PostgreSQL refused the data (${sqlState}): ${redact(err.message, secrets)}`,
+      message: redact(err.message, secrets),
+      type: FailureType.CredentialsNotForHost,
+      nonRetryable: true,
+    });
+  }
+  if (isDataRefusal(err)) {
+    return ApplicationFailure.create({
+      message: `PostgreSQL refused the data (${err.code}): ${redact(err.message, secrets)}`,
       type: FailureType.DatabaseRejectedData,
     });
   }

@@ -1,15 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import {
-  markCampaignsSynced,
-  markUnlistedCampaignsRemoved,
-  unconfirmedCampaignIds,
-  upsertCampaigns,
-  type SyncConfirmation,
-} from '../db/campaigns';
+import { markCampaignsSynced, markUnlistedCampaignsRemoved, unconfirmedCampaignIds, type SyncConfirmation } from '../db/campaigns';
 import { findClient, type ClientRecord } from '../db/clients';
-import { lastFinishedListingRun, saveSyncRun, type SyncRunRecord } from '../db/sync-runs';
+import { lastFinishedListingRun, otherRunningRuns, saveSyncRun, type RunningRun, type SyncRunRecord } from '../db/sync-runs';
+import { repairAbandonedRuns } from '../client/abandoned-runs';
 import { NO_COUNTS, type SyncCounts } from '../sync-counts';
 import type { Campaign } from '../platform/campaign';
 import type { PlatformClient } from '../platform/client';
@@ -21,6 +16,7 @@ import type { SyncMetrics } from '../metrics';
 import { syncOutcome } from '../workflows/definitions';
 import { syncCampaignBatch, type CampaignBatchCall, type CampaignBatchDependencies } from './campaign-batch';
 import { toActivityFailure } from './failures';
+import { storePage, type StoredPage } from './page-store';
 import { withHeartbeats } from './heartbeats';
 import { waitForRateSlot } from './rate-budget';
 
@@ -49,8 +45,9 @@ function failureReporter(secrets: ReadonlySet<string>) {
     try {
       return await work();
     } catch (err) {
-      if (Context.current().cancellationSignal.aborted) throw err;
-      throw toActivityFailure(err, [...secrets]);
+      const context = Context.current();
+      if (context.cancellationSignal.aborted) throw err;
+      throw toActivityFailure(err, [...secrets], context.info.attempt);
     }
   };
 }
@@ -83,7 +80,8 @@ async function loadEnabledPolicy(pool: Pool, clientId: string): Promise<ClientPo
 function platformTokens({ pool, platform, credentials, metrics }: ActivityDependencies, secrets: Set<string>): TokenCache {
   return new TokenCache(async (clientId) => {
     const client = await loadClient(pool, clientId);
-    const creds = credentials.get(client.credentialsRef);
+    // Refuses, before any password leaves, an API URL on another host than the credentials name.
+    const creds = credentials.get(client.credentialsRef, client.apiBaseUrl);
     secrets.add(creds.password).add(Buffer.from(`${creds.email}:${creds.password}`).toString('base64'));
     const issued = await platform.requestToken(client.apiBaseUrl, client.id, creds, Context.current().cancellationSignal);
     secrets.add(issued.accessToken);
@@ -138,6 +136,23 @@ function countFinishedSync(
   metrics.syncFinished(clientId, syncOutcome(status, counts.failed), durationMs);
 }
 
+/**
+ * A client's earlier runs still recorded as running get the end Temporal knows (terminated, timed
+ * out, or failed while the database was away), so `runs` never shows a closed sync as running.
+ * Best effort: a sync does not wait on Temporal's answer to start.
+ */
+async function repairEarlierRuns(pool: Pool, run: RunningRun & { clientId: string }): Promise<void> {
+  const earlier = await otherRunningRuns(pool, run.clientId, run);
+  if (earlier.length === 0) return;
+  const context = Context.current();
+  try {
+    const repaired = await repairAbandonedRuns(pool, context.client, earlier);
+    if (repaired > 0) context.log.info(`recorded the end of ${repaired} earlier runs of client ${run.clientId} that had not recorded it`);
+  } catch (err) {
+    context.log.warn(`could not check earlier runs of client ${run.clientId} against Temporal: ${String(err)}`);
+  }
+}
+
 type Reported = ReturnType<typeof failureReporter>;
 type CallPlatform = ReturnType<typeof rateLimitedCaller>;
 
@@ -149,7 +164,10 @@ function syncRunActivities({ pool, metrics }: ActivityDependencies, reported: Re
     /** A sync's first step: the client's policy, and its sync_runs row written as running. */
     async startSyncRun(run: { workflowId: string; runId: string; clientId: string; retryOf?: string }): Promise<ClientPolicy> {
       const policy = await loadEnabledPolicy(pool, run.clientId);
-      await reported(() => saveSyncRun(pool, { ...run, status: 'running', counts: NO_COUNTS }));
+      await reported(async () => {
+        await saveSyncRun(pool, { ...run, status: 'running', counts: NO_COUNTS });
+        await repairEarlierRuns(pool, run);
+      });
       return policy;
     },
 
@@ -199,8 +217,11 @@ function campaignActivities(
       return page;
     },
 
-    async upsertCampaignPage(input: { clientId: string; syncRun: string; campaigns: Campaign[] }) {
-      return reported(() => upsertCampaigns(pool, input.clientId, input.syncRun, input.campaigns));
+    /** Stores a page; records PostgreSQL refuses are reported, the rest stored (page-store.ts). */
+    async upsertCampaignPage(input: { clientId: string; syncRun: string; campaigns: Campaign[] }): Promise<StoredPage> {
+      const stored = await reported(() => storePage(pool, input.clientId, input.syncRun, input.campaigns));
+      metrics.campaigns(input.clientId, 'rejected', stored.refused.length);
+      return stored;
     },
 
     /** Syncs a batch of campaigns as fast as the client's rate budget allows (see campaign-batch.ts). */

@@ -1,10 +1,14 @@
 import { MultiBar, Presets } from 'cli-progress';
 import type { SyncProgress, SyncSummary } from '../workflows';
 import { readProgress, type SyncHandle } from '../client/syncs';
+import { printable } from '../printable';
 
 export const describeProgress = (p: SyncProgress) =>
   `pages ${p.pages}, listed ${p.listed}, upserted ${p.inserted + p.updated + p.unchanged}, ` +
   `synced ${p.synced}, failed ${p.failed}${p.rejected ? `, rejected ${p.rejected}` : ''}${p.removed ? `, marked removed ${p.removed}` : ''}`;
+
+/** What a running sync waits for, printable: it is whatever the workflow under the client's sync id answers. */
+export const describeWaiting = (p: SyncProgress) => printable(`waiting for ${p.waitingFor}`);
 
 /**
  * Waits for syncs while drawing a live progress bar per client (campaigns synced or failed out
@@ -32,7 +36,7 @@ export async function followSyncs(
       const bar = bars.create(1, 0, { client: clientId.padEnd(width), status: 'starting' });
       const update = (p: SyncProgress) => {
         bar.setTotal(Math.max(1, p.total ?? p.listed));
-        bar.update(p.synced + p.failed, { status: p.state === 'completed' ? describeProgress(p) : `waiting for ${p.waitingFor}` });
+        bar.update(p.synced + p.failed, { status: p.state === 'completed' ? describeProgress(p) : describeWaiting(p) });
       };
       const timer = setInterval(() => void readProgress(handle).then((p) => p && update(p)), 1000);
       try {
@@ -52,9 +56,9 @@ export async function followSyncs(
   return outcomes;
 }
 
-/** The one-line reason a sync failed, from the activity failure at the root of it. */
+/** The one-line reason a sync failed, from the activity failure at the root of it, printable (it quotes the platform). */
 export function failureReason(err: Error): string {
   let cause: Error | undefined = err;
   while (cause?.cause instanceof Error) cause = cause.cause;
-  return cause?.message ?? err.message;
+  return printable(cause?.message ?? err.message);
 }

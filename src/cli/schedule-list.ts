@@ -1,4 +1,5 @@
 import type { ScheduleSummary } from '@temporalio/client';
+import { tabbed } from './printable';
 
 const minutes = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
 
@@ -11,11 +12,11 @@ export function describeSchedule({ clientId, summary }: { clientId: string; summ
       ? `calendar ${spec.calendars[0]!.comment ?? ''}`.trim()
       : 'no timing';
   const last = summary.info.recentActions.at(-1);
-  return [
+  return tabbed([
     clientId,
     when + (spec?.jitter ? ` (jitter ${minutes(spec.jitter)})` : ''),
     summary.state.paused ? 'paused' : 'active',
     `next ${summary.info.nextActionTimes[0]?.toISOString() ?? '-'}`,
     `last ${last ? last.takenAt.toISOString() : '-'}`,
-  ].join('\t');
+  ]);
 }

@@ -7,6 +7,7 @@ import {
   type ScheduleSummary,
 } from '@temporalio/client';
 import { scheduleId, syncSearchAttributes, type SyncClientInput } from '../workflows';
+import { temporalRefused } from '../infra/startup-errors';
 
 /** When a client's syncs run: every interval, or on a cron expression. */
 export type ScheduleTiming = { every: string; cron?: undefined } | { cron: string; every?: undefined };
@@ -67,11 +68,12 @@ export async function setClientSchedule(
   policy: SchedulePolicy,
 ): Promise<'created' | 'updated'> {
   const options = scheduleOptions(taskQueue, clientId, timing, policy);
+  const refused = (err: unknown, action: string) => temporalRefused(temporal, cronRefused(err, timing), action);
   try {
     await temporal.schedule.create(options);
     return 'created';
   } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw cronRefused(err, timing);
+    if (!(err instanceof ScheduleAlreadyRunning)) throw await refused(err, 'create the schedule');
     await temporal.schedule
       .getHandle(options.scheduleId)
       .update((previous) => ({
@@ -80,7 +82,7 @@ export async function setClientSchedule(
         action: options.action,
         policies: { ...previous.policies, ...options.policies },
       }))
-      .catch((e: unknown) => Promise.reject(cronRefused(e, timing)));
+      .catch(async (e: unknown) => Promise.reject(await refused(e, 'update the schedule')));
     return 'updated';
   }
 }

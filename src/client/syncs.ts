@@ -14,6 +14,8 @@ import {
   type SyncProgress,
   type syncClientWorkflow,
 } from '../workflows';
+import { syncInputProblem } from '../workflows/sync-input';
+import { temporalRefused } from '../infra/startup-errors';
 
 export type SyncHandle = WorkflowHandle<typeof syncClientWorkflow>;
 
@@ -26,14 +28,19 @@ export async function startClientSync(
   taskQueue: string,
   input: SyncClientInput,
 ): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId<typeof syncClientWorkflow>; joined: boolean }> {
+  // The workflow refuses it too; saying so here spares a start that can only fail.
+  const problem = syncInputProblem(input);
+  if (problem) throw new Error(`${input.clientId}: ${problem}`);
   const running = await isSyncRunning(temporal, input.clientId);
-  const handle = await temporal.workflow.start<typeof syncClientWorkflow>('syncClientWorkflow', {
-    ...clientSyncStart(input.clientId),
-    taskQueue,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-  });
+  const handle = await temporal.workflow
+    .start<typeof syncClientWorkflow>('syncClientWorkflow', {
+      ...clientSyncStart(input.clientId),
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    })
+    .catch(async (err: unknown) => Promise.reject(await temporalRefused(temporal, err, 'start the sync')));
   return { handle, joined: running };
 }
 

@@ -85,3 +85,49 @@ export async function lastFinishedListingRun(pool: Pool, clientId: string): Prom
   );
   return rows[0]?.run_id;
 }
+
+/** A run recorded as running, as the repair of abandoned runs checks it against Temporal. */
+export interface RunningRun {
+  workflowId: string;
+  runId: string;
+}
+
+/** The client's runs still recorded as running, except the one starting now. */
+export async function otherRunningRuns(pool: Pool, clientId: string, current: RunningRun): Promise<RunningRun[]> {
+  const { rows } = await pool.query<RunningRun>(
+    `SELECT workflow_id AS "workflowId", run_id AS "runId" FROM sync_runs
+      WHERE client_id = $1 AND status = 'running' AND (workflow_id, run_id) <> ($2, $3)`,
+    [clientId, current.workflowId, current.runId],
+  );
+  return rows;
+}
+
+/** How a run that never recorded its end did end, as Temporal tells. */
+export interface AbandonedRunEnd extends RunningRun {
+  status: Exclude<SyncRunStatus, 'running'>;
+  error: string;
+  finishedAt: Date | undefined;
+}
+
+/**
+ * Records the ends of runs that did not record them (terminated, timed out, a last write that
+ * could not reach the database), in one statement. A row that has recorded its own end meanwhile
+ * keeps it. Returns how many rows it changed.
+ */
+export async function recordAbandonedRuns(pool: Pool, ends: AbandonedRunEnd[]): Promise<number> {
+  if (ends.length === 0) return 0;
+  const { rowCount } = await pool.query(
+    `UPDATE sync_runs s
+        SET status = e.status, error = e.error, finished_at = coalesce(e.finished_at, now())
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS e(workflow_id, run_id, status, error, finished_at)
+      WHERE s.workflow_id = e.workflow_id AND s.run_id = e.run_id AND s.status = 'running'`,
+    [
+      ends.map((e) => e.workflowId),
+      ends.map((e) => e.runId),
+      ends.map((e) => e.status),
+      ends.map((e) => e.error),
+      ends.map((e) => e.finishedAt ?? null),
+    ],
+  );
+  return rowCount ?? 0;
+}

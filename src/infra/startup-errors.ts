@@ -1,4 +1,6 @@
-/** One-line errors for the services a process needs at start, saying what to fix. */
+/** One-line errors for the services a process needs at start, and for Temporal's refusals, saying what to fix. */
+import { ServiceError, type Client } from '@temporalio/client';
+import { missingSearchAttributes, registerSearchAttributesCommand } from './search-attributes';
 
 export const temporalUnreachable = (address: string) =>
   new Error(`Cannot reach Temporal at ${address}: start it with \`npm start\` or set TEMPORAL_ADDRESS`);
@@ -14,6 +16,31 @@ export function databaseUnreachable(connectionString: string, err: unknown): Err
 
 export const searchAttributesMissing = (namespace: string, names: string[]) =>
   new Error(
-    `Temporal namespace "${namespace}" lacks the search attributes ${names.join(', ')}: register them with ` +
-      `\`temporal operator search-attribute create --namespace ${namespace} ${names.map((name) => `--name ${name}`).join(' ')} --type Keyword\``,
+    `Temporal namespace "${namespace}" lacks the search attributes ${names.join(', ')}: register them with \`${registerSearchAttributesCommand(namespace, names)}\``,
   );
+
+/** gRPC's INVALID_ARGUMENT: the code of a request the server will never accept as it is. */
+const GRPC_INVALID_ARGUMENT = 3;
+
+/**
+ * Temporal's refusal to `action` (start the sync, create the schedule) as one line. The SDK's own
+ * message is only "Failed to start Workflow"; the server's reason is in the gRPC cause. A namespace
+ * without our search attributes gets the command that registers the missing ones. An error that is
+ * not the server's refusal is returned as it was.
+ */
+export async function temporalRefused(temporal: Client, err: unknown, action: string): Promise<unknown> {
+  if (!(err instanceof ServiceError)) return err;
+  const { code, details } = (err.cause ?? {}) as { code?: unknown; details?: unknown };
+  if (typeof details !== 'string' || !details) return err;
+  if (code === GRPC_INVALID_ARGUMENT && /no mapping defined for search attribute/.test(details)) {
+    const namespace = temporal.options.namespace;
+    // The server names only the first it missed; the register command must name every missing one.
+    const missing = await missingSearchAttributes(temporal.connection, namespace).catch(() => []);
+    if (missing.length > 0)
+      return new Error(
+        `Temporal refused to ${action}: namespace "${namespace}" has no search attribute${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; ` +
+          `register them once: ${registerSearchAttributesCommand(namespace, missing)}`,
+      );
+  }
+  return new Error(`Temporal refused to ${action}: ${details}`);
+}

@@ -1,16 +1,24 @@
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { campaignSchema, type Campaign } from './campaign';
+import { DEFAULT_ANSWER_BOUNDS, MAX_ERROR_BODY_BYTES, recordProblem, reportedId } from './answer-bounds';
+import { quotable } from '../printable';
+import { campaignSchema, storableTimestamp, type Campaign } from './campaign';
 import type { PlatformEndpoint } from '../metrics';
 import { FailureType } from '../failure-types';
 import { PlatformError } from './errors';
+import { askedWaitMs, boundedWait } from './retry-after';
 
-export interface PlatformTimeouts {
+/** How long the client waits for the platform, and how much of an answer it believes. */
+export interface PlatformLimits {
   connectMs: number;
   /** Time to the response headers: a hung request is abandoned after this. */
   headersMs: number;
   /** Longest silence while the body arrives. */
   bodyMs: number;
+  /** A successful answer's body, at most: reading stops there, and a longer one is malformed. */
+  maxBodyBytes: number;
+  /** The longest wait a 429 may impose; a longer one asked for is clamped to it (and reported). */
+  maxRetryAfterMs: number;
 }
 
 export interface Credentials {
@@ -38,7 +46,9 @@ export interface CampaignPage {
 }
 
 const tokenSchema = z.object({
-  access_token: z.string().min(1),
+  // Sent back in every request's Authorization header, which cannot carry NUL, newlines or text
+  // beyond Latin-1 (undici refuses the request) and loses spaces at the ends: visible ASCII only.
+  access_token: z.string().regex(/^[\x21-\x7e]+$/, 'is not a token an Authorization header can carry'),
   expires_in: z.number().positive(),
 });
 
@@ -50,28 +60,28 @@ const pageSchema = z.object({
   }),
 });
 
-const syncSchema = z.object({ success: z.literal(true), synced_at: z.iso.datetime({ offset: true }) });
+/** A confirmation's time is stored with the batch's others: one PostgreSQL refuses would fail them all. */
+const syncSchema = z.object({ success: z.literal(true), synced_at: storableTimestamp });
 
-const errorBodySchema = z.object({ error: z.string().optional(), message: z.string().optional(), retry_after: z.number().optional() });
+const errorBodySchema = z.object({ error: z.string().optional(), message: z.string().optional(), retry_after: z.unknown().optional() });
 
 function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}${'code' in err ? ` ${String(err.code)}` : ''}: ${err.message}`;
   return String(err);
 }
 
-/** The wait a 429 asks for: the Retry-After header when present, else the body's retry_after. */
-export function retryAfterMs(header: string | string[] | undefined, bodyRetryAfter: number | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value !== undefined && value.trim() !== '') {
-    if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
-    const date = Date.parse(value);
-    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
-  }
-  return bodyRetryAfter !== undefined && bodyRetryAfter >= 0 ? bodyRetryAfter * 1000 : undefined;
+/** Ways an answer can be absurd that the client counts (metric) and logs, beside refusing or clamping it. */
+export type PlatformMisbehaviour = 'oversized_body' | 'too_many_records' | 'malformed_answer' | 'retry_after_clamped';
+
+/** Told of every request's outcome, and of every answer outside the bounds. */
+export interface PlatformObserver {
+  /** The HTTP status, or `timeout` / `network` when there was none. */
+  request(clientId: string, endpoint: PlatformEndpoint, status: string): void;
+  /** `detail` is our own text (never the platform's body). */
+  misbehaved(clientId: string, endpoint: PlatformEndpoint, kind: PlatformMisbehaviour, detail: string): void;
 }
 
-/** Told of every request's outcome: the HTTP status, or `timeout` / `network` when there was none. */
-export type RequestObserver = (clientId: string, endpoint: PlatformEndpoint, status: string) => void;
+const UNOBSERVED: PlatformObserver = { request: () => undefined, misbehaved: () => undefined };
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
@@ -81,17 +91,57 @@ interface ObservedAs {
   endpoint: PlatformEndpoint;
 }
 
-/** What the platform answered, read in full. */
+/** What the platform answered: its body as far as it was read. */
 interface Answer {
   status: number;
   text: string;
+  /** The body went on past the bound: `text` is empty. */
+  oversized: boolean;
   retryAfterHeader: string | string[] | undefined;
+}
+
+/**
+ * Reads a body up to `maxBytes`. A longer one (announced by Content-Length, or found while
+ * streaming) is not read on: the stream is destroyed, so a 10 GB answer costs at most `maxBytes`.
+ */
+async function readBounded(body: Dispatcher.ResponseData['body'], announced: unknown, maxBytes: number) {
+  const oversized = () => {
+    // undici reports a body destroyed before its end as an 'error' event: one nobody listens to would end the process.
+    body.on('error', () => undefined).destroy();
+    return { text: '', oversized: true };
+  };
+  if (Number(announced) > maxBytes) return oversized();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) return oversized();
+    chunks.push(chunk);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), oversized: false };
 }
 
 const isSuccess = (status: number) => status >= 200 && status < 300;
 
+/** A listed record as a campaign, or why it is not one: first what no column could hold, then the schema's first issue. */
+function asCampaign(record: unknown): { campaign: Campaign } | { reason: string } {
+  const problem = recordProblem(record);
+  if (problem !== undefined) return { reason: problem };
+  const campaign = campaignSchema.safeParse(record);
+  if (campaign.success) return { campaign: campaign.data };
+  const issue = campaign.error.issues[0]!;
+  return { reason: `${issue.path.join('.') || '(record)'}: ${issue.message}` };
+}
+
 /** The answer's JSON; an error page that is not JSON (a proxy's HTML, a redirect's text) is undefined, judged by its status alone. */
-function parseAnswerBody(what: string, { status, text }: Answer): unknown {
+function parseAnswerBody(what: string, { status, text, oversized }: Answer, maxBodyBytes: number): unknown {
+  if (oversized) {
+    if (isSuccess(status))
+      throw new PlatformError(FailureType.PlatformMalformedResponse, `${what} answered ${status} with a body over ${maxBodyBytes} bytes`, {
+        status,
+      });
+    return undefined;
+  }
   try {
     return text === '' ? undefined : JSON.parse(text);
   } catch {
@@ -106,14 +156,32 @@ function parseAnswerBody(what: string, { status, text }: Answer): unknown {
   }
 }
 
+/**
+ * A 429's failure, with the wait it asked for bounded: finite, whole ms, at most `maxWaitMs`.
+ * `clamped` says how much more it asked for, for the observer.
+ */
+function rateLimited(detail: string, status: number, asked: number | undefined, maxWaitMs: number, clamped: (text: string) => void) {
+  if (asked === undefined) return new PlatformError(FailureType.PlatformRateLimited, detail, { status });
+  const wait = boundedWait(asked, maxWaitMs);
+  if (wait.clamped) clamped(`asked to wait ${asked / 1000} s; waiting ${wait.waitMs / 1000} s`);
+  return new PlatformError(FailureType.PlatformRateLimited, detail, { status, retryAfterMs: wait.waitMs });
+}
+
 /** The failure a non-2xx answer stands for, by its status (and, for a 401, what it says). */
-function failedAnswer(what: string, url: URL, { status, retryAfterHeader }: Answer, body: unknown): PlatformError {
+function failedAnswer(
+  what: string,
+  url: URL,
+  { status, retryAfterHeader }: Answer,
+  body: unknown,
+  maxWaitMs: number,
+  clamped: (text: string) => void,
+): PlatformError {
   const error = errorBodySchema.safeParse(body ?? {});
   const said = error.success ? [error.data.error, error.data.message].filter(Boolean).join(': ') : '';
-  const detail = `${what} answered ${status}${said ? ` (${said.slice(0, 200)})` : ''}`;
+  const detail = `${what} answered ${status}${said ? ` (${quotable(said, 200)})` : ''}`;
   if (status === 429) {
-    const wait = retryAfterMs(retryAfterHeader, error.success ? error.data.retry_after : undefined);
-    return new PlatformError(FailureType.PlatformRateLimited, detail, { status, retryAfterMs: wait });
+    const asked = askedWaitMs(retryAfterHeader, error.success ? error.data.retry_after : undefined, Date.now());
+    return rateLimited(detail, status, asked, maxWaitMs, clamped);
   }
   if (status >= 500) return new PlatformError(FailureType.PlatformUnavailable, detail, { status });
   if (status === 401 && error.success && /expired/i.test(error.data.error ?? '')) {
@@ -132,18 +200,24 @@ function failedAnswer(what: string, url: URL, { status, retryAfterHeader }: Answ
   return new PlatformError(FailureType.PlatformRejectedRequest, detail, { status });
 }
 
-/** The ad platform's HTTP API (../shared/mock-ad-platform.md), over one undici connection pool. */
+/**
+ * The ad platform's HTTP API (../shared/mock-ad-platform.md), over one undici connection pool.
+ * Every answer is bounded before it is believed: body size, records per page, each record's
+ * size, depth and text, and a 429's wait (answer-bounds.ts, retry-after.ts).
+ */
 export class PlatformClient {
   private readonly agent: Agent;
+  private readonly limits: PlatformLimits;
 
   constructor(
-    timeouts: PlatformTimeouts,
-    private readonly observe: RequestObserver = () => undefined,
+    limits: Omit<PlatformLimits, keyof typeof DEFAULT_ANSWER_BOUNDS> & Partial<PlatformLimits>,
+    private readonly observer: PlatformObserver = UNOBSERVED,
   ) {
+    this.limits = { ...DEFAULT_ANSWER_BOUNDS, ...limits };
     this.agent = new Agent({
-      connectTimeout: timeouts.connectMs,
-      headersTimeout: timeouts.headersMs,
-      bodyTimeout: timeouts.bodyMs,
+      connectTimeout: limits.connectMs,
+      headersTimeout: limits.headersMs,
+      bodyTimeout: limits.bodyMs,
     });
   }
 
@@ -161,9 +235,21 @@ export class PlatformClient {
   ): Promise<unknown> {
     const what = `${method} ${url.pathname}`;
     const answer = await this.send(what, method, url, headers, signal, observed);
-    const body = parseAnswerBody(what, answer);
-    if (isSuccess(answer.status)) return body;
-    throw failedAnswer(what, url, answer, body);
+    try {
+      const body = parseAnswerBody(what, answer, this.limits.maxBodyBytes);
+      if (isSuccess(answer.status)) return body;
+      throw failedAnswer(what, url, answer, body, this.limits.maxRetryAfterMs, (text) =>
+        this.misbehaved(observed, 'retry_after_clamped', `${what} answered 429 and ${text}`),
+      );
+    } catch (err) {
+      if (err instanceof PlatformError && err.kind === FailureType.PlatformMalformedResponse)
+        this.misbehaved(observed, answer.oversized ? 'oversized_body' : 'malformed_answer', err.message);
+      throw err;
+    }
+  }
+
+  private misbehaved({ clientId, endpoint }: ObservedAs, kind: PlatformMisbehaviour, detail: string): void {
+    this.observer.misbehaved(clientId, endpoint, kind, detail);
   }
 
   /** Sends the request and reads the whole answer; no answer at all is a transient failure. */
@@ -177,37 +263,36 @@ export class PlatformClient {
   ): Promise<Answer> {
     try {
       const response = await request(url, { method, headers, signal, dispatcher: this.agent, maxRedirections: 0 });
-      const text = await response.body.text();
-      this.observe(clientId, endpoint, String(response.statusCode));
-      return { status: response.statusCode, text, retryAfterHeader: response.headers['retry-after'] };
+      const maxBytes = isSuccess(response.statusCode) ? this.limits.maxBodyBytes : MAX_ERROR_BODY_BYTES;
+      const body = await readBounded(response.body, response.headers['content-length'], maxBytes);
+      this.observer.request(clientId, endpoint, String(response.statusCode));
+      return { status: response.statusCode, ...body, retryAfterHeader: response.headers['retry-after'] };
     } catch (err) {
       if (signal?.aborted) throw err;
       const code = (err as { code?: unknown }).code;
-      this.observe(clientId, endpoint, typeof code === 'string' && TIMEOUT_CODES.has(code) ? 'timeout' : 'network');
+      this.observer.request(clientId, endpoint, typeof code === 'string' && TIMEOUT_CODES.has(code) ? 'timeout' : 'network');
       // Timeouts, resets and refused connections: the platform may answer next time.
       throw new PlatformError(FailureType.PlatformUnavailable, `${what} failed: ${describeError(err)}`);
     }
   }
 
-  private static parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  /** The body as the schema has it, or a malformed answer (counted as the platform misbehaving). */
+  private parse<T>(schema: z.ZodType<T>, body: unknown, what: string, observed: ObservedAs): T {
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new PlatformError(
-        FailureType.PlatformMalformedResponse,
-        `${what} returned an unexpected body: ${issue.path.join('.') || '(root)'} ${issue.message}`,
-      );
+      const message = `${what} returned an unexpected body: ${issue.path.join('.') || '(root)'} ${issue.message}`;
+      this.misbehaved(observed, 'malformed_answer', message);
+      throw new PlatformError(FailureType.PlatformMalformedResponse, message);
     }
     return parsed.data;
   }
 
   async requestToken(baseUrl: string, clientId: string, credentials: Credentials, signal?: AbortSignal): Promise<IssuedToken> {
     const basic = Buffer.from(`${credentials.email}:${credentials.password}`).toString('base64');
-    const body = await this.call('POST', new URL('/auth/token', baseUrl), { authorization: `Basic ${basic}` }, signal, {
-      clientId,
-      endpoint: 'auth',
-    });
-    const token = PlatformClient.parse(tokenSchema, body, 'POST /auth/token');
+    const observed: ObservedAs = { clientId, endpoint: 'auth' };
+    const body = await this.call('POST', new URL('/auth/token', baseUrl), { authorization: `Basic ${basic}` }, signal, observed);
+    const token = this.parse(tokenSchema, body, 'POST /auth/token', observed);
     return { accessToken: token.access_token, expiresInMs: token.expires_in * 1000 };
   }
 
@@ -222,22 +307,29 @@ export class PlatformClient {
     const url = new URL('/api/campaigns', baseUrl);
     url.searchParams.set('page', String(page));
     url.searchParams.set('limit', String(limit));
-    const body = await this.call('GET', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, {
-      clientId,
-      endpoint: 'list',
-    });
-    const parsed = PlatformClient.parse(pageSchema, body, 'GET /api/campaigns');
+    const observed: ObservedAs = { clientId, endpoint: 'list' };
+    const body = await this.call('GET', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, observed);
+    const parsed = this.parse(pageSchema, body, 'GET /api/campaigns', observed);
+    if (parsed.data.length > limit) {
+      const message = `GET /api/campaigns answered page ${page} with ${parsed.data.length} records for a limit of ${limit}`;
+      this.misbehaved(observed, 'too_many_records', message);
+      throw new PlatformError(FailureType.PlatformMalformedResponse, message);
+    }
     const campaigns: Campaign[] = [];
     const rejected: RejectedRecord[] = [];
     parsed.data.forEach((record, position) => {
-      const campaign = campaignSchema.safeParse(record);
-      if (campaign.success) campaigns.push(campaign.data);
-      else {
-        const issue = campaign.error.issues[0]!;
-        const id = typeof (record as { id?: unknown })?.id === 'string' ? (record as { id: string }).id : null;
-        rejected.push({ position, id, reason: `${issue.path.join('.') || '(record)'}: ${issue.message}` });
-      }
+      const checked = asCampaign(record);
+      if ('campaign' in checked) campaigns.push(checked.campaign);
+      else rejected.push({ position, id: reportedId(record), reason: checked.reason });
     });
+    // JSON.stringify writes some numbers longer than a platform may (1e20 comes back as 21 digits):
+    // the campaigns, an activity result, are held to the body's bound as they will be written.
+    const bytes = Buffer.byteLength(JSON.stringify(campaigns));
+    if (bytes > this.limits.maxBodyBytes) {
+      const message = `GET /api/campaigns answered page ${page} with campaigns of ${bytes} bytes as JSON, more than ${this.limits.maxBodyBytes}`;
+      this.misbehaved(observed, 'oversized_body', message);
+      throw new PlatformError(FailureType.PlatformMalformedResponse, message);
+    }
     return { campaigns, rejected, total: parsed.pagination.total, hasMore: parsed.pagination.has_more };
   }
 
@@ -249,10 +341,8 @@ export class PlatformClient {
     signal?: AbortSignal,
   ): Promise<{ syncedAt: string }> {
     const url = new URL(`/api/campaigns/${encodeURIComponent(campaignId)}/sync`, baseUrl);
-    const body = await this.call('POST', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, {
-      clientId,
-      endpoint: 'sync',
-    });
-    return { syncedAt: PlatformClient.parse(syncSchema, body, `POST /api/campaigns/:id/sync`).synced_at };
+    const observed: ObservedAs = { clientId, endpoint: 'sync' };
+    const body = await this.call('POST', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, observed);
+    return { syncedAt: this.parse(syncSchema, body, `POST /api/campaigns/:id/sync`, observed).synced_at };
   }
 }

@@ -4,12 +4,44 @@ import type { Credentials } from './client';
 
 export class MissingCredentials extends Error {}
 
-const secretsFileSchema = z.record(z.string(), z.object({ email: z.string().min(1), password: z.string().min(1) }));
+/** Credentials that do not say which platform host they belong to, or belong to another host than the client's API URL. */
+export class CredentialsNotForHost extends Error {}
 
-/** CAMPAIGN_SYNC_<REF>_EMAIL / _PASSWORD, with REF upper-cased and other characters as '_'. */
+// The host is optional here so that an entry without one is told what to add, not that the file is malformed.
+const secretsFileSchema = z.record(
+  z.string(),
+  z.object({ email: z.string().min(1), password: z.string().min(1), host: z.string().min(1).optional() }),
+);
+
+/** CAMPAIGN_SYNC_<REF>_EMAIL / _PASSWORD / _HOST, with REF upper-cased and other characters as '_'. */
 export function credentialEnvNames(ref: string) {
   const key = ref.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  return { email: `CAMPAIGN_SYNC_${key}_EMAIL`, password: `CAMPAIGN_SYNC_${key}_PASSWORD` };
+  return { email: `CAMPAIGN_SYNC_${key}_EMAIL`, password: `CAMPAIGN_SYNC_${key}_PASSWORD`, host: `CAMPAIGN_SYNC_${key}_HOST` };
+}
+
+/** A hostname (IPv6 in brackets), optionally with a port: what a credentials entry's host may be. */
+const ALLOWED_HOST = /^(?<hostname>\[[0-9a-f:.]+\]|[^\s:/\\@?#[\]]+)(?::(?<port>\d{1,5}))?$/i;
+
+const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
+
+/**
+ * Whether credentials for `allowed` may be sent to `apiUrl`: a hostname admits any port of that
+ * host, host:port only that port (a URL without a port has its scheme's). Case does not matter,
+ * and both sides are compared as the URL parser writes them (IDN, IPv6 and IPv4 forms normalised).
+ * undefined when `allowed` is not a hostname or host:port.
+ */
+export function hostAdmits(allowed: string, apiUrl: URL): boolean | undefined {
+  const parts = ALLOWED_HOST.exec(allowed)?.groups;
+  if (!parts) return undefined;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${parts.hostname}`).hostname;
+  } catch {
+    return undefined;
+  }
+  if (parts.port !== undefined && Number(parts.port) > 65_535) return undefined;
+  const port = apiUrl.port || DEFAULT_PORTS[apiUrl.protocol];
+  return hostname === apiUrl.hostname && (parts.port === undefined || Number(parts.port) === Number(port));
 }
 
 /** undefined for text that is not JSON: JSON.parse's error quotes the text near the mistake, which may be a password. */
@@ -21,35 +53,74 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** A credentials entry as found, with where its host is set (for messages that say what to change). */
+interface FoundCredentials extends Credentials {
+  host?: string;
+  hostSetting: string;
+}
+
+/** Refuses credentials whose host is missing, malformed, or not the API URL's: the password must not go to another host. */
+function requireHost(ref: string, found: FoundCredentials, apiBaseUrl: string): void {
+  const hostForm = 'a hostname, or host:port for that port only; IPv6 in brackets';
+  if (found.host === undefined)
+    throw new CredentialsNotForHost(
+      `Credentials "${ref}" do not say which platform host they are for: set ${found.hostSetting} to that host (${hostForm})`,
+    );
+  let apiUrl: URL;
+  try {
+    apiUrl = new URL(apiBaseUrl);
+  } catch {
+    throw new CredentialsNotForHost(
+      `The API URL of the client using credentials "${ref}" is not a URL: set it with \`campaign-sync clients add\``,
+    );
+  }
+  const admits = hostAdmits(found.host, apiUrl);
+  if (admits === undefined)
+    throw new CredentialsNotForHost(`${found.hostSetting} is "${found.host}", which is not ${hostForm}: correct it`);
+  if (!admits)
+    throw new CredentialsNotForHost(
+      `Credentials "${ref}" are for host ${found.host}, not ${apiUrl.host} (the client's API URL): correct the client's ` +
+        `--api-url with \`campaign-sync clients add\`, or ${found.hostSetting} if the platform really moved there`,
+    );
+}
+
 /**
  * Client credentials live outside the database: in the environment, or in the JSON secrets file
- * named by CAMPAIGN_SYNC_SECRETS_FILE ({"<ref>": {"email": "...", "password": "..."}}).
+ * named by CAMPAIGN_SYNC_SECRETS_FILE ({"<ref>": {"email": "...", "password": "...", "host": "..."}}).
  * The clients table stores only the reference. The variables' names come from the clients table
  * at run time, so they cannot be in the fixed settings schema: the store reads the environment it is given.
+ * Each entry names the platform host it belongs to, so a client whose API URL points elsewhere
+ * (a typo, or someone else's server) never receives the password.
  */
 export function createCredentialStore(env: NodeJS.ProcessEnv) {
   let fileEntries: z.infer<typeof secretsFileSchema> | undefined;
-  const fromFile = (ref: string) => {
+  const fromFile = (ref: string): FoundCredentials | undefined => {
     if (!env.CAMPAIGN_SYNC_SECRETS_FILE) return undefined;
     if (!fileEntries) {
       const parsed = secretsFileSchema.safeParse(parseJson(readFileSync(env.CAMPAIGN_SYNC_SECRETS_FILE, 'utf8')));
       if (!parsed.success)
-        throw new MissingCredentials(`CAMPAIGN_SYNC_SECRETS_FILE is not of the form {"<ref>": {"email": "...", "password": "..."}}`);
+        throw new MissingCredentials(
+          `CAMPAIGN_SYNC_SECRETS_FILE is not of the form {"<ref>": {"email": "...", "password": "...", "host": "..."}}`,
+        );
       fileEntries = parsed.data;
     }
-    return fileEntries[ref];
+    const entry = fileEntries[ref];
+    return entry && { ...entry, hostSetting: `"host" in the "${ref}" entry of the file named by CAMPAIGN_SYNC_SECRETS_FILE` };
   };
   return {
-    get(ref: string): Credentials {
+    /** The credentials of `ref`, if they may be sent to the host of `apiBaseUrl`. */
+    get(ref: string, apiBaseUrl: string): Credentials {
       const names = credentialEnvNames(ref);
       const email = env[names.email];
       const password = env[names.password];
-      if (email && password) return { email, password };
-      const entry = fromFile(ref);
-      if (entry) return entry;
-      throw new MissingCredentials(
-        `No credentials for "${ref}": set ${names.email} and ${names.password}, or add "${ref}" to the file named by CAMPAIGN_SYNC_SECRETS_FILE`,
-      );
+      const found = email && password ? { email, password, host: env[names.host] || undefined, hostSetting: names.host } : fromFile(ref);
+      if (!found)
+        throw new MissingCredentials(
+          `No credentials for "${ref}": set ${names.email}, ${names.password} and ${names.host}, ` +
+            `or add "${ref}" to the file named by CAMPAIGN_SYNC_SECRETS_FILE`,
+        );
+      requireHost(ref, found, apiBaseUrl);
+      return { email: found.email, password: found.password };
     },
   };
 }

@@ -45,13 +45,17 @@ export function campaignBatchOptions(policy: ClientPolicy, maxAttempts: number, 
   return { ...platformCallOptions(policy, maxAttempts), startToCloseTimeout: windows * policy.rateWindowMs + SLOWEST_ANSWER_MS };
 }
 
-/** Database work: keep trying while PostgreSQL is down; statements are idempotent. */
+/**
+ * Database work: statements are idempotent, so a step is retried through a PostgreSQL outage of
+ * about six minutes (0.5 s doubling to 10 s, 40 attempts), then fails the sync, naming the step.
+ */
 export const databaseOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '500 milliseconds',
     backoffCoefficient: 2,
     maximumInterval: '10 seconds',
+    maximumAttempts: 40,
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
   },
 };

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
@@ -28,6 +29,7 @@ import {
   type SyncProgress,
 } from './definitions';
 import { syncCampaignBatchWorkflow, type CampaignBatchResult } from './sync-campaign-batch';
+import { syncInputProblem } from './sync-input';
 
 /**
  * Marks syncs that run a batch with one activity per rate window (`syncCampaignBatch`) instead of
@@ -79,8 +81,11 @@ export interface SyncSummary extends SyncProgress {
   workflowId: string;
   /** Campaigns the platform would not sync after every retry (the first 100), with why. */
   failedCampaigns: { campaignId: string; error: string }[];
-  /** Records the platform sent that are not valid campaigns (the first 100), with why. */
-  rejectedRecords: { page: number; position: number; id: string | null; reason: string }[];
+  /**
+   * Records the platform sent that are not valid campaigns (the first 100), with why; `position`
+   * is null for a record PostgreSQL refused after listing.
+   */
+  rejectedRecords: { page: number; position: number | null; id: string | null; reason: string }[];
 }
 
 const MAX_REPORTED_FAILURES = 100;
@@ -127,6 +132,9 @@ interface SyncPlan {
  * fans the page's campaigns out to child workflows that call the platform's sync endpoint.
  */
 export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSummary> {
+  const problem = syncInputProblem(input);
+  if (problem)
+    throw ApplicationFailure.create({ type: FailureType.InvalidSyncInput, message: `Invalid sync input: ${problem}`, nonRetryable: true });
   const batchActivity = patched(BATCH_ACTIVITY_PATCH);
   const keepsSearchAttributes = patched(SEARCH_ATTRIBUTES_PATCH);
   if (keepsSearchAttributes) addMissingSearchAttributes(input.clientId);
@@ -142,6 +150,13 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
     await sync.fail(plan, err);
     throw err;
   }
+}
+
+/** What a failure says, naming the step that failed when it was an activity (its own message is the root cause's). */
+function syncFailureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure) return `${err.activityType} failed: ${err.cause?.message ?? err.message}`;
+  if (err instanceof Error) return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
+  return String(err);
 }
 
 /** A start from the CLI or a schedule sets them; one from elsewhere (`temporal workflow start`) may not. */
@@ -301,10 +316,10 @@ class ClientSync {
   async fail(plan: SyncPlan, err: unknown): Promise<void> {
     this.state = 'failed';
     this.waitFor('nothing');
-    const message =
-      err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
     const status = isCancellation(err) ? 'cancelled' : 'failed';
-    await CancellationScope.nonCancellable(() => this.saveRun(plan, status, message));
+    // The database may be what failed: the sync still fails with its own error, and the next sync
+    // (or `campaign-sync runs`) records this run's end from Temporal (abandoned-runs.ts).
+    await CancellationScope.nonCancellable(() => this.saveRun(plan, status, syncFailureMessage(err))).catch(() => undefined);
     this.recordOutcome(status);
   }
 
@@ -328,10 +343,7 @@ class ClientSync {
       }
       cursor.total = listed.total;
       this.counts.pages += 1;
-      this.counts.rejected += listed.rejected.length;
-      this.rejectedRecords.push(
-        ...listed.rejected.slice(0, MAX_REPORTED_FAILURES - this.rejectedRecords.length).map((r) => ({ page, ...r })),
-      );
+      this.reportRejected(page, listed.rejected);
       // Offset paging repeats a campaign when the list shifts between calls: store and sync it once.
       const fresh = listed.campaigns.filter((c) => !this.seen.has(c.id));
       fresh.forEach((c) => this.seen.add(c.id));
@@ -350,15 +362,26 @@ class ClientSync {
   private async storeAndSyncPage(plan: SyncPlan, page: number, fresh: ListedCampaigns): Promise<void> {
     this.waitFor(`the database to store page ${page}`);
     const stored = await this.db.upsertCampaignPage({ clientId: this.input.clientId, syncRun: this.cursor.syncRun, campaigns: fresh });
-    this.counts.listed += fresh.length;
+    // Results recorded before records were isolated have no `refused`.
+    const refused = new Set((stored.refused ?? []).map((r) => r.campaignId));
+    this.counts.listed += fresh.length - refused.size;
     this.counts.inserted += stored.inserted;
     this.counts.updated += stored.updated;
     this.counts.unchanged += stored.unchanged;
+    this.reportRejected(
+      page,
+      (stored.refused ?? []).map((r) => ({ position: null, id: r.campaignId, reason: r.reason })),
+    );
     await this.startBatches(
       plan,
-      fresh.map((c) => c.id),
+      fresh.filter((c) => !refused.has(c.id)).map((c) => c.id),
       `p${page}`,
     );
+  }
+
+  private reportRejected(page: number, records: Omit<SyncSummary['rejectedRecords'][number], 'page'>[]): void {
+    this.counts.rejected += records.length;
+    this.rejectedRecords.push(...records.slice(0, MAX_REPORTED_FAILURES - this.rejectedRecords.length).map((r) => ({ page, ...r })));
   }
 
   private historyIsLong(): boolean {

@@ -22,6 +22,8 @@ const LOGIN = { email: 'batch@example.test', password: 'batch-password-1' };
 const credentials = createCredentialStore({
   [credentialEnvNames('batch-login').email]: LOGIN.email,
   [credentialEnvNames('batch-login').password]: LOGIN.password,
+  // The scripted platforms listen on 127.0.0.1, each on a port of its own.
+  [credentialEnvNames('batch-login').host]: '127.0.0.1',
 });
 
 /** How the scripted platform answers one campaign's sync call (the n-th call for that campaign, from 1). */
@@ -61,12 +63,16 @@ async function scenario(options: {
   const measured = { requests: [] as string[], waitsMs: [] as number[], synced: 0, tokens: 0 };
   const metrics: SyncMetrics = {
     platformRequest: (_client, endpoint, status) => void measured.requests.push(`${endpoint} ${status}`),
+    platformMisbehaved: () => undefined,
     rateBudgetWait: (_client, waitedMs) => void measured.waitsMs.push(waitedMs),
     tokenIssued: () => void (measured.tokens += 1),
     campaigns: (_client, result, count) => void (result === 'synced' && (measured.synced += count)),
     syncFinished: () => undefined,
   };
-  platform = new PlatformClient({ connectMs: 1000, headersMs: 1000, bodyMs: 1000 }, metrics.platformRequest);
+  platform = new PlatformClient(
+    { connectMs: 1000, headersMs: 1000, bodyMs: 1000 },
+    { request: metrics.platformRequest, misbehaved: metrics.platformMisbehaved },
+  );
   const clientId = `batch-${process.pid}-${++clients}`;
   await saveClient(database().pool, {
     id: clientId,
@@ -319,5 +325,27 @@ describe('ConfirmationWriter', () => {
     expect(calls).toBe(1);
     expect(writer.stored).toBe(0);
     expect((writer.error as Error).message).toBe('connection terminated');
+  });
+});
+
+describe.each([
+  ['in year 0 (SQLSTATE 22008)', '0000-01-01T00:00:00Z'],
+  ['16 hours off UTC (SQLSTATE 22009)', '2026-11-22T10:00:00+16:00'],
+])('a confirmation whose synced_at PostgreSQL could not store, %s', (_name, syncedAt) => {
+  const unstorable: SyncAnswer = (res) => json(res, 200, { success: true, synced_at: syncedAt });
+
+  test('is a malformed answer about that campaign alone: the others are confirmed, and the last attempt reports it', async () => {
+    const s = await scenario({ campaigns: ids(4), answers: { c02: unstorable } });
+
+    const err = await failure(s.run());
+    expect(err.type).toBe('PlatformUnavailable');
+    expect(err.message).toMatch(/^1 of 4 campaigns not synced yet \(c02: .*synced_at is not a time PostgreSQL can store/);
+    expect(await s.confirmed()).toEqual(['c01', 'c03', 'c04']);
+
+    const outcome = await s.run({}, 3);
+    expect(outcome).toMatchObject({
+      synced: 3,
+      failed: [{ campaignId: 'c02', error: expect.stringMatching(/synced_at is not a time PostgreSQL can store/) }],
+    });
   });
 });

@@ -1,11 +1,14 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   codecServerUiOrigin,
   ConfigError,
   dataPaths,
   loadSettings,
-  platformTimeouts,
+  platformLimits,
   PROJECT_ROOT,
+  SECRET_SETTINGS,
   temporalAddress,
 } from '../../src/config';
 
@@ -33,6 +36,8 @@ test('defaults', () => {
     PLATFORM_CONNECT_TIMEOUT_MS: 5_000,
     PLATFORM_HEADERS_TIMEOUT_MS: 15_000,
     PLATFORM_BODY_TIMEOUT_MS: 15_000,
+    PLATFORM_MAX_BODY_BYTES: 1024 * 1024,
+    PLATFORM_MAX_RETRY_AFTER_MS: 180_000,
     CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: 'campaign-sync-1',
     CODEC_SERVER_PORT: 8888,
     LOG_LEVEL: 'info',
@@ -70,7 +75,13 @@ test('reads and converts the values given, ignoring unrelated variables', () => 
     LOG_LEVEL: 'debug',
   });
   expect(settings).not.toHaveProperty('PATH');
-  expect(platformTimeouts(settings)).toEqual({ connectMs: 5_000, headersMs: 2000, bodyMs: 15_000 });
+  expect(platformLimits(settings)).toEqual({
+    connectMs: 5_000,
+    headersMs: 2000,
+    bodyMs: 15_000,
+    maxBodyBytes: 1024 * 1024,
+    maxRetryAfterMs: 180_000,
+  });
 });
 
 test('data paths sit under CAMPAIGN_SYNC_DATA_DIR', () => {
@@ -103,6 +114,9 @@ test.each([
   ['TEMPORAL_ADDRESS', 'temporal.internal:port'],
   ['EMBEDDED_PG_PORT', '70000'],
   ['PLATFORM_HEADERS_TIMEOUT_MS', 'soon'],
+  ['PLATFORM_MAX_BODY_BYTES', '2000000'],
+  ['PLATFORM_MAX_BODY_BYTES', '1000'],
+  ['PLATFORM_MAX_RETRY_AFTER_MS', '86400000'],
   ['LOG_LEVEL', 'verbose'],
   ['CODEC_SERVER_UI_ORIGIN', 'temporal.example.com'],
 ])('a bad %s (%s) is a one-line ConfigError that names it and does not echo the value', (name, value) => {
@@ -119,4 +133,35 @@ test('the DATABASE_URL message shows the expected form', () => {
 
 test('the TEMPORAL_ADDRESS message shows the expected form', () => {
   expect(configError({ TEMPORAL_ADDRESS: 'localhost' }).message).toContain('host:port');
+});
+
+describe('secrets from files (<NAME>_FILE)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'campaign-sync-config-'));
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const keyFile = join(dir, 'key');
+  writeFileSync(keyFile, `${key}\n`);
+
+  test.each(SECRET_SETTINGS)('%s may come from the file its _FILE variable names, the trailing newline dropped', (name) => {
+    const value = name === 'DATABASE_URL' ? 'postgres://sync:pw@db.internal:5432/campaigns' : key;
+    const file = join(dir, name);
+    writeFileSync(file, `${value}\n`);
+    expect(loadSettings({ [`${name}_FILE`]: file })[name]).toBe(value);
+  });
+
+  test('a file that cannot be read, or a value set both ways, is one line naming the variable', () => {
+    expect(configError({ CAMPAIGN_SYNC_ENCRYPTION_KEY_FILE: join(dir, 'absent') }).message).toBe(
+      `Invalid CAMPAIGN_SYNC_ENCRYPTION_KEY_FILE: cannot read ${join(dir, 'absent')} (ENOENT); name a file this process can read`,
+    );
+    expect(configError({ CAMPAIGN_SYNC_ENCRYPTION_KEY: key, CAMPAIGN_SYNC_ENCRYPTION_KEY_FILE: keyFile }).message).toBe(
+      'Set CAMPAIGN_SYNC_ENCRYPTION_KEY or CAMPAIGN_SYNC_ENCRYPTION_KEY_FILE, not both',
+    );
+  });
+
+  test("a file's value is checked like the variable's, and the message does not repeat it", () => {
+    const bad = join(dir, 'short-key');
+    writeFileSync(bad, 'c2hvcnQ=');
+    const message = configError({ CAMPAIGN_SYNC_ENCRYPTION_KEY_FILE: bad }).message;
+    expect(message).toMatch(/^Invalid CAMPAIGN_SYNC_ENCRYPTION_KEY: must be 32 bytes/);
+    expect(message).not.toContain('c2hvcnQ=');
+  });
 });

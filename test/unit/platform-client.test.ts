@@ -1,17 +1,31 @@
-import { PlatformClient, retryAfterMs, type PlatformTimeouts } from '../../src/platform/client';
+import { PlatformClient, type PlatformLimits, type PlatformMisbehaviour } from '../../src/platform/client';
+import { MAX_CAMPAIGN_ID_BYTES, MAX_RECORD_BYTES } from '../../src/platform/answer-bounds';
 import type { PlatformFailureType } from '../../src/failure-types';
 import { PlatformError } from '../../src/platform/errors';
 import { drip, hang, json, refusedUrl, resetAfter, startServer, text, type Handler, type TestServer } from './helpers/http-server';
 
-const TIMEOUTS: PlatformTimeouts = { connectMs: 1000, headersMs: 300, bodyMs: 300 };
+const TIMEOUTS = { connectMs: 1000, headersMs: 300, bodyMs: 300 };
 
 let server: TestServer | undefined;
 let client: PlatformClient | undefined;
 
+/** What the client reported as the platform misbehaving, as `endpoint kind`. */
+let misbehaviour: string[] = [];
+
 /** A server with this handler and a client with short timeouts, both closed after the test. */
-async function serve(handler: Handler, timeouts: Partial<PlatformTimeouts> = {}) {
+async function serve(handler: Handler, limits: Partial<PlatformLimits> = {}) {
+  // A test may serve twice: the first server and client go.
+  await server?.close();
+  await client?.close();
   server = await startServer(handler);
-  client = new PlatformClient({ ...TIMEOUTS, ...timeouts });
+  misbehaviour = [];
+  client = new PlatformClient(
+    { ...TIMEOUTS, ...limits },
+    {
+      request: () => undefined,
+      misbehaved: (_client, endpoint, kind: PlatformMisbehaviour) => void misbehaviour.push(`${endpoint} ${kind}`),
+    },
+  );
   return { server, client };
 }
 
@@ -92,6 +106,33 @@ describe('requestToken', () => {
 
     expect(err.kind).toBe('PlatformMalformedResponse');
     expect(err.message).toContain('access_token');
+  });
+
+  test.each([
+    ['a NUL', 'tok\u0000en'],
+    ['a newline', 'tok\nen'],
+    ['a leading space (the header would lose it)', ' token'],
+    ['a character outside Latin-1', 'tok€n'],
+    ['an unpaired surrogate', 'tok\ud800'],
+  ])('a token with %s, which a request could not send back as it is, is malformed', async (_name, accessToken) => {
+    const { server, client } = await serve((_req, res) => json(res, 200, { access_token: accessToken, expires_in: 3600 }));
+
+    const err = await platformError(client.requestToken(server.url, 'acme', credentials));
+
+    expect(err.kind).toBe('PlatformMalformedResponse');
+    expect(err.message).toBe('POST /auth/token returned an unexpected body: access_token is not a token an Authorization header can carry');
+  });
+
+  test('a token of every visible ASCII character is sent back as it came', async () => {
+    const visible = Array.from({ length: 0x7e - 0x20 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
+    const { server, client } = await serve((req, res) =>
+      req.url === '/auth/token' ? json(res, 200, { access_token: visible, expires_in: 3600 }) : json(res, 200, page([])),
+    );
+
+    const { accessToken } = await client.requestToken(server.url, 'acme', credentials);
+    await client.listCampaigns(server.url, accessToken, 'acme', 1, 10);
+
+    expect(server.requests[1]!.headers.authorization).toBe(`Bearer ${visible}`);
   });
 });
 
@@ -324,34 +365,6 @@ describe('syncCampaign', () => {
   });
 });
 
-describe('retryAfterMs', () => {
-  test('reads seconds from the header, which wins over the body', () => {
-    expect(retryAfterMs('3', 60)).toBe(3000);
-    expect(retryAfterMs('1.5', undefined)).toBe(1500);
-    expect(retryAfterMs(['4', '9'], undefined)).toBe(4000);
-  });
-
-  test('reads an HTTP-date header as the time until then', () => {
-    const inTenSeconds = new Date(Date.now() + 10_000).toUTCString();
-    const wait = retryAfterMs(inTenSeconds, 60);
-    // toUTCString() drops the milliseconds, so the wait is just under 10 s.
-    expect(wait).toBeGreaterThan(8_000);
-    expect(wait).toBeLessThanOrEqual(10_000);
-    expect(retryAfterMs(new Date(Date.now() - 60_000).toUTCString(), undefined)).toBe(0);
-  });
-
-  test('falls back to the body when the header is absent, blank or unreadable', () => {
-    expect(retryAfterMs(undefined, 60)).toBe(60_000);
-    expect(retryAfterMs('  ', 5)).toBe(5000);
-    expect(retryAfterMs('soon', 5)).toBe(5000);
-  });
-
-  test('knows no wait when neither says one (or the body says a negative one)', () => {
-    expect(retryAfterMs(undefined, undefined)).toBeUndefined();
-    expect(retryAfterMs(undefined, -1)).toBeUndefined();
-  });
-});
-
 describe('the request observer (metrics)', () => {
   test("is told each request's client, endpoint and status, or timeout / network when there was none", async () => {
     const seen: string[] = [];
@@ -360,7 +373,10 @@ describe('the request observer (metrics)', () => {
       if (req.url?.startsWith('/api/campaigns?')) return json(res, 503, { error: 'Service temporarily unavailable' });
       // The sync call never answers.
     });
-    client = new PlatformClient(TIMEOUTS, (clientId, endpoint, status) => void seen.push(`${clientId} ${endpoint} ${status}`));
+    client = new PlatformClient(TIMEOUTS, {
+      request: (clientId, endpoint, status) => void seen.push(`${clientId} ${endpoint} ${status}`),
+      misbehaved: () => undefined,
+    });
 
     await client.requestToken(server.url, 'acme', { email: 'a@b.c', password: 'x' });
     await rejection(listPage(client, server.url));
@@ -368,5 +384,187 @@ describe('the request observer (metrics)', () => {
     await rejection(listPage(client, await refusedUrl()));
 
     expect(seen).toEqual(['acme auth 200', 'acme list 503', 'acme sync timeout', 'acme list network']);
+  });
+});
+
+describe('answer bounds', () => {
+  const MAX_BODY = 4096;
+  const limited = { maxBodyBytes: MAX_BODY, maxRetryAfterMs: 60_000 };
+
+  /** A page of one campaign, padded with spaces (still the same JSON) to exactly `bytes`. */
+  const pageOfBytes = (bytes: number) => {
+    const body = JSON.stringify(page([campaign('c1')]));
+    return body + ' '.repeat(bytes - Buffer.byteLength(body));
+  };
+
+  test.each([
+    ['announced by Content-Length', false],
+    ['streamed without a length', true],
+  ])('a body %s is read up to the bound; one byte over is a malformed answer', async (_name, streamed) => {
+    const handler =
+      (bytes: number): Handler =>
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', ...(streamed ? {} : { 'content-length': String(bytes) }) });
+        const body = pageOfBytes(bytes);
+        if (streamed) for (let i = 0; i < body.length; i += 512) res.write(body.slice(i, i + 512));
+        res.end(streamed ? undefined : body);
+      };
+    let size = MAX_BODY;
+    const { server, client } = await serve((req, res, recorded) => handler(size)(req, res, recorded), limited);
+
+    await expect(listPage(client, server.url)).resolves.toMatchObject({ campaigns: [campaign('c1')] });
+    size = MAX_BODY + 1;
+    const err = await platformError(listPage(client, server.url));
+    expect(err).toMatchObject({
+      kind: 'PlatformMalformedResponse',
+      message: `GET /api/campaigns answered 200 with a body over ${MAX_BODY} bytes`,
+    });
+    expect(misbehaviour).toEqual(['list oversized_body']);
+  });
+
+  test('a 64 MB body is not read on past the bound', async () => {
+    let written = 0;
+    const { server, client } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, ' ');
+      const more = () => {
+        while (written < 64 * 1024 * 1024 && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        if (!res.destroyed) res.end();
+      };
+      res.write('{"data":[],"pagination":{"total":0,"has_more":false},"padding":"');
+      more();
+    }, limited);
+
+    const err = await platformError(listPage(client, server.url));
+
+    expect(err.kind).toBe('PlatformMalformedResponse');
+    // The socket closed long before the server could write it all (what is in flight in kernel buffers aside).
+    expect(written).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  test("an error answer's oversized body is not read: its status decides", async () => {
+    const { server, client } = await serve((_req, res) => text(res, 503, 'x'.repeat(200 * 1024)), limited);
+
+    const err = await platformError(listPage(client, server.url));
+
+    expect(err).toMatchObject({ kind: 'PlatformUnavailable', details: { status: 503 } });
+  });
+
+  test('a page of `limit` records is believed; one more is a malformed answer', async () => {
+    let records = 10;
+    const { server, client } = await serve((_req, res) =>
+      json(res, 200, page(Array.from({ length: records }, (_, i) => campaign(`c${i}`)))),
+    );
+
+    expect((await listPage(client, server.url)).campaigns).toHaveLength(10);
+    records = 11;
+    const err = await platformError(listPage(client, server.url));
+    expect(err).toMatchObject({
+      kind: 'PlatformMalformedResponse',
+      message: 'GET /api/campaigns answered page 1 with 11 records for a limit of 10',
+    });
+    expect(misbehaviour).toEqual(['list too_many_records']);
+  });
+
+  test('a page whose numbers come back longer than they were sent is held to the body bound as JSON.stringify writes it', async () => {
+    // "1e20" is 4 bytes in the body and 21 as JSON.stringify writes it: 2 records of 200 such numbers are a
+    // 2.4 KB body (within the bound) but 9 KB of campaigns, the activity result.
+    const record = JSON.stringify({ ...campaign('c1'), extra: 'NUMBERS' }).replace('"NUMBERS"', `[${Array(200).fill('1e20').join(',')}]`);
+    const { server, client } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`{"data":[${record},${record}],"pagination":{"total":2,"has_more":false}}`);
+    }, limited);
+
+    const err = await platformError(listPage(client, server.url));
+
+    expect(err.kind).toBe('PlatformMalformedResponse');
+    expect(err.message).toMatch(
+      new RegExp(`^GET /api/campaigns answered page 1 with campaigns of \\d+ bytes as JSON, more than ${MAX_BODY}$`),
+    );
+    expect(misbehaviour).toEqual(['list oversized_body']);
+  });
+
+  /** A page of a good record and this one (its JSON text: JSON.stringify overflows on deep nesting), and what became of the second. */
+  async function listedAlone(record: unknown, recordJson = JSON.stringify(record)) {
+    const { server, client } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const body = JSON.stringify(page([campaign('ok'), 'RECORD']));
+      res.end(body.replace('"RECORD"', recordJson));
+    });
+    const listed = await listPage(client, server.url);
+    // The good record is stored whatever happens to the other.
+    expect(listed.campaigns[0]).toEqual(campaign('ok'));
+    return listed.rejected.length ? { rejected: listed.rejected[0]! } : { stored: listed.campaigns[1]! };
+  }
+
+  const nested = (levels: number): unknown => Array.from({ length: levels }).reduce<unknown>((inner) => [inner], 'deepest');
+
+  test.each([
+    ['an id of MAX_CAMPAIGN_ID_BYTES bytes', { ...campaign('x'), id: 'é'.repeat(MAX_CAMPAIGN_ID_BYTES / 2) }, undefined],
+    ['an id one byte longer', { ...campaign('x'), id: 'é'.repeat(MAX_CAMPAIGN_ID_BYTES / 2) + 'a' }, /^id: is longer than 1024 bytes$/],
+    ['a field nested 31 levels (32 with the record)', { ...campaign('deep'), extra: nested(31) }, undefined],
+    ['a field nested one level more', { ...campaign('deep'), extra: nested(32) }, /nested deeper than 32 levels/],
+    [
+      'a NUL in a nested extra field',
+      { ...campaign('nul'), extra: { note: ['fine', 'a\u0000b'] } },
+      /^extra\.note\.1: contains a NUL character$/,
+    ],
+    ['a NUL in a field name', { ...campaign('nul'), 'a\u0000b': 1 }, /^a field name contains a NUL character$/],
+    ['an unpaired surrogate in the name', { ...campaign('sur'), name: 'a\ud800b' }, /^name: contains an unpaired surrogate/],
+    ['a paired surrogate (an emoji) in the name', { ...campaign('emoji'), name: 'rocket 🚀' }, undefined],
+    ['a counter beyond a safe integer', { ...campaign('big'), impressions: 1e20 }, /^impressions: /],
+  ])('%s', async (_name, record, reason) => {
+    const outcome = await listedAlone(record);
+    if (reason === undefined) expect(outcome).toEqual({ stored: record });
+    else expect(outcome.rejected?.reason).toMatch(reason);
+  });
+
+  test('a field nested 10,000 levels is rejected, not followed down', async () => {
+    const deep = JSON.stringify({ ...campaign('deep') }).replace(/}$/, `,"extra":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
+
+    const { rejected } = await listedAlone(undefined, deep);
+
+    expect(rejected).toEqual({ position: 1, id: 'deep', reason: `extra${'.0'.repeat(31)}: nested deeper than 32 levels` });
+  });
+
+  test('a record of MAX_RECORD_BYTES is believed; one byte more is rejected', async () => {
+    const base = { ...campaign('big'), name: '' };
+    const ofBytes = (bytes: number) => ({ ...base, name: 'n'.repeat(bytes - Buffer.byteLength(JSON.stringify(base))) });
+
+    expect(await listedAlone(ofBytes(MAX_RECORD_BYTES))).toEqual({ stored: ofBytes(MAX_RECORD_BYTES) });
+    expect((await listedAlone(ofBytes(MAX_RECORD_BYTES + 1))).rejected?.reason).toBe(
+      `(record): ${MAX_RECORD_BYTES + 1} bytes, more than ${MAX_RECORD_BYTES}`,
+    );
+  });
+
+  test('a rejected id is reported readable: truncated, with its length, control characters escaped', async () => {
+    const id = '\u001b[31mred' + 'z'.repeat(10_000);
+
+    const { rejected } = await listedAlone({ ...campaign('x'), id });
+
+    // 80 characters quoted (the escape counts as one), then the length.
+    expect(rejected?.id).toBe(`\\x1B[31mred${'z'.repeat(72)}… (10008 characters)`);
+  });
+
+  test.each([
+    ['Retry-After: 99999999 (3 years)', { 'retry-after': '99999999' }, {}, 60_000, true],
+    ['retry_after: 1e306 in the body', {}, { retry_after: 1e306 }, 60_000, true],
+    ['an HTTP-date 10 years ahead', { 'retry-after': new Date(Date.now() + 10 * 365 * 86_400_000).toUTCString() }, {}, 60_000, true],
+    ['an HTTP-date in the past', { 'retry-after': new Date(Date.now() - 60_000).toUTCString() }, {}, 0, false],
+    ['a negative retry_after', {}, { retry_after: -5 }, undefined, false],
+    ['a non-numeric header and body', { 'retry-after': 'NaN' }, { retry_after: 'soon' }, undefined, false],
+    ['Retry-After: Infinity', { 'retry-after': 'Infinity' }, {}, undefined, false],
+    ['retry_after as numeric text', {}, { retry_after: '1.5' }, 1500, false],
+  ])('a 429 with %s waits a bounded time', async (_name, headers, body, waitMs, clamped) => {
+    const { server, client } = await serve((_req, res) => json(res, 429, { error: 'Rate limit exceeded', ...body }, headers), limited);
+
+    const err = await platformError(listPage(client, server.url));
+
+    expect(err.kind).toBe('PlatformRateLimited');
+    expect(err.details.retryAfterMs).toBe(waitMs);
+    expect(misbehaviour).toEqual(clamped ? ['list retry_after_clamped'] : []);
   });
 });

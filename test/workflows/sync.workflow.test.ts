@@ -5,9 +5,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities, CampaignBatchCall, CampaignBatchOutcome } from '../../src/activities';
+import type { StoredPage } from '../../src/activities/page-store';
+import type { Campaign } from '../../src/platform/campaign';
 import type { CampaignPage } from '../../src/platform/client';
 import { plainCampaign } from '../helpers/campaigns';
 import { findTemporalCli } from '../../dev-stack/temporal-cli';
+import { SYNC_INPUT_RANGES, syncInputProblem } from '../../src/workflows/sync-input';
 import {
   batchProgressSignal,
   progressQuery,
@@ -60,6 +63,8 @@ interface Fakes {
   batch?: (call: CampaignBatchCall) => Promise<CampaignBatchOutcome>;
   /** What the last finished run left unconfirmed, for `retryFailed`. */
   failedBefore?: { syncRun: string; campaignIds: string[] };
+  /** What storing a page gives back; by default every campaign inserted, with no `refused` (as results recorded before it). */
+  upsert?: (campaigns: Campaign[]) => StoredPage;
 }
 
 /** In-memory activities that record what the workflows asked of them. */
@@ -72,6 +77,8 @@ function fakeActivities(fakes: Fakes) {
     mostBatchesInFlight: 0,
     retryOf: undefined as string | undefined,
     removalsMarked: 0,
+    /** Every activity the workflows called, by name, in order. */
+    activities: [] as string[],
   };
   const confirmAll = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => ({
     synced: call.campaignIds.length,
@@ -92,7 +99,7 @@ function fakeActivities(fakes: Fakes) {
       return fakes.list(page, pageSize);
     },
     async upsertCampaignPage({ campaigns }) {
-      return { inserted: campaigns.length, updated: 0, unchanged: 0 };
+      return fakes.upsert ? fakes.upsert(campaigns) : { inserted: campaigns.length, updated: 0, unchanged: 0 };
     },
     async syncCampaignBatch(call) {
       log.batchCalls.push(call);
@@ -113,7 +120,16 @@ function fakeActivities(fakes: Fakes) {
       return fakes.failedBefore;
     },
   };
-  return { activities, log };
+  const logged = Object.fromEntries(
+    Object.entries(activities).map(([name, activity]) => [
+      name,
+      (...args: unknown[]) => {
+        log.activities.push(name);
+        return (activity as (...a: unknown[]) => unknown)(...args);
+      },
+    ]),
+  ) as Partial<Activities>;
+  return { activities: logged, log };
 }
 
 /** Runs `work` while a fresh worker with these fakes serves its task queue. */
@@ -191,6 +207,106 @@ describe('pages', () => {
     const rejected = [{ position: 3, id: 'bad', reason: 'budget: expected number' }];
     const { outcome } = await runSync({ list: listing(20, { extra: { 1: { rejected } } }) });
     expect(summaryOf(outcome)).toMatchObject({ rejected: 1, rejectedRecords: [{ page: 1, ...rejected[0] }] });
+  });
+});
+
+describe('input out of range', () => {
+  /** Each field of SYNC_INPUT_RANGES one below its min and one above its max, and values that are no whole number. */
+  const invalid: [string, Record<string, unknown>][] = [
+    ...Object.entries(SYNC_INPUT_RANGES).flatMap(([field, { min, max }]): [string, Record<string, unknown>][] => [
+      [field, { [field]: min - 1 }],
+      [field, { [field]: max + 1 }],
+    ]),
+    ['pageSize', { pageSize: 2.5 }],
+    ['batchSize', { batchSize: '10' }],
+    ['clientId', { clientId: undefined }],
+    ['retryFailed', { retryFailed: 'yes' }],
+  ];
+  let outcomes: (SyncSummary | Error)[];
+  let log: ReturnType<typeof fakeActivities>['log'];
+
+  // One worker for every case: each sync fails before its first command.
+  beforeAll(async () => {
+    const run = await withFakeWorker({ list: listing(10) }, (taskQueue) =>
+      Promise.all(
+        invalid.map(([, input]) =>
+          env.client.workflow
+            .execute('syncClientWorkflow', { taskQueue, workflowId: `sync-${randomUUID()}`, args: [{ clientId: 'acme', ...input }] })
+            .catch((err: unknown) => err as Error),
+        ),
+      ),
+    );
+    outcomes = run.outcome as (SyncSummary | Error)[];
+    log = run.log;
+  });
+
+  test.each(invalid.map(([field, input], i) => [field, JSON.stringify(input) ?? '', i] as const))(
+    '%s in %s fails the sync at once: InvalidSyncInput, not retryable, naming the field',
+    (field, _shown, i) => {
+      const outcome = outcomes[i];
+      expect(outcome).toBeInstanceOf(WorkflowFailedError);
+      const failure = (outcome as WorkflowFailedError).cause as ApplicationFailure;
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect(failure).toMatchObject({ type: 'InvalidSyncInput', nonRetryable: true });
+      expect(failure.message).toBe(`Invalid sync input: ${syncInputProblem({ clientId: 'acme', ...invalid[i]![1] })}`);
+      expect(failure.message).toMatch(new RegExp(`^Invalid sync input: ${field} must be `));
+    },
+  );
+
+  test('no activity was called for any of them', () => {
+    expect(log.activities).toEqual([]);
+  });
+});
+
+describe('records PostgreSQL refuses', () => {
+  /** An upsert that refuses these campaigns (as storePage reports them) and stores the rest. */
+  const refusing =
+    (ids: string[]) =>
+    (campaigns: Campaign[]): StoredPage => {
+      const refused = campaigns
+        .filter((c) => ids.includes(c.id))
+        .map((c) => ({ campaignId: c.id, reason: `PostgreSQL refused it (22008): date/time field value out of range (${c.id})` }));
+      return { inserted: campaigns.length - refused.length, updated: 0, unchanged: 0, refused };
+    };
+
+  test('count as rejected (no position, their reason); the rest is listed, and only what was stored goes to batches', async () => {
+    const notCampaigns = [{ position: 3, id: 'bad', reason: 'budget: expected number' }];
+    const { outcome, log } = await runSync(
+      { list: listing(20, { extra: { 1: { rejected: notCampaigns } } }), upsert: refusing(['c3', 'c17']) },
+      { pageSize: 10 },
+    );
+
+    const summary = summaryOf(outcome);
+    expect(summary).toMatchObject({ pages: 2, listed: 18, inserted: 18, rejected: 3, synced: 18, failed: 0 });
+    expect(summary.rejectedRecords).toEqual([
+      { page: 1, ...notCampaigns[0] },
+      { page: 1, position: null, id: 'c3', reason: 'PostgreSQL refused it (22008): date/time field value out of range (c3)' },
+      { page: 2, position: null, id: 'c17', reason: 'PostgreSQL refused it (22008): date/time field value out of range (c17)' },
+    ]);
+    const sent = log.batchCalls.flatMap((call) => call.campaignIds);
+    expect(sent.sort()).toEqual(
+      listing(20)(1, 20)
+        .campaigns.map((c) => c.id)
+        .filter((id) => id !== 'c3' && id !== 'c17')
+        .sort(),
+    );
+  });
+
+  test('a page all refused starts no batch', async () => {
+    const { outcome, log } = await runSync({ list: listing(5), upsert: refusing(['c1', 'c2', 'c3', 'c4', 'c5']) });
+
+    expect(summaryOf(outcome)).toMatchObject({ listed: 0, rejected: 5, synced: 0 });
+    expect(log.batchCalls).toEqual([]);
+  });
+
+  test('an upsert result without `refused` (as recorded histories have) counts every campaign as listed', async () => {
+    const { outcome, log } = await runSync({
+      list: listing(15),
+      upsert: (campaigns) => ({ inserted: campaigns.length - 2, updated: 2, unchanged: 0 }),
+    });
+
+    expect(summaryOf(outcome)).toMatchObject({ listed: 15, inserted: 13, updated: 2, rejected: 0, rejectedRecords: [], synced: 15 });
+    expect(log.batchCalls.flatMap((call) => call.campaignIds)).toHaveLength(15);
   });
 });
 
