@@ -158,7 +158,7 @@ async function startDemoWorker(demo: Demo, address: string, pool: Pool, metrics:
     ...workerSettings(settings),
     pool,
     platform,
-    credentials: createCredentialStore({ ...process.env, ...credentialEnv }),
+    credentials: createCredentialStore({ ...process.env, ...credentialEnv }, (message) => demo.log.warn(message)),
     codec: demo.codec,
     metrics,
   });

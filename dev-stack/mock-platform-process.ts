@@ -30,7 +30,8 @@ export interface MockProcess {
   stats(): Promise<MockStats>;
   requests(account: string): Promise<MockRequest[]>;
   campaigns(account: string): Promise<Record<string, unknown>[]>;
-  tokens(account: string): Promise<string[]>;
+  /** Every token issued to `account`; without it, to any account. */
+  tokens(account?: string): Promise<string[]>;
   configure(changes: Partial<MockConfig>): Promise<void>;
   stop(): Promise<void>;
 }
@@ -77,7 +78,8 @@ export async function startMockProcess(settings: Partial<MockConfig> = {}): Prom
     stats: () => getJson<MockStats>(`${url}/__mock/stats`),
     requests: (account) => getJson<MockRequest[]>(`${url}/__mock/requests?account=${encodeURIComponent(account)}`),
     campaigns: (account) => getJson(`${url}/__mock/accounts/${encodeURIComponent(account)}/campaigns`),
-    tokens: (account) => getJson(`${url}/__mock/tokens?account=${encodeURIComponent(account)}`),
+    tokens: (account) =>
+      getJson(account === undefined ? `${url}/__mock/tokens` : `${url}/__mock/tokens?account=${encodeURIComponent(account)}`),
     configure: async (changes) => {
       await getJson(`${url}/__mock/config`, { method: 'PATCH', body: JSON.stringify(changes) });
     },

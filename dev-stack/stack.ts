@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import type { temporal as proto } from '@temporalio/proto';
 import { saveClient } from '../src/db/clients';
 import { startDevServer, startThrowawayDevServer, type DevServer } from './temporal-dev-server';
 import { credentialEnvNames } from '../src/platform/credentials';
@@ -10,8 +12,11 @@ import { testDatabase, type TestDatabase } from './databases';
 import { startMockProcess, type MockProcess } from './mock-platform-process';
 import type { MockConfig } from '../mock-api/config';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { freePort } from './processes';
 
 export const ENCRYPTION_KEY_ID = 'test-key';
+
+type History = proto.api.history.v1.IHistory;
 
 interface Part {
   stop(): Promise<void>;
@@ -44,6 +49,12 @@ class StartedParts {
 export class Stack {
   readonly taskQueue = `sync-${randomUUID()}`;
   readonly workers: WorkerProcess[] = [];
+  /** Every login given to addClient: secrets the leak search (dev-stack/secret-leaks.ts) looks for. */
+  readonly logins: { email: string; password: string }[] = [];
+  /** The history encryption key, when the stack encrypts. */
+  encryptionKey?: string;
+  /** The codec the stack's client uses (undefined: payloads in plain JSON), for reading histories as a person would. */
+  codec?: PayloadCodec;
   private credentialsEnv: Record<string, string> = {};
   private workerEnv: Record<string, string> = {};
 
@@ -81,6 +92,8 @@ export class Stack {
         ? new EncryptionCodec(Buffer.from(options.encryptionKey, 'base64'), ENCRYPTION_KEY_ID)
         : undefined;
       const stack = new Stack(devServer, database, mock, new Client({ connection, dataConverter: dataConverter(codec) }), connection);
+      stack.codec = codec;
+      stack.encryptionKey = options.encryptionKey;
       if (options.encryptionKey)
         stack.workerEnv = { CAMPAIGN_SYNC_ENCRYPTION_KEY: options.encryptionKey, CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: ENCRYPTION_KEY_ID };
       return stack;
@@ -101,15 +114,18 @@ export class Stack {
       enabled: true,
       ...rate,
     });
+    this.logins.push({ email: login.email, password: login.password });
     const names = credentialEnvNames(ref);
     this.credentialsEnv[names.email] = login.email;
     this.credentialsEnv[names.password] = login.password;
     this.credentialsEnv[names.host] = new URL(this.mock.url).host;
   }
 
+  /** A worker process; it serves /metrics on a free port unless `env` names one (WORKER_METRICS_PORT). */
   async startWorker(env: Record<string, string> = {}, script?: string) {
     const worker = await startWorkerProcess(
       {
+        WORKER_METRICS_PORT: String(await freePort()),
         DATABASE_URL: this.database.connectionString,
         TEMPORAL_ADDRESS: this.devServer.address,
         TEMPORAL_TASK_QUEUE: this.taskQueue,
@@ -148,26 +164,13 @@ export class Stack {
     this.devServer = await startDevServer(this.devServer.options);
   }
 
-  /** Every history of the task queue's workflows (parents, children, earlier runs), as JSON text. */
-  async allHistories(): Promise<string[]> {
-    const histories: string[] = [];
+  /** Every history of the task queue's workflows (parents, children, earlier runs), as the SDK returns them (payload bytes as bytes). */
+  async historyObjects(): Promise<History[]> {
+    const histories: History[] = [];
     for await (const execution of this.temporal.workflow.list({ query: `TaskQueue = '${this.taskQueue}'` })) {
-      const history = await this.temporal.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-      histories.push(JSON.stringify(history));
+      histories.push(await this.temporal.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory());
     }
     return histories;
-  }
-
-  /** Every row of every table, as text. */
-  async databaseText(): Promise<string> {
-    const { rows } = await this.database.pool.query<{ t: string }>(
-      `SELECT string_agg(row_to_json(t)::text, E'\n') AS t FROM (
-         SELECT 'clients' AS tbl, to_jsonb(c) AS row FROM clients c
-         UNION ALL SELECT 'campaigns', to_jsonb(c) FROM campaigns c
-         UNION ALL SELECT 'sync_runs', to_jsonb(s) FROM sync_runs s
-         UNION ALL SELECT 'rate_reservations', to_jsonb(r) FROM rate_reservations r) t`,
-    );
-    return rows[0]?.t ?? '';
   }
 
   async stop() {

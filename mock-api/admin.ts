@@ -21,12 +21,12 @@ export function handleAdmin(platform: PlatformState, req: IncomingMessage, res: 
     return sendJson(res, 200, platform.account(url.searchParams.get('account') ?? '').stats.requests);
   }
   if (req.method === 'GET' && path === '/__mock/tokens') {
-    // Every token issued to an account, so tests can prove none leaked anywhere.
-    const accountId = url.searchParams.get('account') ?? '';
+    // Every token issued to an account (or, without ?account, to any), so tests can prove none leaked anywhere.
+    const accountId = url.searchParams.get('account');
     return sendJson(
       res,
       200,
-      [...platform.tokens].filter(([, t]) => t.accountId === accountId).map(([token]) => token),
+      [...platform.tokens].filter(([, t]) => accountId === null || t.accountId === accountId).map(([token]) => token),
     );
   }
   const campaignsMatch = /^\/__mock\/accounts\/([^/]+)\/campaigns$/.exec(path);

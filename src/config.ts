@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_ANSWER_BOUNDS } from './platform/answer-bounds';
 import type { PlatformLimits } from './platform/client';
+import { readSecretFile, SecretFileError } from './secret-file';
 
 /** The folder holding package.json, found the same way compiled (dist/src) and from source (tests). */
 export const PROJECT_ROOT = folderWithPackageJson(__dirname);
@@ -98,7 +99,10 @@ export class ConfigError extends Error {}
  */
 export const SECRET_SETTINGS = ['DATABASE_URL', 'CAMPAIGN_SYNC_ENCRYPTION_KEY'] as const satisfies readonly (keyof Settings)[];
 
-/** The environment with each `<NAME>_FILE` of a secret setting replaced by the file's text (one trailing newline dropped). */
+/**
+ * The environment with each `<NAME>_FILE` of a secret setting replaced by the file's text (one
+ * trailing newline dropped); a file others may read or write is refused (src/secret-file.ts).
+ */
 function withSecretFiles(env: Record<string, string>): Record<string, string> {
   const resolved = { ...env };
   for (const name of SECRET_SETTINGS) {
@@ -107,10 +111,9 @@ function withSecretFiles(env: Record<string, string>): Record<string, string> {
     if (file === undefined) continue;
     if (resolved[name] !== undefined) throw new ConfigError(`Set ${name} or ${fileVariable}, not both`);
     try {
-      resolved[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      resolved[name] = readSecretFile(fileVariable, file).text.replace(/\r?\n$/, '');
     } catch (err) {
-      const reason = (err as { code?: string }).code ?? 'unreadable';
-      throw new ConfigError(`Invalid ${fileVariable}: cannot read ${file} (${reason}); name a file this process can read`);
+      throw err instanceof SecretFileError ? new ConfigError(err.message) : err;
     }
     delete resolved[fileVariable];
   }

@@ -97,6 +97,8 @@ async function main() {
   const settings = loadSettings();
   const log = createLogger(settings.LOG_LEVEL);
   const metrics = installTemporalRuntime(log, { metricsAddress: metricsAddress(settings) });
+  const credentials = createCredentialStore(process.env, (message) => log.warn(message));
+  credentials.checkFile();
   const database = await openConfiguredDatabase(settings);
   const pool = createPool(database.connectionString, (err) => log.warn({ err: err.message }, 'database connection lost'));
   const platform = new PlatformClient(platformLimits(settings), platformObserver(metrics, log));
@@ -109,7 +111,7 @@ async function main() {
     ...workerSettings(settings),
     pool,
     platform,
-    credentials: createCredentialStore(process.env),
+    credentials,
     metrics,
     codec: encryptionCodec(settings),
   });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
@@ -180,7 +181,17 @@ test('a worker with bad configuration exits with a one-line error, no stack trac
       () => ({ code: 0, stderr: '' }),
       (err: { code: number; stderr: string }) => err,
     );
+  // Secret files others can read: the worker refuses them before it uses them.
+  const secretsDir = mkdtempSync(join(tmpdir(), 'campaign-sync-worker-secrets-'));
+  const openSecretsFile = join(secretsDir, 'platform-credentials.json');
+  writeFileSync(openSecretsFile, '{}', { mode: 0o644 });
+  const openUrlFile = join(secretsDir, 'database-url');
+  writeFileSync(openUrlFile, stack.database.connectionString, { mode: 0o604 });
+  const chmodLine = (setting: string, file: string, mode: string) =>
+    `worker: Invalid ${setting}: ${file} is readable by other users (mode ${mode}); run \`chmod 600 ${file}\` (or 640 to let its group read it)\n`;
   const cases: [Record<string, string>, string][] = [
+    [{ CAMPAIGN_SYNC_SECRETS_FILE: openSecretsFile }, chmodLine('CAMPAIGN_SYNC_SECRETS_FILE', openSecretsFile, '644')],
+    [{ DATABASE_URL: '', DATABASE_URL_FILE: openUrlFile }, chmodLine('DATABASE_URL_FILE', openUrlFile, '604')],
     [
       { DATABASE_URL: 'postgres//missing-colon' },
       'worker: Invalid DATABASE_URL: must look like postgres://user:password@host:5432/database\n',
@@ -201,6 +212,7 @@ test('a worker with bad configuration exits with a one-line error, no stack trac
   for (const [env, message] of cases) {
     expect(await run(env)).toMatchObject({ code: 1, stderr: message });
   }
+  rmSync(secretsDir, { recursive: true, force: true });
 });
 
 /** `clients add` of a client of the mock platform, with the given credentials reference and rate limit. */

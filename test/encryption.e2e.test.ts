@@ -5,6 +5,7 @@ import { startCodecServer } from '../src/codec/codec-server';
 import { EncryptionCodec } from '../src/codec/encryption-codec';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { ENCRYPTION_KEY_ID, Stack } from '../dev-stack/stack';
+import { findSecretLeaks, stackSecrets } from '../dev-stack/secret-leaks';
 
 const LOGIN = generatedAccountCredentials(1);
 
@@ -118,4 +119,15 @@ test('the codec server decodes payloads for the Web UI, for its origin only', as
   } finally {
     await server.close();
   }
+});
+
+test('the leak search reads encrypted histories decrypted: campaign data is found there, no secret anywhere', async () => {
+  const campaign = { name: 'campaign data', value: 'Campaign 1' }; // only in payloads, and only once decrypted
+  const secrets = await stackSecrets(stack);
+  expect(secrets.map((secret) => secret.name)).toContain('history encryption key');
+  const { leaks } = await findSecretLeaks(stack, [...secrets, campaign]);
+  expect(leaks.filter((leak) => leak.secret !== campaign.name)).toEqual([]);
+  const places = leaks.map((leak) => leak.place);
+  expect(places).toEqual(expect.arrayContaining([expect.stringMatching(/decoded payloads/)]));
+  expect(places.filter((place) => /\(raw\)|log line/.test(place))).toEqual([]);
 });

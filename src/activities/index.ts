@@ -97,9 +97,11 @@ type PlatformCall<T> = (client: ClientRecord, token: string, signal: AbortSignal
  * token, the call. A token the platform calls expired is replaced once within the attempt;
  * every other failure goes to Temporal's retry policy as a typed failure.
  */
-function rateLimitedCaller({ pool, metrics }: ActivityDependencies, tokens: TokenCache) {
+function rateLimitedCaller({ pool, metrics, credentials }: ActivityDependencies, tokens: TokenCache) {
   return async function callPlatform<T>(clientId: string, call: PlatformCall<T>): Promise<T> {
     const client = await loadClient(pool, clientId);
+    // Credentials edited in the secrets file since the token was issued: a new token, from the new ones.
+    tokens.useCredentials(client.id, credentials.revision(client.credentialsRef));
     for (let renewed = false; ; renewed = true) {
       // A token first: asking for one after the slot has come would send the call late.
       await tokens.get(client.id);

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Credentials } from './client';
+import { SecretFileError } from '../secret-file';
+import { reloadingSecretFile } from './reloading-secret-file';
 
 export class MissingCredentials extends Error {}
 
@@ -84,6 +85,17 @@ function requireHost(ref: string, found: FoundCredentials, apiBaseUrl: string): 
     );
 }
 
+type SecretsFileEntries = z.infer<typeof secretsFileSchema>;
+
+function parseSecretsFile(text: string): SecretsFileEntries {
+  const parsed = secretsFileSchema.safeParse(parseJson(text));
+  if (!parsed.success)
+    throw new MissingCredentials(
+      `CAMPAIGN_SYNC_SECRETS_FILE is not of the form {"<ref>": {"email": "...", "password": "...", "host": "..."}}`,
+    );
+  return parsed.data;
+}
+
 /**
  * Client credentials live outside the database: in the environment, or in the JSON secrets file
  * named by CAMPAIGN_SYNC_SECRETS_FILE ({"<ref>": {"email": "...", "password": "...", "host": "..."}}).
@@ -91,20 +103,33 @@ function requireHost(ref: string, found: FoundCredentials, apiBaseUrl: string): 
  * at run time, so they cannot be in the fixed settings schema: the store reads the environment it is given.
  * Each entry names the platform host it belongs to, so a client whose API URL points elsewhere
  * (a typo, or someone else's server) never receives the password.
+ * The secrets file is read again when it changes (src/platform/reloading-secret-file.ts); `warn`
+ * hears of a change that could not be used.
  */
-export function createCredentialStore(env: NodeJS.ProcessEnv) {
-  let fileEntries: z.infer<typeof secretsFileSchema> | undefined;
-  const fromFile = (ref: string): FoundCredentials | undefined => {
-    if (!env.CAMPAIGN_SYNC_SECRETS_FILE) return undefined;
-    if (!fileEntries) {
-      const parsed = secretsFileSchema.safeParse(parseJson(readFileSync(env.CAMPAIGN_SYNC_SECRETS_FILE, 'utf8')));
-      if (!parsed.success)
-        throw new MissingCredentials(
-          `CAMPAIGN_SYNC_SECRETS_FILE is not of the form {"<ref>": {"email": "...", "password": "...", "host": "..."}}`,
-        );
-      fileEntries = parsed.data;
+export function createCredentialStore(env: NodeJS.ProcessEnv, warn: (message: string) => void = () => {}) {
+  const file = env.CAMPAIGN_SYNC_SECRETS_FILE
+    ? reloadingSecretFile('CAMPAIGN_SYNC_SECRETS_FILE', env.CAMPAIGN_SYNC_SECRETS_FILE, parseSecretsFile, warn)
+    : undefined;
+  // Which version of each file entry is current: bumped when an entry differs from the one read before.
+  let seenEntries: SecretsFileEntries = {};
+  const revisions = new Map<string, number>();
+  const currentEntries = (): SecretsFileEntries => {
+    let entries: SecretsFileEntries;
+    try {
+      entries = file!.current();
+    } catch (err) {
+      throw err instanceof SecretFileError ? new MissingCredentials(err.message) : err;
     }
-    const entry = fileEntries[ref];
+    if (entries !== seenEntries) {
+      for (const ref of new Set([...Object.keys(entries), ...Object.keys(seenEntries)]))
+        if (JSON.stringify(entries[ref]) !== JSON.stringify(seenEntries[ref])) revisions.set(ref, (revisions.get(ref) ?? 0) + 1);
+      seenEntries = entries;
+    }
+    return entries;
+  };
+  const fromFile = (ref: string): FoundCredentials | undefined => {
+    if (!file) return undefined;
+    const entry = currentEntries()[ref];
     return entry && { ...entry, hostSetting: `"host" in the "${ref}" entry of the file named by CAMPAIGN_SYNC_SECRETS_FILE` };
   };
   return {
@@ -121,6 +146,22 @@ export function createCredentialStore(env: NodeJS.ProcessEnv) {
         );
       requireHost(ref, found, apiBaseUrl);
       return { email: found.email, password: found.password };
+    },
+    /** Reads the secrets file, if one is named, so a worker refuses to start on a file it must not use (one line saying why). */
+    checkFile(): void {
+      if (file) currentEntries();
+    },
+    /**
+     * Which version of `ref`'s credentials is current (the secrets file checked for changes first):
+     * tokens issued for another version are dropped. Never a secret, never throws (get() says what is wrong).
+     */
+    revision(ref: string): string {
+      try {
+        if (file) currentEntries();
+      } catch {
+        return 'unreadable';
+      }
+      return String(revisions.get(ref) ?? 0);
     },
   };
 }

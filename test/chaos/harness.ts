@@ -1,5 +1,6 @@
 import { CHAOS_SCALE, recordResult, type ScenarioResult } from '../../dev-stack/chaos-results';
 import { byId, type Stack } from '../../dev-stack/stack';
+import { findSecretLeaks, loginSecrets, type NamedSecret } from '../../dev-stack/secret-leaks';
 import type { AccountLogin } from '../../mock-api/accounts';
 
 export const FULL = CHAOS_SCALE === 'full';
@@ -54,7 +55,7 @@ export async function verifyAndRecord(
     duplicates = 0,
     windowRateLimited = 0;
   const windows: { seen: number; limit: number }[] = [];
-  const secrets: string[] = [];
+  const secrets: NamedSecret[] = [];
   for (const client of clients) {
     const truth = (await stack.mock.campaigns(client.account)).sort(byId);
     const rows = await stack.campaignRows(client.clientId);
@@ -75,13 +76,12 @@ export async function verifyAndRecord(
     );
     expect(runs[0]).toMatchObject(lastRun(truth.length));
     secrets.push(
-      client.password,
-      Buffer.from(`${client.email}:${client.password}`).toString('base64'),
-      ...(await stack.mock.tokens(client.account)),
+      ...loginSecrets(client, client.clientId),
+      ...(await stack.mock.tokens(client.account)).map((value, i) => ({ name: `${client.clientId} token ${i + 1}`, value })),
     );
   }
-  const places = [...(await stack.allHistories()), ...stack.workers.map((w) => w.output()), await stack.databaseText()].join('\n');
-  const secretsFound = secrets.filter((secret) => places.includes(secret)).length;
+  const { leaks } = await findSecretLeaks(stack, secrets);
+  const secretsFound = new Set(leaks.map((leak) => leak.secret)).size;
   const worst = windows.sort((a, b) => b.seen / b.limit - a.seen / a.limit)[0];
   const { startedAt, ...described } = meta;
   const result: ScenarioResult = {

@@ -139,12 +139,12 @@ describe('secrets from files (<NAME>_FILE)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'campaign-sync-config-'));
   const key = Buffer.alloc(32, 7).toString('base64');
   const keyFile = join(dir, 'key');
-  writeFileSync(keyFile, `${key}\n`);
+  writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
 
   test.each(SECRET_SETTINGS)('%s may come from the file its _FILE variable names, the trailing newline dropped', (name) => {
     const value = name === 'DATABASE_URL' ? 'postgres://sync:pw@db.internal:5432/campaigns' : key;
     const file = join(dir, name);
-    writeFileSync(file, `${value}\n`);
+    writeFileSync(file, `${value}\n`, { mode: 0o600 });
     expect(loadSettings({ [`${name}_FILE`]: file })[name]).toBe(value);
   });
 
@@ -157,9 +157,18 @@ describe('secrets from files (<NAME>_FILE)', () => {
     );
   });
 
+  test('a file other users can read is refused with the chmod to run, before its value is used', () => {
+    const open = join(dir, 'world-readable-key');
+    writeFileSync(open, key, { mode: 0o644 });
+    const message = configError({ CAMPAIGN_SYNC_ENCRYPTION_KEY_FILE: open }).message;
+    expect(message).toBe(
+      `Invalid CAMPAIGN_SYNC_ENCRYPTION_KEY_FILE: ${open} is readable by other users (mode 644); run \`chmod 600 ${open}\` (or 640 to let its group read it)`,
+    );
+  });
+
   test("a file's value is checked like the variable's, and the message does not repeat it", () => {
     const bad = join(dir, 'short-key');
-    writeFileSync(bad, 'c2hvcnQ=');
+    writeFileSync(bad, 'c2hvcnQ=', { mode: 0o600 });
     const message = configError({ CAMPAIGN_SYNC_ENCRYPTION_KEY_FILE: bad }).message;
     expect(message).toMatch(/^Invalid CAMPAIGN_SYNC_ENCRYPTION_KEY: must be 32 bytes/);
     expect(message).not.toContain('c2hvcnQ=');

@@ -129,3 +129,22 @@ test('a failed token request is not cached: every waiter sees the failure and th
   expect(await cache.get('acme')).toBe('acme-2');
   expect(calls).toHaveLength(2);
 });
+
+test('a token of credentials that changed since is dropped, also one still being asked for', async () => {
+  const { cache, calls, answerNextBy } = setup();
+  cache.useCredentials('acme', '0');
+  expect(await cache.get('acme')).toBe('acme-1');
+  cache.useCredentials('acme', '0');
+  expect(await cache.get('acme')).toBe('acme-1');
+  cache.useCredentials('acme', '1');
+  expect(await cache.get('acme')).toBe('acme-2');
+  // Changed again while a token is asked for: that token is not kept.
+  cache.useCredentials('acme', '2');
+  const slow = answerNextBy();
+  const asked = cache.get('acme');
+  cache.useCredentials('acme', '3');
+  slow.resolve({ accessToken: 'of-old-credentials', expiresInMs: 3_600_000 });
+  expect(await asked).toBe('of-old-credentials'); // the caller asked before the change
+  expect(await cache.get('acme')).toBe('acme-4');
+  expect(calls).toEqual(['acme', 'acme', 'acme', 'acme']);
+});
