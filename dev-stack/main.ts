@@ -7,7 +7,7 @@ import { describeProgress, failureReason, followSyncs } from '../src/cli/progres
 import { startClientSyncs, type SyncHandle } from '../src/client/syncs';
 import { startCodecServer } from '../src/codec/codec-server';
 import { dataConverter, encryptionCodec, type EncryptionCodec } from '../src/codec/encryption-codec';
-import { dataPaths, loadSettings, metricsAddress, platformLimits, type Settings } from '../src/config';
+import { dataPaths, databasePoolOptions, loadSettings, metricsAddress, platformLimits, type Settings } from '../src/config';
 import { countCampaignsOfClients } from '../src/db/campaigns';
 import { saveClient } from '../src/db/clients';
 import { createPool } from '../src/db/pool';
@@ -102,9 +102,12 @@ async function connectTemporal(demo: Demo): Promise<{ address: string; uiUrl: st
 
 async function openDatabase(demo: Demo): Promise<Pool> {
   demo.say(demo.settings.DATABASE_URL ? 'Using PostgreSQL at DATABASE_URL...' : 'Starting the embedded PostgreSQL...');
-  const database = await openConfiguredDatabase(demo.settings, { adoptLeftRunning: true });
+  // npm start is the developer's own stack: it migrates even a DATABASE_URL database, as its owner.
+  const database = await openConfiguredDatabase(demo.settings, { adoptLeftRunning: true, migrate: true });
   demo.stops.push(() => database.stop());
-  const pool = createPool(database.connectionString, (err) => demo.log.warn({ err: err.message }, 'database connection lost'));
+  const pool = createPool(database.connectionString, databasePoolOptions(demo.settings, 'campaign-sync-worker'), (err) =>
+    demo.log.warn({ err: err.message }, 'database connection lost'),
+  );
   demo.stops.push(() => pool.end());
   return pool;
 }

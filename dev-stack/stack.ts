@@ -67,12 +67,17 @@ export class Stack {
   ) {}
 
   /**
-   * `database`: `embedded` for tests that restart PostgreSQL (default: DATABASE_URL's server or embedded).
+   * `database`: `embedded` for tests that restart PostgreSQL, `reachable` for tests that need a server of their own to
+   * make roles on (DATABASE_URL's or 127.0.0.1:5432) (default: DATABASE_URL's server or embedded).
    * `temporal`: another Temporal server than the dev server (the server built from Go, on the test's PostgreSQL server).
    */
   static async start(
     mockSettings: Partial<MockConfig>,
-    options: { database?: 'embedded'; encryptionKey?: string; temporal?: (database: TestDatabase) => Promise<DevServer> } = {},
+    options: {
+      database?: 'embedded' | 'reachable';
+      encryptionKey?: string;
+      temporal?: (database: TestDatabase) => Promise<DevServer>;
+    } = {},
   ): Promise<Stack> {
     const temporal = options.temporal;
     const databaseWhere = options.database ?? 'configured';

@@ -2,7 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
-import { loadSettings, temporalAddress, type Settings } from './config';
+import { databasePoolOptions, loadSettings, temporalAddress, type Settings } from './config';
 import {
   CLIENT_ID_PATTERN,
   deleteClient,
@@ -15,7 +15,8 @@ import {
 import { listSyncRuns, type SyncRunRow } from './db/sync-runs';
 import { repairAbandonedRuns } from './client/abandoned-runs';
 import { createPool } from './db/pool';
-import { openConfiguredDatabase } from './infra/database';
+import { migrateAsOwner, openConfiguredDatabase } from './infra/database';
+import { roleNameRefusal } from './db/grants';
 import { temporalUnreachable } from './infra/startup-errors';
 import { apiUrlRefusal } from './platform/api-url';
 import { describeRun } from './cli/runs';
@@ -44,8 +45,8 @@ const positiveInt = (value: string) => {
 };
 
 async function withDatabase<T>(settings: Settings, work: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
-  const database = await openConfiguredDatabase(settings);
-  const pool = createPool(database.connectionString);
+  const database = await openConfiguredDatabase(settings, { onWarning: (line) => process.stderr.write(`campaign-sync: ${line}\n`) });
+  const pool = createPool(database.connectionString, databasePoolOptions(settings, 'campaign-sync-cli'));
   try {
     return await work(pool);
   } finally {
@@ -80,7 +81,22 @@ export function buildCli(settings: () => Settings = loadSettings): Command {
   addClientCommands(program, settings);
   addSyncCommands(program, settings);
   addScheduleCommands(program, settings);
+  addDatabaseCommands(program, settings);
   return program;
+}
+
+function addDatabaseCommands(program: Command, settings: () => Settings) {
+  program
+    .command('migrate')
+    .description(
+      "apply the pending migrations as the owner role (DATABASE_OWNER_URL, else DATABASE_URL); with --grant-to, give the workers' role read and write on the application's tables (no DDL)",
+    )
+    .option('--grant-to <role>', 'the role workers and the CLI connect as')
+    .action(async (options: { grantTo?: string }) => {
+      const refusal = options.grantTo === undefined ? undefined : roleNameRefusal(options.grantTo);
+      if (refusal) throw new Error(refusal);
+      for (const line of await migrateAsOwner(settings(), options.grantTo)) console.log(line);
+    });
 }
 
 function addClientCommands(program: Command, settings: () => Settings) {

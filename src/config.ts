@@ -84,6 +84,24 @@ const settingsSchema = z.object({
     .regex(/^https?:\/\/[^\s/]+$/, 'must be an origin (scheme, host and port, no path), for example http://localhost:8233')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // --- Database roles and limits (least privilege: `campaign-sync migrate` as the owner, workers and CLI as a runtime role) ---
+  /** The owner role's URL, for `campaign-sync migrate` only; unset: DATABASE_URL. */
+  DATABASE_OWNER_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must look like postgres://owner:password@host:5432/database')
+    .optional(),
+  /** The runtime role's password when DATABASE_URL has none, so it can live in a secret file (DATABASE_PASSWORD_FILE). */
+  DATABASE_PASSWORD: z.string().optional(),
+  /** true: workers and the CLI on DATABASE_URL migrate at start, as before `campaign-sync migrate` (their role then needs DDL rights). */
+  DATABASE_MIGRATE_ON_START: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  /** Any statement, and any transaction left idle, longer than this is cancelled by the server. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),
+  /** Opening a connection, or waiting for a free one of the pool, at most. */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(500).default(10_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -97,7 +115,12 @@ export class ConfigError extends Error {}
  * Settings that are secrets: each may come instead from the file named by `<NAME>_FILE`, the
  * container convention (Docker and Kubernetes secrets), so it need not sit in the environment.
  */
-export const SECRET_SETTINGS = ['DATABASE_URL', 'CAMPAIGN_SYNC_ENCRYPTION_KEY'] as const satisfies readonly (keyof Settings)[];
+export const SECRET_SETTINGS = [
+  'DATABASE_URL',
+  'CAMPAIGN_SYNC_ENCRYPTION_KEY',
+  'DATABASE_OWNER_URL',
+  'DATABASE_PASSWORD',
+] as const satisfies readonly (keyof Settings)[];
 
 /**
  * The environment with each `<NAME>_FILE` of a secret setting replaced by the file's text (one
@@ -130,7 +153,19 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`Invalid ${issue.path.join('.')}: ${issue.message}`);
   }
-  return parsed.data;
+  return withDatabasePassword(parsed.data);
+}
+
+/** DATABASE_PASSWORD goes into DATABASE_URL, which then names the whole connection (the password is nowhere else). */
+function withDatabasePassword(settings: Settings): Settings {
+  const { DATABASE_PASSWORD: password, ...rest } = settings;
+  if (password === undefined) return settings;
+  if (!settings.DATABASE_URL) throw new ConfigError('Invalid DATABASE_PASSWORD: set DATABASE_URL too (the password is for its role)');
+  const url = new URL(settings.DATABASE_URL);
+  if (url.password) throw new ConfigError('Invalid DATABASE_PASSWORD: DATABASE_URL has a password already; keep one of them');
+  // Percent-encoded in full: the URL setter leaves `%` as it is, and pg decodes the password.
+  url.password = encodeURIComponent(password);
+  return { ...rest, DATABASE_URL: url.toString() };
 }
 
 export const platformLimits = (settings: Settings): PlatformLimits => ({
@@ -158,3 +193,13 @@ export function metricsAddress(settings: Settings, defaultPort?: number): string
   const port = settings.WORKER_METRICS_PORT ?? defaultPort;
   return port === undefined ? undefined : `${settings.WORKER_METRICS_HOST}:${port}`;
 }
+
+/** The role `campaign-sync migrate` applies migrations as: DATABASE_OWNER_URL, else DATABASE_URL. */
+export const ownerDatabaseUrl = (settings: Settings): string | undefined => settings.DATABASE_OWNER_URL ?? settings.DATABASE_URL;
+
+/** How the pool of a process connects: its name in pg_stat_activity, and the limits the server enforces. */
+export const databasePoolOptions = (settings: Settings, applicationName: string) => ({
+  applicationName,
+  statementTimeoutMs: settings.DATABASE_STATEMENT_TIMEOUT_MS,
+  connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS,
+});

@@ -4,6 +4,7 @@ import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { createPool } from './db/pool';
 import { createActivities, type ActivityDependencies } from './activities';
 import {
+  databasePoolOptions,
   DEFAULT_MAX_CONCURRENT_ACTIVITIES,
   DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS,
   loadSettings,
@@ -99,8 +100,10 @@ async function main() {
   const metrics = installTemporalRuntime(log, { metricsAddress: metricsAddress(settings) });
   const credentials = createCredentialStore(process.env, (message) => log.warn(message));
   credentials.checkFile();
-  const database = await openConfiguredDatabase(settings);
-  const pool = createPool(database.connectionString, (err) => log.warn({ err: err.message }, 'database connection lost'));
+  const database = await openConfiguredDatabase(settings, { onWarning: (line) => log.warn(line) });
+  const pool = createPool(database.connectionString, databasePoolOptions(settings, 'campaign-sync-worker'), (err) =>
+    log.warn({ err: err.message }, 'database connection lost'),
+  );
   const platform = new PlatformClient(platformLimits(settings), platformObserver(metrics, log));
   const address = temporalAddress(settings);
   const connection = await NativeConnection.connect({ address }).catch(() => {

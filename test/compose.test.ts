@@ -1,7 +1,9 @@
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { loadSettings, PROJECT_ROOT, SETTING_NAMES } from '../src/config';
+import { parse as parseConnectionString } from 'pg-connection-string';
+import { loadSettings, PROJECT_ROOT, SECRET_SETTINGS, SETTING_NAMES } from '../src/config';
 import { devServerArgs } from '../dev-stack/temporal-dev-server';
 import { SEARCH_ATTRIBUTES } from '../src/workflows';
 
@@ -23,6 +25,9 @@ interface Service {
   deploy?: { replicas?: number };
   secrets?: string[];
 }
+/** Stands in for the worker role's secret file (compose mounts it at /run/secrets/app-db-worker-password). */
+const workerPasswordFile = join(mkdtempSync(join(tmpdir(), 'compose-test-')), 'app-db-worker-password');
+writeFileSync(workerPasswordFile, 'worker-s3cret\n');
 const services = (compose: { services: Record<string, Service> }) => Object.entries(compose.services);
 
 /** `${NAME:-default}` and `${NAME:?message}` as docker compose resolves them, with these values set. */
@@ -38,6 +43,7 @@ describe('docker-compose.yml (production)', () => {
   test("runs Temporal's own server on PostgreSQL with its schema and namespace jobs, the Web UI, the app's PostgreSQL, workers and Prometheus", () => {
     expect(Object.keys(production.services).sort()).toEqual([
       'app-db',
+      'migrate',
       'prometheus',
       'temporal',
       'temporal-db',
@@ -71,8 +77,10 @@ describe('docker-compose.yml (production)', () => {
     expect(waitsFor('temporal-schema')).toEqual({ 'temporal-db': { condition: 'service_healthy' } });
     expect(waitsFor('temporal')).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
     expect(waitsFor('temporal-namespace')).toEqual({ temporal: { condition: 'service_healthy' } });
+    expect(waitsFor('migrate')).toEqual({ 'app-db': { condition: 'service_healthy' } });
     expect(waitsFor('worker')).toEqual({
       'app-db': { condition: 'service_healthy' },
+      migrate: { condition: 'service_completed_successfully' },
       'temporal-namespace': { condition: 'service_completed_successfully' },
     });
     // Whatever is waited for as healthy has a health check; what runs for good restarts.
@@ -83,29 +91,33 @@ describe('docker-compose.yml (production)', () => {
     }
     for (const name of ['temporal-db', 'temporal', 'temporal-ui', 'app-db', 'worker', 'prometheus'])
       expect(production.services[name].restart).toBe('unless-stopped');
-    for (const name of ['temporal-schema', 'temporal-namespace']) expect(production.services[name].restart).toMatch(/^on-failure/);
+    for (const name of ['temporal-schema', 'temporal-namespace', 'migrate'])
+      expect(production.services[name].restart).toMatch(/^on-failure/);
   });
 
   test("the worker's environment is valid configuration naming only settings it reads, pointing at the other services", () => {
-    const known: string[] = [...SETTING_NAMES, 'CAMPAIGN_SYNC_SECRETS_FILE']; // the last read by src/platform/credentials.ts
+    // CAMPAIGN_SYNC_SECRETS_FILE is read by src/platform/credentials.ts.
+    const known: string[] = [...SETTING_NAMES, ...SECRET_SETTINGS.map((name) => `${name}_FILE`), 'CAMPAIGN_SYNC_SECRETS_FILE'];
     expect(Object.keys(worker.environment!).filter((name) => !known.includes(name))).toEqual([]);
     const env = Object.fromEntries(Object.entries(worker.environment!).map(([k, v]) => [k, substitute(v, { APP_DB_PASSWORD: 's3cret' })]));
-    const settings = loadSettings(env);
+    const settings = loadSettings({ ...env, DATABASE_PASSWORD_FILE: workerPasswordFile });
     expect(new URL(settings.DATABASE_URL!).hostname).toBe('app-db');
     expect(settings.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(settings.WORKER_METRICS_HOST).toBe('0.0.0.0');
     expect(settings.CAMPAIGN_SYNC_ENCRYPTION_KEY).toBeUndefined(); // empty: encryption off
     expect(env.CAMPAIGN_SYNC_SECRETS_FILE).toBe('/run/secrets/platform-credentials');
-    expect(worker.secrets).toEqual(['platform-credentials']);
+    expect(worker.secrets).toEqual(['platform-credentials', 'app-db-worker-password']);
     expect(production.secrets['platform-credentials'].file).toMatch(/^\$\{PLATFORM_CREDENTIALS_FILE:-/);
   });
 
   test('no secret is written in the file: passwords and keys come from the environment', () => {
     for (const [name, service] of services(production)) {
       for (const [key, value] of Object.entries(service.environment ?? {})) {
-        if (/PASSWORD|PWD|_KEY$/.test(key))
+        if (key.endsWith('_FILE')) expect({ name, key, value }).toEqual({ name, key, value: expect.stringMatching(/^\/run\/secrets\//) });
+        else if (/PASSWORD|PWD|_KEY$/.test(key))
           expect({ name, key, value }).toEqual({ name, key, value: expect.stringMatching(/^\$\{\w+:[?-][^}]*\}$/) });
-        if (key === 'DATABASE_URL') expect(value).toContain('${APP_DB_PASSWORD:?');
+        // A database URL's password, if any, is a variable substituted at start.
+        if (/^DATABASE_(OWNER_)?URL$/.test(key)) expect(value).toMatch(/^postgres:\/\/\w+(:\$\{\w+:\?[^}]*\})?@/);
       }
     }
   });
@@ -138,6 +150,43 @@ describe('docker-compose.yml (production)', () => {
   });
 });
 
+describe('docker-compose.yml: database roles (owner migrates, workers read and write rows only)', () => {
+  const migrate = production.services.migrate as Service;
+  const worker = production.services.worker as Service;
+
+  test("the migrate job runs the image's `campaign-sync migrate` as the owner role, granting the worker role", () => {
+    expect(migrate.image).toBe(worker.image);
+    expect(migrate.command).toEqual(['node', 'dist/src/cli.js', 'migrate', '--grant-to', 'campaign_sync_worker']);
+    expect(Object.keys(migrate.environment!)).toEqual(['DATABASE_OWNER_URL']);
+    const owner = new URL(substitute(migrate.environment!.DATABASE_OWNER_URL!, { APP_DB_PASSWORD: 's3cret' }));
+    expect([owner.username, owner.hostname, owner.pathname]).toEqual([
+      production.services['app-db'].environment.POSTGRES_USER,
+      'app-db',
+      '/campaign_sync',
+    ]);
+  });
+
+  test('workers connect as campaign_sync_worker, the password from the secret file, and never migrate', () => {
+    const settings = loadSettings({ DATABASE_URL: worker.environment!.DATABASE_URL!, DATABASE_PASSWORD_FILE: workerPasswordFile });
+    expect(parseConnectionString(settings.DATABASE_URL!)).toMatchObject({ user: 'campaign_sync_worker', password: 'worker-s3cret' });
+    expect(worker.environment!.DATABASE_PASSWORD_FILE).toBe('/run/secrets/app-db-worker-password');
+    expect(worker.environment).not.toHaveProperty('DATABASE_MIGRATE_ON_START');
+    expect(worker.environment).not.toHaveProperty('DATABASE_OWNER_URL');
+    expect(production.secrets['app-db-worker-password'].file).toMatch(/^\$\{APP_DB_WORKER_PASSWORD_FILE:-/);
+  });
+
+  test('app-db creates the worker role on first start, its password from the same secret', () => {
+    const appDb = production.services['app-db'] as Service;
+    expect(appDb.volumes).toContain('./deploy/app-db/create-worker-role.sh:/docker-entrypoint-initdb.d/create-worker-role.sh:ro');
+    expect(appDb.secrets).toEqual(['app-db-worker-password']);
+    accessSync(join(PROJECT_ROOT, 'deploy', 'app-db', 'create-worker-role.sh'), constants.X_OK);
+    const script = read('deploy/app-db/create-worker-role.sh');
+    expect(script).toContain('/run/secrets/app-db-worker-password');
+    // psql quotes the password (:'password'); it never reaches a command line.
+    expect(script).toMatch(/CREATE ROLE campaign_sync_worker LOGIN PASSWORD :'password' NOSUPERUSER NOCREATEDB NOCREATEROLE/);
+  });
+});
+
 describe('docker-compose.dev.yml (one container per part)', () => {
   test('declares PostgreSQL, the Temporal dev server (healthy, able to write its volume), the mock platform and a worker from the image', () => {
     expect(Object.keys(dev.services).sort()).toEqual(['mock-api', 'postgres', 'temporal', 'worker']);
@@ -166,6 +215,8 @@ describe('docker-compose.dev.yml (one container per part)', () => {
     expect(() => loadSettings({ DATABASE_URL: env.DATABASE_URL, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS })).not.toThrow();
     expect(new URL(env.DATABASE_URL).hostname).toBe('postgres');
     expect(env.TEMPORAL_ADDRESS.split(':')[0]).toBe('temporal');
+    // One role owns the dev database: the worker migrates it at start.
+    expect(loadSettings({ DATABASE_MIGRATE_ON_START: env.DATABASE_MIGRATE_ON_START }).DATABASE_MIGRATE_ON_START).toBe(true);
     expect(Object.keys(dev.services.worker.depends_on).sort()).toEqual(['mock-api', 'postgres', 'temporal']);
     // The reference account's password goes to the mock's service only.
     expect(env.CAMPAIGN_SYNC_MIXOADS_HOST).toBe(`mock-api:${dev.services['mock-api'].environment.PORT}`);

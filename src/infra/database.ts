@@ -1,12 +1,22 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { Client } from 'pg';
-import { dataPaths, PROJECT_ROOT, type Settings } from '../config';
+import { dataPaths, ownerDatabaseUrl, PROJECT_ROOT, type Settings } from '../config';
+import { grantRuntimeRole } from '../db/grants';
+import { appliedMigrations, MIGRATIONS_TABLE, schemaStatus } from '../db/schema';
 import { waitFor } from './wait-for';
-import { databaseUnreachable } from './startup-errors';
+import { databaseUnreachable, runtimeRoleUngranted, schemaAhead, schemaBehind, StartupRefusal } from './startup-errors';
 
 export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'migrations');
+
+/** The migrations this version ships, by the names node-pg-migrate records (file name without `.sql`), in order. */
+export function shippedMigrations(): string[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((file) => file.endsWith('.sql'))
+    .sort()
+    .map((file) => file.replace(/\.sql$/, ''));
+}
 
 export interface Database {
   connectionString: string;
@@ -154,7 +164,7 @@ export async function migrate(connectionString: string, log: (line: string) => v
         databaseUrl: connectionString,
         dir: MIGRATIONS_DIR,
         direction: 'up',
-        migrationsTable: 'pgmigrations',
+        migrationsTable: MIGRATIONS_TABLE,
         log,
         singleTransaction: true,
       }),
@@ -166,17 +176,99 @@ export async function migrate(connectionString: string, log: (line: string) => v
   );
 }
 
-/** The database the settings name (DATABASE_URL, else the embedded one), migrated; failures are one line. */
-export async function openConfiguredDatabase(settings: Settings, options: { adoptLeftRunning?: boolean } = {}): Promise<Database> {
-  const database = await openDatabase({
-    databaseUrl: settings.DATABASE_URL,
-    dataDir: dataPaths(settings).embeddedPostgres,
-    port: settings.EMBEDDED_PG_PORT,
-    ...options,
-  });
-  await migrate(database.connectionString).catch(async (err: unknown) => {
+export interface OpenOptions {
+  adoptLeftRunning?: boolean;
+  /** Migrate an external database too (npm start: the developer's own database, owned by its role). */
+  migrate?: boolean;
+  /** Said when the schema is ahead of this version (a newer version migrated it): it still runs. */
+  onWarning?: (line: string) => void;
+}
+
+/**
+ * The database the settings name (DATABASE_URL, else the embedded one), ready for this version:
+ * the embedded one (and any with DATABASE_MIGRATE_ON_START=true) is migrated here; an external
+ * one is only checked, since its runtime role has no DDL rights (`campaign-sync migrate`, run
+ * as the owner, migrates it). Failures are one line.
+ */
+export async function openConfiguredDatabase(settings: Settings, options: OpenOptions = {}): Promise<Database> {
+  const database = await openDatabase({ databaseUrl: settings.DATABASE_URL, ...embeddedOptions(settings, options) });
+  const migrates = database.kind === 'embedded' || settings.DATABASE_MIGRATE_ON_START || options.migrate === true;
+  try {
+    if (migrates) await migrate(database.connectionString);
+    else await requireCurrentSchema(database.connectionString, settings, options.onWarning ?? (() => undefined));
+  } catch (err) {
     await database.stop();
-    throw databaseUnreachable(database.connectionString, err);
-  });
+    throw err instanceof StartupRefusal ? err : databaseUnreachable(database.connectionString, err);
+  }
   return database;
+}
+
+const embeddedOptions = (settings: Settings, options: OpenOptions): EmbeddedDatabaseOptions => ({
+  dataDir: dataPaths(settings).embeddedPostgres,
+  port: settings.EMBEDDED_PG_PORT,
+  adoptLeftRunning: options.adoptLeftRunning,
+});
+
+/** Refuses to start on a schema behind this version's migrations; a schema ahead is only a warning. */
+async function requireCurrentSchema(connectionString: string, settings: Settings, onWarning: (line: string) => void): Promise<void> {
+  const client = new Client({ connectionString, connectionTimeoutMillis: settings.DATABASE_CONNECT_TIMEOUT_MS });
+  await client.connect();
+  try {
+    const applied = await appliedMigrations(client).catch((err: unknown) => {
+      // 42501: the role may not read the migrations table, so it was never granted its rights.
+      if ((err as { code?: string }).code === '42501') throw runtimeRoleUngranted(client.user ?? 'the runtime role');
+      throw err;
+    });
+    const status = schemaStatus(shippedMigrations(), applied);
+    if (status.state === 'behind') throw schemaBehind(status.missing);
+    if (status.state === 'ahead') onWarning(schemaAhead(status.unknown));
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * `campaign-sync migrate`: applies the pending migrations as the owner role (DATABASE_OWNER_URL,
+ * else DATABASE_URL, else the embedded database) and, given a runtime role, grants it its rights
+ * (db/grants.ts). Returns the lines to print.
+ */
+export async function migrateAsOwner(settings: Settings, grantTo: string | undefined): Promise<string[]> {
+  const database = await openDatabase({ databaseUrl: ownerDatabaseUrl(settings), ...embeddedOptions(settings, {}) });
+  const lines: string[] = [];
+  try {
+    const before = await countApplied(database.connectionString, settings);
+    await migrate(database.connectionString);
+    const after = await countApplied(database.connectionString, settings);
+    lines.push(`migrations: ${after - before} applied, ${after} in all`);
+    if (grantTo !== undefined) {
+      const owner = new Client({
+        connectionString: database.connectionString,
+        connectionTimeoutMillis: settings.DATABASE_CONNECT_TIMEOUT_MS,
+      });
+      await owner.connect();
+      try {
+        const warnings = await grantRuntimeRole(owner, grantTo);
+        lines.push(`role ${grantTo}: granted read and write on the application's tables, no DDL`, ...warnings.map((w) => `warning: ${w}`));
+      } finally {
+        await owner.end();
+      }
+    }
+    return lines;
+  } catch (err) {
+    throw err instanceof StartupRefusal
+      ? err
+      : databaseUnreachable(database.connectionString, err, settings.DATABASE_OWNER_URL ? 'DATABASE_OWNER_URL' : 'DATABASE_URL');
+  } finally {
+    await database.stop();
+  }
+}
+
+async function countApplied(connectionString: string, settings: Settings): Promise<number> {
+  const client = new Client({ connectionString, connectionTimeoutMillis: settings.DATABASE_CONNECT_TIMEOUT_MS });
+  await client.connect();
+  try {
+    return (await appliedMigrations(client)).length;
+  } finally {
+    await client.end();
+  }
 }

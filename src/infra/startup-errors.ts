@@ -6,13 +6,30 @@ export const temporalUnreachable = (address: string) =>
   new Error(`Cannot reach Temporal at ${address}: start it with \`npm start\` or set TEMPORAL_ADDRESS`);
 
 /** Wraps a failure to reach or migrate PostgreSQL; the password in the URL is never repeated. */
-export function databaseUnreachable(connectionString: string, err: unknown): Error {
+export function databaseUnreachable(connectionString: string, err: unknown, setting = 'DATABASE_URL'): Error {
   const url = new URL(connectionString);
-  const reason = (err as { code?: string }).code ?? (err instanceof Error ? err.message.split('\n')[0] : String(err));
+  const code = (err as { code?: string }).code;
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  // A SQLSTATE alone (42501) says little; the server's message says which right or object.
+  const reason = code === undefined ? message : /^[0-9A-Z]{5}$/.test(code) ? `${code} ${message}` : code;
   return new Error(
-    `Cannot use PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname} (${reason}): check DATABASE_URL and that the server runs`,
+    `Cannot use PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname} (${reason}): check ${setting} and that the server runs`,
   );
 }
+
+/** A refusal that is already the one line to show (not wrapped as an unreachable database). */
+export class StartupRefusal extends Error {}
+
+const MIGRATE_AS_OWNER = 'run `campaign-sync migrate` as the owner role';
+
+export const schemaBehind = (missing: readonly string[]) =>
+  new StartupRefusal(`the database schema is behind this version (not applied: ${missing.join(', ')}): ${MIGRATE_AS_OWNER}`);
+
+export const schemaAhead = (unknown: readonly string[]) =>
+  `the database schema is ahead of this version (applied by a newer one: ${unknown.join(', ')}); running anyway, upgrade this process`;
+
+export const runtimeRoleUngranted = (role: string) =>
+  new StartupRefusal(`role "${role}" may not read the database's migrations table: ${MIGRATE_AS_OWNER} with --grant-to ${role}`);
 
 export const searchAttributesMissing = (namespace: string, names: string[]) =>
   new Error(

@@ -1,11 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'pg-connection-string';
 import {
   codecServerUiOrigin,
   ConfigError,
+  databasePoolOptions,
   dataPaths,
   loadSettings,
+  ownerDatabaseUrl,
   platformLimits,
   PROJECT_ROOT,
   SECRET_SETTINGS,
@@ -41,6 +44,9 @@ test('defaults', () => {
     CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: 'campaign-sync-1',
     CODEC_SERVER_PORT: 8888,
     LOG_LEVEL: 'info',
+    DATABASE_MIGRATE_ON_START: false,
+    DATABASE_STATEMENT_TIMEOUT_MS: 20_000,
+    DATABASE_CONNECT_TIMEOUT_MS: 10_000,
   });
 });
 
@@ -141,11 +147,26 @@ describe('secrets from files (<NAME>_FILE)', () => {
   const keyFile = join(dir, 'key');
   writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
 
-  test.each(SECRET_SETTINGS)('%s may come from the file its _FILE variable names, the trailing newline dropped', (name) => {
-    const value = name === 'DATABASE_URL' ? 'postgres://sync:pw@db.internal:5432/campaigns' : key;
-    const file = join(dir, name);
-    writeFileSync(file, `${value}\n`, { mode: 0o600 });
-    expect(loadSettings({ [`${name}_FILE`]: file })[name]).toBe(value);
+  // DATABASE_PASSWORD is merged into DATABASE_URL (its own test, below).
+  test.each(SECRET_SETTINGS.filter((name) => name !== 'DATABASE_PASSWORD'))(
+    '%s may come from the file its _FILE variable names, the trailing newline dropped',
+    (name) => {
+      const value = name.endsWith('_URL') ? 'postgres://sync:pw@db.internal:5432/campaigns' : key;
+      const file = join(dir, name);
+      writeFileSync(file, `${value}\n`, { mode: 0o600 });
+      expect(loadSettings({ [`${name}_FILE`]: file })[name]).toBe(value);
+    },
+  );
+
+  test('DATABASE_PASSWORD_FILE: the password, read from the file, goes into a DATABASE_URL that has none', () => {
+    const file = join(dir, 'db-password');
+    writeFileSync(file, 'from a file\n', { mode: 0o600 });
+    const settings = loadSettings({
+      DATABASE_URL: 'postgres://campaign_sync_worker@app-db:5432/campaign_sync',
+      DATABASE_PASSWORD_FILE: file,
+    });
+    expect(settings.DATABASE_URL).toBe('postgres://campaign_sync_worker:from%20a%20file@app-db:5432/campaign_sync');
+    expect(settings).not.toHaveProperty('DATABASE_PASSWORD');
   });
 
   test('a file that cannot be read, or a value set both ways, is one line naming the variable', () => {
@@ -172,5 +193,52 @@ describe('secrets from files (<NAME>_FILE)', () => {
     const message = configError({ CAMPAIGN_SYNC_ENCRYPTION_KEY_FILE: bad }).message;
     expect(message).toMatch(/^Invalid CAMPAIGN_SYNC_ENCRYPTION_KEY: must be 32 bytes/);
     expect(message).not.toContain('c2hvcnQ=');
+  });
+});
+
+describe('database roles and limits', () => {
+  const WORKER_URL = 'postgres://campaign_sync_worker@app-db:5432/campaign_sync?sslmode=verify-full';
+
+  test.each([
+    ['plain', 'hunter2'],
+    ['URL delimiters', 'p@ss:/w?#d'],
+    ['a percent sign and spaces', 'a %41 b'],
+    ['quotes and brackets', `it's [x] "y"`],
+  ])('DATABASE_PASSWORD (%s) becomes the URL password pg reads back as it was', (_what, password) => {
+    const url = loadSettings({ DATABASE_URL: WORKER_URL, DATABASE_PASSWORD: password }).DATABASE_URL!;
+    expect(parse(url).password).toBe(password);
+    expect(parse(url).user).toBe('campaign_sync_worker');
+    expect(new URL(url).search).toBe('?sslmode=verify-full');
+  });
+
+  test.each([
+    [{ DATABASE_PASSWORD: 'x' }, 'Invalid DATABASE_PASSWORD: set DATABASE_URL too (the password is for its role)'],
+    [
+      { DATABASE_URL: 'postgres://w:already@db/app', DATABASE_PASSWORD: 'x' },
+      'Invalid DATABASE_PASSWORD: DATABASE_URL has a password already; keep one of them',
+    ],
+    [{ DATABASE_MIGRATE_ON_START: 'yes' }, 'Invalid DATABASE_MIGRATE_ON_START: must be true or false'],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '10' }, 'Invalid DATABASE_STATEMENT_TIMEOUT_MS: Too small: expected number to be >=1000'],
+    [{ DATABASE_OWNER_URL: 'owner@db' }, 'Invalid DATABASE_OWNER_URL: must look like postgres://owner:password@host:5432/database'],
+  ])('%j is refused in one line', (env, message) => {
+    expect(configError(env).message).toBe(message);
+  });
+
+  test('the owner URL is DATABASE_OWNER_URL, else DATABASE_URL; the pool gets its name and the timeouts', () => {
+    const owner = 'postgres://campaign_sync:pw@app-db/campaign_sync';
+    expect(ownerDatabaseUrl(loadSettings({ DATABASE_URL: WORKER_URL, DATABASE_OWNER_URL: owner }))).toBe(owner);
+    expect(ownerDatabaseUrl(loadSettings({ DATABASE_URL: WORKER_URL }))).toBe(WORKER_URL);
+    expect(ownerDatabaseUrl(loadSettings({}))).toBeUndefined();
+    const settings = loadSettings({
+      DATABASE_MIGRATE_ON_START: 'true',
+      DATABASE_STATEMENT_TIMEOUT_MS: '5000',
+      DATABASE_CONNECT_TIMEOUT_MS: '3000',
+    });
+    expect(settings.DATABASE_MIGRATE_ON_START).toBe(true);
+    expect(databasePoolOptions(settings, 'campaign-sync-cli')).toEqual({
+      applicationName: 'campaign-sync-cli',
+      statementTimeoutMs: 5000,
+      connectTimeoutMs: 3000,
+    });
   });
 });
