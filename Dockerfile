@@ -25,7 +25,7 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/migrations ./migrations
-COPY --from=build /app/dist/workflows.bundle.js ./dist/workflows.bundle.js
+COPY --from=build /app/dist/workflows.bundle.js /app/dist/workflows.encoded-failures.bundle.js ./dist/
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/mock-api ./dist/mock-api
 # No secret is baked in: credentials, DATABASE_URL and the encryption key come from the

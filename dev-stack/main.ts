@@ -5,7 +5,7 @@ import { generatedAccountCredentials } from '../mock-api/accounts';
 import { defaultMockConfig, mockConfigFromEnv, mockEnv, type MockConfig } from '../mock-api/config';
 import { describeProgress, failureReason, followSyncs } from '../src/cli/progress';
 import { startClientSyncs, type SyncHandle } from '../src/client/syncs';
-import { startCodecServer } from '../src/codec/codec-server';
+import { codecServerOptions, startCodecServer } from '../src/codec/codec-server';
 import { dataConverter, encryptionCodec, type EncryptionCodec } from '../src/codec/encryption-codec';
 import { dataPaths, databasePoolOptions, loadSettings, metricsAddress, platformLimits, type Settings } from '../src/config';
 import { countCampaignsOfClients } from '../src/db/campaigns';
@@ -80,10 +80,7 @@ async function connectTemporal(demo: Demo): Promise<{ address: string; uiUrl: st
   const cliPath = await ensureTemporalCli(process.env, say);
   let uiCodecEndpoint: string | undefined;
   if (codec) {
-    const codecServer = await startCodecServer(codec, {
-      port: settings.CODEC_SERVER_PORT,
-      uiOrigin: `http://localhost:${settings.TEMPORAL_UI_PORT}`,
-    });
+    const codecServer = await startCodecServer(codec, codecServerOptions(settings));
     demo.stops.push(() => codecServer.close());
     uiCodecEndpoint = codecServer.url;
     say(`History encryption on; the Web UI decodes payloads through ${uiCodecEndpoint}`);

@@ -33,7 +33,7 @@ export async function stackSecrets(stack: Stack): Promise<NamedSecret[]> {
   return [
     ...stack.logins.flatMap((login) => loginSecrets(login)),
     ...(await stack.mock.tokens()).map((value, i) => ({ name: `platform token ${i + 1}`, value })),
-    ...(stack.encryptionKey ? [{ name: 'history encryption key', value: stack.encryptionKey }] : []),
+    ...Object.entries(stack.encryption?.keys ?? {}).map(([id, value]) => ({ name: `history encryption key ${id}`, value })),
   ];
 }
 

@@ -14,7 +14,25 @@ import type { MockConfig } from '../mock-api/config';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { freePort } from './processes';
 
-export const ENCRYPTION_KEY_ID = 'test-key';
+/** History encryption for a stack's workers and client: a key ring (id -> base64 key) and the id that encrypts. */
+export interface StackEncryption {
+  keys: Record<string, string>;
+  currentKeyId: string;
+}
+
+/** The environment that gives a worker (or the CLI) this key ring. */
+export const encryptionEnv = (encryption: StackEncryption): Record<string, string> => ({
+  CAMPAIGN_SYNC_ENCRYPTION_KEYS: Object.entries(encryption.keys)
+    .map(([id, key]) => `${id}:${key}`)
+    .join(','),
+  CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: encryption.currentKeyId,
+});
+
+export const encryptionCodecFor = (encryption: StackEncryption): EncryptionCodec =>
+  new EncryptionCodec({
+    currentKeyId: encryption.currentKeyId,
+    keys: new Map(Object.entries(encryption.keys).map(([id, key]) => [id, Buffer.from(key, 'base64')])),
+  });
 
 type History = proto.api.history.v1.IHistory;
 
@@ -51,8 +69,8 @@ export class Stack {
   readonly workers: WorkerProcess[] = [];
   /** Every login given to addClient: secrets the leak search (dev-stack/secret-leaks.ts) looks for. */
   readonly logins: { email: string; password: string }[] = [];
-  /** The history encryption key, when the stack encrypts. */
-  encryptionKey?: string;
+  /** The key ring the stack encrypts with, when it does (its keys are secrets the leak search looks for). */
+  encryption?: StackEncryption;
   /** The codec the stack's client uses (undefined: payloads in plain JSON), for reading histories as a person would. */
   codec?: PayloadCodec;
   private credentialsEnv: Record<string, string> = {};
@@ -62,7 +80,7 @@ export class Stack {
     public devServer: DevServer,
     readonly database: TestDatabase,
     readonly mock: MockProcess,
-    readonly temporal: Client,
+    public temporal: Client,
     private readonly connection: Connection,
   ) {}
 
@@ -70,12 +88,13 @@ export class Stack {
    * `database`: `embedded` for tests that restart PostgreSQL, `reachable` for tests that need a server of their own to
    * make roles on (DATABASE_URL's or 127.0.0.1:5432) (default: DATABASE_URL's server or embedded).
    * `temporal`: another Temporal server than the dev server (the server built from Go, on the test's PostgreSQL server).
+   * `encryption`: the key ring of the workers started from now on and of `temporal`, the stack's client.
    */
   static async start(
     mockSettings: Partial<MockConfig>,
     options: {
       database?: 'embedded' | 'reachable';
-      encryptionKey?: string;
+      encryption?: StackEncryption;
       temporal?: (database: TestDatabase) => Promise<DevServer>;
     } = {},
   ): Promise<Stack> {
@@ -93,19 +112,21 @@ export class Stack {
             parts.track(startMockProcess(mockSettings)),
           ]);
       const connection = await Connection.connect({ address: devServer.address });
-      const codec = options.encryptionKey
-        ? new EncryptionCodec(Buffer.from(options.encryptionKey, 'base64'), ENCRYPTION_KEY_ID)
-        : undefined;
-      const stack = new Stack(devServer, database, mock, new Client({ connection, dataConverter: dataConverter(codec) }), connection);
-      stack.codec = codec;
-      stack.encryptionKey = options.encryptionKey;
-      if (options.encryptionKey)
-        stack.workerEnv = { CAMPAIGN_SYNC_ENCRYPTION_KEY: options.encryptionKey, CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: ENCRYPTION_KEY_ID };
+      const stack = new Stack(devServer, database, mock, new Client({ connection }), connection);
+      if (options.encryption) stack.useEncryption(options.encryption);
       return stack;
     } catch (err) {
       await parts.stopAll();
       throw err;
     }
+  }
+
+  /** Encrypts with this key ring from now on: workers started after this call, and the stack's client (a rotation). */
+  useEncryption(encryption: StackEncryption) {
+    this.encryption = encryption;
+    this.codec = encryptionCodecFor(encryption);
+    this.workerEnv = encryptionEnv(encryption);
+    this.temporal = new Client({ connection: this.connection, dataConverter: dataConverter(this.codec) });
   }
 
   /** Registers a client (credentials by reference, for the mock's host and port, given to workers through their environment). */

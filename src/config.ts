@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { closest, distance } from 'fastest-levenshtein';
+import { currentKeyProblem, KEY_BYTES, parseKeyList } from './codec/key-ring';
 import { DEFAULT_ANSWER_BOUNDS } from './platform/answer-bounds';
 import type { PlatformLimits } from './platform/client';
+import { isCredentialVariable } from './platform/credentials';
 import { readSecretFile, SecretFileError } from './secret-file';
 
 /** The folder holding package.json, found the same way compiled (dist/src) and from source (tests). */
@@ -16,6 +19,20 @@ function folderWithPackageJson(start: string): string {
 }
 
 const port = z.coerce.number().int().min(1).max(65535);
+
+/** A comma-separated list, each item checked by `item`. */
+const list = (item: z.ZodString) =>
+  z.string().transform((text, ctx) => {
+    const items = text
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+    for (const value of items) {
+      const checked = item.safeParse(value);
+      if (!checked.success) ctx.addIssue({ code: 'custom', message: checked.error.issues[0]!.message });
+    }
+    return items;
+  });
 
 /** Batch activities mostly wait for rate slots and answers: cheap to hold, so a worker runs many. */
 export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 1000;
@@ -70,20 +87,66 @@ const settingsSchema = z.object({
     .min(1000)
     .max(3_600_000, 'must be at most an hour: a sync never sleeps for hours on what a platform says')
     .default(DEFAULT_ANSWER_BOUNDS.maxRetryAfterMs),
-  /** 32 bytes, base64: when set, every payload in Temporal history is encrypted (AES-256-GCM). */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // --- History encryption and the codec endpoint ---
+  /** 32 bytes, base64: when set, every payload in Temporal history is encrypted (AES-256-GCM). The single-key form. */
   CAMPAIGN_SYNC_ENCRYPTION_KEY: z
     .string()
-    .refine((key) => Buffer.from(key, 'base64').length === 32, 'must be 32 bytes in base64 (openssl rand -base64 32)')
+    .refine((key) => Buffer.from(key, 'base64').length === KEY_BYTES, 'must be 32 bytes in base64 (openssl rand -base64 32)')
     .optional(),
+  /** The key ring, `id1:base64,id2:base64`: encrypt with CAMPAIGN_SYNC_ENCRYPTION_KEY_ID's key, decrypt with any (rotation). */
+  CAMPAIGN_SYNC_ENCRYPTION_KEYS: z
+    .string()
+    .superRefine((text, ctx) => {
+      try {
+        parseKeyList(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
+  /** The id of the key that encrypts (written into each payload's metadata). */
   CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: z.string().min(1).default('campaign-sync-1'),
+  /** `true`: refuse to start (worker, CLI, codec server) without a key, so a misconfigured deployment never writes plaintext history. */
+  CAMPAIGN_SYNC_REQUIRE_ENCRYPTION: z
+    .enum(['true', 'false'], 'must be true or false')
+    .default('false')
+    .transform((value) => value === 'true'),
   /** Port of the codec server the Web UI calls to show encrypted payloads. */
   CODEC_SERVER_PORT: port.default(8888),
-  /** The Web UI's origin, the only one the codec server answers; unset: the local UI on TEMPORAL_UI_PORT. */
-  CODEC_SERVER_UI_ORIGIN: z
-    .string()
-    .regex(/^https?:\/\/[^\s/]+$/, 'must be an origin (scheme, host and port, no path), for example http://localhost:8233')
-    .optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The Web UI origins (comma-separated), the only browser pages the codec server answers; unset: the local UI on TEMPORAL_UI_PORT. */
+  CODEC_SERVER_UI_ORIGIN: list(
+    z.string().regex(/^https?:\/\/[^\s/,]+$/, 'must be origins (scheme, host and port, no path), for example http://localhost:8233'),
+  ).optional(),
+  /** Address the codec server listens on; anything but loopback needs a credential below. */
+  CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Host header values it serves (DNS-rebinding guard); unset: localhost, 127.0.0.1 and [::1] on its port. */
+  CODEC_SERVER_ALLOWED_HOSTS: list(z.string().regex(/^[^\s/,]+$/, 'must be host names, each with an optional :port')).optional(),
+  /** A shared bearer token (at least 32 characters: `openssl rand -hex 32`) callers send as `Authorization: Bearer <token>`. */
+  CODEC_SERVER_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+  /** JWKS of the identity provider whose access tokens the Web UI forwards ("pass access token"). */
+  CODEC_SERVER_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of a JWKS' }).optional(),
+  CODEC_SERVER_JWT_ISSUER: z.string().min(1).optional(),
+  CODEC_SERVER_JWT_AUDIENCE: z.string().min(1).optional(),
+  /** Namespaces (comma-separated) whose payloads it decodes, as the X-Namespace header names them; unset: TEMPORAL_NAMESPACE. */
+  CODEC_SERVER_NAMESPACES: list(z.string().min(1)).optional(),
+  /** `true`: serve /encode too (it encrypts whatever it is sent under the current key; the Web UI needs it only to send signals). */
+  CODEC_SERVER_ENABLE_ENCODE: z
+    .enum(['true', 'false'], 'must be true or false')
+    .default('false')
+    .transform((value) => value === 'true'),
+  /** PEM certificate and key: serve HTTPS (set both). */
+  CODEC_SERVER_TLS_CERT_FILE: z.string().min(1).optional(),
+  CODEC_SERVER_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** A request body, at most (a larger one is 413), and payloads per request. */
+  CODEC_SERVER_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(4 * 1024 * 1024),
+  CODEC_SERVER_MAX_PAYLOADS: z.coerce.number().int().min(1).default(1000),
+  // --- end of history encryption and the codec endpoint ---
 
   // --- Database roles and limits (least privilege: `campaign-sync migrate` as the owner, workers and CLI as a runtime role) ---
   /** The owner role's URL, for `campaign-sync migrate` only; unset: DATABASE_URL. */
@@ -120,6 +183,8 @@ export const SECRET_SETTINGS = [
   'CAMPAIGN_SYNC_ENCRYPTION_KEY',
   'DATABASE_OWNER_URL',
   'DATABASE_PASSWORD',
+  'CAMPAIGN_SYNC_ENCRYPTION_KEYS',
+  'CODEC_SERVER_TOKEN',
 ] as const satisfies readonly (keyof Settings)[];
 
 /**
@@ -143,8 +208,55 @@ function withSecretFiles(env: Record<string, string>): Record<string, string> {
   return resolved;
 }
 
+/**
+ * Variables with a campaign-sync prefix read outside the schema above (test-only ones, files read
+ * elsewhere): known, so the misspelling check leaves them alone. Add yours here.
+ */
+export const OTHER_VARIABLES: readonly string[] = ['CAMPAIGN_SYNC_SECRETS_FILE', 'CAMPAIGN_SYNC_VERSION'];
+
+/** The prefixes whose variables must be known: a misspelled one would otherwise be silently ignored (encryption left off, say). */
+const CHECKED_PREFIXES = ['CAMPAIGN_SYNC_', 'CODEC_SERVER_'];
+
+/** The first variable with a checked prefix that no part of campaign-sync reads, as one line suggesting the nearest name. */
+export function unknownVariableProblem(names: readonly string[]): string | undefined {
+  const known = [...SETTING_NAMES, ...SECRET_SETTINGS.map((name) => `${name}_FILE`), ...OTHER_VARIABLES];
+  const unknown = names.find(
+    (name) => CHECKED_PREFIXES.some((prefix) => name.startsWith(prefix)) && !known.includes(name) && !isCredentialVariable(name),
+  );
+  if (unknown === undefined) return undefined;
+  const nearest = closest(unknown, known);
+  // Farther than a third of the name: a guess would mislead more than it helps.
+  const hint =
+    distance(unknown, nearest) <= Math.ceil(unknown.length / 3)
+      ? `did you mean ${nearest}?`
+      : 'no setting has that name (see the settings table in README.md)';
+  return `Unknown variable ${unknown}: ${hint} Unset or rename it`;
+}
+
+/** Rules between settings, each as [variable, one line]; the schema checks each value alone. */
+function crossSettingProblem(settings: Settings): [string, string] | undefined {
+  const keys = settings.CAMPAIGN_SYNC_ENCRYPTION_KEYS;
+  if (keys && settings.CAMPAIGN_SYNC_ENCRYPTION_KEY)
+    return ['CAMPAIGN_SYNC_ENCRYPTION_KEY', 'set it or CAMPAIGN_SYNC_ENCRYPTION_KEYS, not both (list the older key in the ring)'];
+  const problem = keys && currentKeyProblem(parseKeyList(keys), settings.CAMPAIGN_SYNC_ENCRYPTION_KEY_ID);
+  if (problem) return ['CAMPAIGN_SYNC_ENCRYPTION_KEY_ID', problem];
+  if (settings.CAMPAIGN_SYNC_REQUIRE_ENCRYPTION && !keys && !settings.CAMPAIGN_SYNC_ENCRYPTION_KEY)
+    return [
+      'CAMPAIGN_SYNC_REQUIRE_ENCRYPTION',
+      'true, but no encryption key is set; set CAMPAIGN_SYNC_ENCRYPTION_KEYS (or CAMPAIGN_SYNC_ENCRYPTION_KEYS_FILE) and CAMPAIGN_SYNC_ENCRYPTION_KEY_ID',
+    ];
+  const jwt = [settings.CODEC_SERVER_JWKS_URL, settings.CODEC_SERVER_JWT_ISSUER, settings.CODEC_SERVER_JWT_AUDIENCE];
+  if (jwt.some(Boolean) && !jwt.every(Boolean))
+    return ['CODEC_SERVER_JWKS_URL', 'set it with CODEC_SERVER_JWT_ISSUER and CODEC_SERVER_JWT_AUDIENCE, all three or none'];
+  if (Boolean(settings.CODEC_SERVER_TLS_CERT_FILE) !== Boolean(settings.CODEC_SERVER_TLS_KEY_FILE))
+    return ['CODEC_SERVER_TLS_CERT_FILE', 'set it and CODEC_SERVER_TLS_KEY_FILE together (PEM certificate and key)'];
+  return undefined;
+}
+
 /** Reads settings from the environment; a bad value becomes one line that names the variable. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const unknown = unknownVariableProblem(Object.keys(env));
+  if (unknown) throw new ConfigError(unknown);
   const present = withSecretFiles(
     Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '')),
   );
@@ -153,6 +265,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`Invalid ${issue.path.join('.')}: ${issue.message}`);
   }
+  const problem = crossSettingProblem(parsed.data);
+  if (problem) throw new ConfigError(`Invalid ${problem[0]}: ${problem[1]}`);
   return withDatabasePassword(parsed.data);
 }
 
@@ -184,9 +298,9 @@ export const dataPaths = (settings: Settings) => ({
 /** The Temporal frontend: TEMPORAL_ADDRESS, else the local dev server on TEMPORAL_PORT. */
 export const temporalAddress = (settings: Settings): string => settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
 
-/** The Web UI origin the codec server answers: CODEC_SERVER_UI_ORIGIN, else the local UI. */
-export const codecServerUiOrigin = (settings: Settings): string =>
-  settings.CODEC_SERVER_UI_ORIGIN ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`;
+/** The Web UI origins the codec server answers: CODEC_SERVER_UI_ORIGIN, else the local UI. */
+export const codecServerUiOrigins = (settings: Settings): string[] =>
+  settings.CODEC_SERVER_UI_ORIGIN ?? [`http://localhost:${settings.TEMPORAL_UI_PORT}`];
 
 /** Where a worker serves its metrics: WORKER_METRICS_PORT, else `defaultPort`, else nowhere. */
 export function metricsAddress(settings: Settings, defaultPort?: number): string | undefined {

@@ -51,7 +51,7 @@ export async function createCampaignSyncWorker(options: CampaignSyncWorkerOption
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : workflowCode()),
+    ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : workflowCode({ encodeFailures: options.codec !== undefined })),
     activities: createActivities(options),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS,

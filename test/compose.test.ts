@@ -27,7 +27,7 @@ interface Service {
 }
 /** Stands in for the worker role's secret file (compose mounts it at /run/secrets/app-db-worker-password). */
 const workerPasswordFile = join(mkdtempSync(join(tmpdir(), 'compose-test-')), 'app-db-worker-password');
-writeFileSync(workerPasswordFile, 'worker-s3cret\n');
+writeFileSync(workerPasswordFile, 'worker-s3cret\n', { mode: 0o600 });
 const services = (compose: { services: Record<string, Service> }) => Object.entries(compose.services);
 
 /** `${NAME:-default}` and `${NAME:?message}` as docker compose resolves them, with these values set. */

@@ -1,25 +1,37 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { startCodecServer } from '../src/codec/codec-server';
 import { EncryptionCodec } from '../src/codec/encryption-codec';
 import { generatedAccountCredentials } from '../mock-api/accounts';
-import { ENCRYPTION_KEY_ID, Stack } from '../dev-stack/stack';
+import { encryptionCodecFor, Stack } from '../dev-stack/stack';
 import { findSecretLeaks, stackSecrets } from '../dev-stack/secret-leaks';
+import { BUILT } from '../dev-stack/built';
+import { failureReason } from '../src/cli/progress';
+import { setClientSchedule } from '../src/client/schedules';
+import { setClientEnabled } from '../src/db/clients';
+import { waitFor } from '../src/infra/wait-for';
+import { scheduleId } from '../src/workflows';
 
 const LOGIN = generatedAccountCredentials(1);
 
 jest.setTimeout(180_000);
 
 const KEY = randomBytes(32).toString('base64');
+const TOKEN = randomBytes(32).toString('hex');
+const ENCRYPTION = { keys: { 'key-a': KEY }, currentKeyId: 'key-a' };
 let stack: Stack;
 
 beforeAll(async () => {
   stack = await Stack.start(
     { generatedAccounts: 1, campaignsPerAccount: 12, rateLimit: 10, rateWindowMs: 1000, rate503: 0, hangRate: 0, syncLatencyMs: 20 },
-    { encryptionKey: KEY },
+    { encryption: ENCRYPTION },
   );
   await stack.addClient('sealed', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
+  await stack.addClient('sealed-off', LOGIN, { rateLimit: 10, rateWindowMs: 1000 });
+  // A slow client (1 request a second), so its sync is still running when the worker is replaced.
+  await stack.addClient('rotated', LOGIN, { rateLimit: 1, rateWindowMs: 1000 });
   await stack.startWorker();
 });
 afterAll(() => stack?.stop());
@@ -81,16 +93,25 @@ test('with a key set, every payload in history is AES-GCM ciphertext, and the sy
   }
   expect(text(all)).not.toContain('Campaign 1');
   // The same payloads, decrypted, hold the campaign data: the search above could have found it.
-  const codec = new EncryptionCodec(Buffer.from(KEY, 'base64'), ENCRYPTION_KEY_ID);
+  const codec = encryptionCodecFor(ENCRYPTION);
   expect(text(await codec.decode(payloads))).toContain('Campaign 1');
   // A wrong key cannot read them (GCM authenticates).
-  await expect(new EncryptionCodec(randomBytes(32), ENCRYPTION_KEY_ID).decode(payloads.slice(0, 1))).rejects.toThrow();
+  await expect(EncryptionCodec.withKey(randomBytes(32), 'key-a').decode(payloads.slice(0, 1))).rejects.toThrow();
 });
 
 test('the codec server decodes payloads for the Web UI, for its origin only', async () => {
-  const codec = new EncryptionCodec(Buffer.from(KEY, 'base64'), ENCRYPTION_KEY_ID);
+  const codec = encryptionCodecFor(ENCRYPTION);
   const origin = 'http://localhost:8233';
-  const server = await startCodecServer(codec, { port: 0, uiOrigin: origin });
+  const server = await startCodecServer(codec, {
+    port: 0,
+    host: '127.0.0.1',
+    uiOrigins: [origin],
+    namespaces: ['default'],
+    credentials: { token: TOKEN },
+    encodeEnabled: false,
+    maxBodyBytes: 4 * 1024 * 1024,
+    maxPayloads: 100,
+  });
   try {
     const [sealed] = await codec.encode([
       { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"name":"Campaign 1"}') },
@@ -108,7 +129,7 @@ test('the codec server decodes payloads for the Web UI, for its origin only', as
     };
     const response = await fetch(`${server.url}/decode`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-namespace': 'default' },
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default', origin, authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify(body),
     });
     expect(response.status).toBe(200);
@@ -124,10 +145,85 @@ test('the codec server decodes payloads for the Web UI, for its origin only', as
 test('the leak search reads encrypted histories decrypted: campaign data is found there, no secret anywhere', async () => {
   const campaign = { name: 'campaign data', value: 'Campaign 1' }; // only in payloads, and only once decrypted
   const secrets = await stackSecrets(stack);
-  expect(secrets.map((secret) => secret.name)).toContain('history encryption key');
+  expect(secrets.map((secret) => secret.name)).toContain('history encryption key key-a');
   const { leaks } = await findSecretLeaks(stack, [...secrets, campaign]);
   expect(leaks.filter((leak) => leak.secret !== campaign.name)).toEqual([]);
   const places = leaks.map((leak) => leak.place);
   expect(places).toEqual(expect.arrayContaining([expect.stringMatching(/decoded payloads/)]));
   expect(places.filter((place) => /\(raw\)|log line/.test(place))).toEqual([]);
+});
+
+/** The key ids named by a history's encrypted payloads. */
+const keyIdsIn = (payloads: Payload[]) =>
+  new Set(payloads.filter((p) => p.metadata?.['encryption-key-id']).map((p) => Buffer.from(p.metadata!['encryption-key-id']!).toString()));
+
+test('failure messages and stack traces are encrypted in history too', async () => {
+  await setClientEnabled(stack.database.pool, 'sealed-off', false);
+  const handle = await stack.startSync({ clientId: 'sealed-off' });
+  // Decoded by the stack's client (it holds the key): the operator still reads the reason.
+  const error = await handle.result().then(
+    () => undefined,
+    (err: Error) => err,
+  );
+  expect(failureReason(error!)).toContain('Client "sealed-off" is disabled');
+  const raw = JSON.stringify(
+    await new Client({ connection: stack.temporal.connection }).workflow.getHandle(handle.workflowId).fetchHistory(),
+  );
+  expect(raw).toContain('Encoded failure');
+  expect(raw).not.toContain('is disabled');
+});
+
+test('rotating the key in the middle of a sync and after creating a schedule breaks neither', async () => {
+  await setClientSchedule(stack.temporal, stack.taskQueue, 'rotated', { every: '1h' }, { jitterMs: 0, catchupWindowMs: 60_000 });
+  const { workflowId } = await stack.startSync({ clientId: 'rotated', pageSize: 3 });
+  const raw = new Client({ connection: stack.temporal.connection });
+  await waitFor(
+    'an activity scheduled under key A',
+    async () => {
+      const history = await raw.workflow.getHandle(workflowId).fetchHistory();
+      if (!history.events?.some((event) => event.activityTaskScheduledEventAttributes)) throw new Error('no activity scheduled yet');
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
+
+  // Rotation: the ring gets key B as the current key; key A stays listed to read what it sealed.
+  await stack.workers.at(-1)!.stop('SIGTERM');
+  const rotated = { keys: { 'key-a': KEY, 'key-b': randomBytes(32).toString('base64') }, currentKeyId: 'key-b' };
+  stack.useEncryption(rotated);
+  await stack.startWorker();
+  expect(await stack.temporal.workflow.getHandle(workflowId).result()).toMatchObject({ state: 'completed', listed: 12, synced: 12 });
+  const history = await raw.workflow.getHandle(workflowId).fetchHistory();
+  expect(keyIdsIn(payloadsIn(history))).toEqual(new Set(['key-a', 'key-b']));
+  expect(text(await encryptionCodecFor(rotated).decode(payloadsIn(history)))).toContain('Campaign 1');
+
+  // The schedule's action (its input sealed under key A) still starts syncs that complete.
+  const schedule = stack.temporal.schedule.getHandle(scheduleId('rotated'));
+  await schedule.trigger();
+  const started = await waitFor(
+    'the scheduled sync',
+    async () => {
+      const action = (await schedule.describe()).info.recentActions[0]?.action;
+      if (!action) throw new Error('not started yet');
+      return action.workflow.workflowId;
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+  expect(await stack.temporal.workflow.getHandle(started).result()).toMatchObject({
+    ran: true,
+    summary: { state: 'completed', listed: 12 },
+  });
+  await schedule.delete();
+});
+
+test('CAMPAIGN_SYNC_REQUIRE_ENCRYPTION=true without a key: the worker, the CLI and the codec server refuse to start, in one line', () => {
+  const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, CAMPAIGN_SYNC_REQUIRE_ENCRYPTION: 'true' };
+  for (const [script, ...args] of [[BUILT.worker], [BUILT.cli, 'clients', 'list'], [BUILT.codecServer]] as const) {
+    const run = spawnSync(process.execPath, [script, ...args], { env, encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringContaining(
+        'Invalid CAMPAIGN_SYNC_REQUIRE_ENCRYPTION: true, but no encryption key is set; set CAMPAIGN_SYNC_ENCRYPTION_KEYS',
+      ),
+    ]);
+  }
 });

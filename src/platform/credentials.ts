@@ -20,6 +20,9 @@ export function credentialEnvNames(ref: string) {
   return { email: `CAMPAIGN_SYNC_${key}_EMAIL`, password: `CAMPAIGN_SYNC_${key}_PASSWORD`, host: `CAMPAIGN_SYNC_${key}_HOST` };
 }
 
+/** Whether a variable's name has the shape of a client's credentials (any ref), so the settings check leaves it alone. */
+export const isCredentialVariable = (name: string): boolean => /^CAMPAIGN_SYNC_[A-Z0-9_]+_(EMAIL|PASSWORD|HOST)$/.test(name);
+
 /** A hostname (IPv6 in brackets), optionally with a port: what a credentials entry's host may be. */
 const ALLOWED_HOST = /^(?<hostname>\[[0-9a-f:.]+\]|[^\s:/\\@?#[\]]+)(?::(?<port>\d{1,5}))?$/i;
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'pg-connection-string';
 import {
-  codecServerUiOrigin,
+  codecServerUiOrigins,
   ConfigError,
   databasePoolOptions,
   dataPaths,
@@ -42,7 +42,12 @@ test('defaults', () => {
     PLATFORM_MAX_BODY_BYTES: 1024 * 1024,
     PLATFORM_MAX_RETRY_AFTER_MS: 180_000,
     CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: 'campaign-sync-1',
+    CAMPAIGN_SYNC_REQUIRE_ENCRYPTION: false,
     CODEC_SERVER_PORT: 8888,
+    CODEC_SERVER_HOST: '127.0.0.1',
+    CODEC_SERVER_ENABLE_ENCODE: false,
+    CODEC_SERVER_MAX_BODY_BYTES: 4 * 1024 * 1024,
+    CODEC_SERVER_MAX_PAYLOADS: 1000,
     LOG_LEVEL: 'info',
     DATABASE_MIGRATE_ON_START: false,
     DATABASE_STATEMENT_TIMEOUT_MS: 20_000,
@@ -104,11 +109,15 @@ test('Temporal is TEMPORAL_ADDRESS, else the local dev server on TEMPORAL_PORT',
   expect(temporalAddress(loadSettings({ TEMPORAL_PORT: '7300' }))).toBe('127.0.0.1:7300');
 });
 
-test('the codec server answers CODEC_SERVER_UI_ORIGIN, else the local Web UI', () => {
-  expect(codecServerUiOrigin(loadSettings({ CODEC_SERVER_UI_ORIGIN: 'https://temporal.example.com' }))).toBe(
+test('the codec server answers CODEC_SERVER_UI_ORIGIN (a list), else the local Web UI', () => {
+  expect(codecServerUiOrigins(loadSettings({ CODEC_SERVER_UI_ORIGIN: 'https://temporal.example.com, https://ui.example.com' }))).toEqual([
     'https://temporal.example.com',
+    'https://ui.example.com',
+  ]);
+  expect(codecServerUiOrigins(loadSettings({ TEMPORAL_UI_PORT: '8300' }))).toEqual(['http://localhost:8300']);
+  expect(configError({ CODEC_SERVER_UI_ORIGIN: 'https://a.example.com/path' }).message).toMatch(
+    /^Invalid CODEC_SERVER_UI_ORIGIN: must be origins/,
   );
-  expect(codecServerUiOrigin(loadSettings({ TEMPORAL_UI_PORT: '8300' }))).toBe('http://localhost:8300');
 });
 
 test.each([
@@ -151,7 +160,13 @@ describe('secrets from files (<NAME>_FILE)', () => {
   test.each(SECRET_SETTINGS.filter((name) => name !== 'DATABASE_PASSWORD'))(
     '%s may come from the file its _FILE variable names, the trailing newline dropped',
     (name) => {
-      const value = name.endsWith('_URL') ? 'postgres://sync:pw@db.internal:5432/campaigns' : key;
+      const samples: Partial<Record<string, string>> = {
+        DATABASE_URL: 'postgres://sync:pw@db.internal:5432/campaigns',
+        DATABASE_OWNER_URL: 'postgres://owner:pw@db.internal:5432/campaigns',
+        CAMPAIGN_SYNC_ENCRYPTION_KEYS: `campaign-sync-1:${key}`,
+        CODEC_SERVER_TOKEN: 'a'.repeat(32),
+      };
+      const value = samples[name] ?? key;
       const file = join(dir, name);
       writeFileSync(file, `${value}\n`, { mode: 0o600 });
       expect(loadSettings({ [`${name}_FILE`]: file })[name]).toBe(value);
@@ -240,5 +255,50 @@ describe('database roles and limits', () => {
       statementTimeoutMs: 5000,
       connectTimeoutMs: 3000,
     });
+  });
+});
+
+describe('history encryption settings', () => {
+  const key = Buffer.alloc(32, 1).toString('base64');
+  test.each([
+    [{ CAMPAIGN_SYNC_ENCRYPTON_KEY: key }, 'Unknown variable CAMPAIGN_SYNC_ENCRYPTON_KEY: did you mean CAMPAIGN_SYNC_ENCRYPTION_KEY?'],
+    [{ CODEC_SERVER_PROT: '9000' }, 'Unknown variable CODEC_SERVER_PROT: did you mean CODEC_SERVER_PORT?'],
+    [{ CAMPAIGN_SYNC_ENCRYPTION_KEYS_FIEL: '/x' }, 'did you mean CAMPAIGN_SYNC_ENCRYPTION_KEYS_FILE?'],
+    [{ CAMPAIGN_SYNC_WHATEVER_ELSE_ENTIRELY: 'x' }, 'no setting has that name'],
+    [{ CAMPAIGN_SYNC_REQUIRE_ENCRYPTION: 'true' }, 'Invalid CAMPAIGN_SYNC_REQUIRE_ENCRYPTION: true, but no encryption key is set'],
+    [{ CAMPAIGN_SYNC_REQUIRE_ENCRYPTION: 'yes' }, 'Invalid CAMPAIGN_SYNC_REQUIRE_ENCRYPTION: must be true or false'],
+    [{ CAMPAIGN_SYNC_ENCRYPTION_KEYS: `a:${key}` }, 'Invalid CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: "campaign-sync-1" names no key'],
+    [{ CAMPAIGN_SYNC_ENCRYPTION_KEYS: `a:${key}`, CAMPAIGN_SYNC_ENCRYPTION_KEY: key }, 'Invalid CAMPAIGN_SYNC_ENCRYPTION_KEY: set it or'],
+    [{ CAMPAIGN_SYNC_ENCRYPTION_KEYS: 'a:c2hvcnQ=' }, 'Invalid CAMPAIGN_SYNC_ENCRYPTION_KEYS: key "a" must be 32 bytes'],
+    [{ CODEC_SERVER_TOKEN: 'short' }, 'Invalid CODEC_SERVER_TOKEN: must be at least 32 characters'],
+    [{ CODEC_SERVER_JWKS_URL: 'https://idp.example.com/jwks' }, 'Invalid CODEC_SERVER_JWKS_URL: set it with CODEC_SERVER_JWT_ISSUER'],
+    [{ CODEC_SERVER_TLS_KEY_FILE: '/k.pem' }, 'Invalid CODEC_SERVER_TLS_CERT_FILE: set it and CODEC_SERVER_TLS_KEY_FILE together'],
+    [{ CODEC_SERVER_ENABLE_ENCODE: '1' }, 'Invalid CODEC_SERVER_ENABLE_ENCODE: must be true or false'],
+  ])('%j is refused in one line', (env, message) => {
+    const error = configError(env);
+    expect(error.message).toContain(message);
+    expect(error.message).not.toContain('\n');
+    expect(error.message).not.toContain(key);
+  });
+
+  test.each([
+    [
+      {
+        CAMPAIGN_SYNC_ENCRYPTION_KEYS: `a:${key},b:${key}`,
+        CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: 'b',
+        CAMPAIGN_SYNC_REQUIRE_ENCRYPTION: 'true',
+      },
+    ],
+    [{ CAMPAIGN_SYNC_ENCRYPTION_KEY: key, CAMPAIGN_SYNC_REQUIRE_ENCRYPTION: 'true' }],
+    [{ CAMPAIGN_SYNC_ACME_LOGIN_PASSWORD: 'p', CAMPAIGN_SYNC_SECRETS_FILE: '/x', CAMPAIGN_SYNC_VERSION: '1' }],
+  ])('%j is accepted', (env) => {
+    expect(() => loadSettings(env)).not.toThrow();
+  });
+
+  test('the key ring may come from a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keys-'));
+    writeFileSync(join(dir, 'keys'), `a:${key}\nb:${key}\n`, { mode: 0o600 });
+    const settings = loadSettings({ CAMPAIGN_SYNC_ENCRYPTION_KEYS_FILE: join(dir, 'keys'), CAMPAIGN_SYNC_ENCRYPTION_KEY_ID: 'a' });
+    expect(settings.CAMPAIGN_SYNC_ENCRYPTION_KEYS).toBe(`a:${key}\nb:${key}`);
   });
 });
