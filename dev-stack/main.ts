@@ -1,5 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { defaultMockConfig, mockConfigFromEnv, mockEnv, type MockConfig } from '../mock-api/config';
@@ -17,6 +16,12 @@ import { startMockPlatformProcess } from './mock-platform-process';
 import { ensureTemporalCli } from './temporal-cli';
 import { startDevServer } from './temporal-dev-server';
 import { installTemporalRuntime } from '../src/infra/temporal-runtime';
+import {
+  connectClientTemporal,
+  connectNativeTemporal,
+  resolveTemporalConnection,
+  type TemporalConnectionConfig,
+} from '../src/infra/temporal-connection';
 import { createLogger, type Logger } from '../src/logger';
 import type { SyncMetrics } from '../src/metrics';
 import { PlatformClient } from '../src/platform/client';
@@ -66,10 +71,23 @@ async function installRuntime(demo: Demo): Promise<{ metrics: SyncMetrics; metri
   return { metrics, metricsUrl: address && `http://${address}/metrics` };
 }
 
-/** TEMPORAL_ADDRESS's cluster, else a dev server started here (with a codec server for its Web UI when history is encrypted). */
-async function connectTemporal(demo: Demo): Promise<{ address: string; uiUrl: string }> {
+/** Where the demo's Temporal is: how to connect, and where its Web UI shows the syncs. */
+interface DemoTemporal {
+  config: TemporalConnectionConfig;
+  uiUrl: string;
+}
+
+/**
+ * The cluster TEMPORAL_ADDRESS (or a temporal.toml profile) names, else a dev server started here
+ * (with a codec server for its Web UI when history is encrypted).
+ */
+async function connectTemporal(demo: Demo): Promise<DemoTemporal> {
   const { settings, say, codec } = demo;
-  if (settings.TEMPORAL_ADDRESS) return { address: settings.TEMPORAL_ADDRESS, uiUrl: "your Temporal cluster's Web UI" };
+  const config = resolveTemporalConnection(settings);
+  if (config.addressConfigured) {
+    say(`Using the Temporal cluster at ${config.address} (${config.summary.addressFrom}), namespace ${config.namespace}`);
+    return { config, uiUrl: "your Temporal cluster's Web UI" };
+  }
   for (const port of [settings.TEMPORAL_PORT, settings.TEMPORAL_UI_PORT]) {
     if (!(await portIsFree(port))) {
       throw new Error(
@@ -94,7 +112,7 @@ async function connectTemporal(demo: Demo): Promise<{ address: string; uiUrl: st
     uiCodecEndpoint,
   });
   demo.stops.push(() => devServer.stop());
-  return { address: devServer.address, uiUrl: devServer.uiUrl };
+  return { config: { ...config, address: devServer.address }, uiUrl: devServer.uiUrl };
 }
 
 async function openDatabase(demo: Demo): Promise<Pool> {
@@ -146,16 +164,22 @@ async function registerDemoClients(pool: Pool, platform: { url: string; config: 
 }
 
 /** A worker in this process, with a shorter hung-request timeout than production's so the demo stays quick. */
-async function startDemoWorker(demo: Demo, address: string, pool: Pool, metrics: SyncMetrics, credentialEnv: Record<string, string>) {
+async function startDemoWorker(
+  demo: Demo,
+  temporal: DemoTemporal,
+  pool: Pool,
+  metrics: SyncMetrics,
+  credentialEnv: Record<string, string>,
+) {
   const { settings } = demo;
-  const connection = await NativeConnection.connect({ address });
+  const connection = await connectNativeTemporal(temporal.config);
   const platform = new PlatformClient(
     { ...platformLimits(settings), headersMs: Math.min(settings.PLATFORM_HEADERS_TIMEOUT_MS, 5000) },
     platformObserver(metrics, demo.log),
   );
   const worker = await createCampaignSyncWorker({
     connection,
-    ...workerSettings(settings),
+    ...workerSettings(settings, temporal.config.namespace),
     pool,
     platform,
     credentials: createCredentialStore({ ...process.env, ...credentialEnv }, (message) => demo.log.warn(message)),
@@ -171,24 +195,19 @@ async function startDemoWorker(demo: Demo, address: string, pool: Pool, metrics:
 }
 
 /** Starts every demo client's sync, shows their progress, then a summary; returns how many failed. */
-async function syncAndSummarise(
-  demo: Demo,
-  temporal: { address: string; uiUrl: string },
-  pool: Pool,
-  clientIds: string[],
-  metricsUrl: string | undefined,
-) {
+async function syncAndSummarise(demo: Demo, temporal: DemoTemporal, pool: Pool, clientIds: string[], metricsUrl: string | undefined) {
   const { settings, say } = demo;
-  const connection = await Connection.connect({ address: temporal.address });
+  const connection = await connectClientTemporal(temporal.config);
   demo.stops.push(() => connection.close());
-  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(demo.codec) });
+  const { namespace } = temporal.config;
+  const client = new Client({ connection, namespace, dataConverter: dataConverter(demo.codec) });
   const syncs = await startClientSyncs(
     client,
     settings.TEMPORAL_TASK_QUEUE,
     clientIds.map((clientId) => ({ clientId, pageSize: 10 })),
   );
   const handles = new Map<string, SyncHandle>(clientIds.map((clientId, i) => [clientId, syncs[i]!.handle]));
-  say(`Syncing ${clientIds.length} clients; watch them at ${temporal.uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows`);
+  say(`Syncing ${clientIds.length} clients; watch them at ${temporal.uiUrl}/namespaces/${namespace}/workflows`);
   if (metricsUrl) say(`Worker metrics: ${metricsUrl}`);
   const started = Date.now();
   const outcomes = await followSyncs(handles, process.stdout);
@@ -226,7 +245,7 @@ async function main() {
     const pool = await openDatabase(demo);
     const platform = await startDemoPlatform(demo);
     const { clientIds, credentialEnv } = await registerDemoClients(pool, platform);
-    await startDemoWorker(demo, temporal.address, pool, metrics, credentialEnv);
+    await startDemoWorker(demo, temporal, pool, metrics, credentialEnv);
     const failures = await syncAndSummarise(demo, temporal, pool, clientIds, metricsUrl);
     if (!once) {
       demo.say('Running; start more syncs with `npm run cli -- sync --all --wait`. Press Ctrl-C to stop.');

@@ -13,6 +13,9 @@ import { startMockProcess, type MockProcess } from './mock-platform-process';
 import type { MockConfig } from '../mock-api/config';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { freePort } from './processes';
+import { connectionOptionsOf } from './frontend-security';
+
+const temporalEnvOf = (server: DevServer) => server.clientEnv ?? { TEMPORAL_ADDRESS: server.address };
 
 /** History encryption for a stack's workers and client: a key ring (id -> base64 key) and the id that encrypts. */
 export interface StackEncryption {
@@ -87,7 +90,8 @@ export class Stack {
   /**
    * `database`: `embedded` for tests that restart PostgreSQL, `reachable` for tests that need a server of their own to
    * make roles on (DATABASE_URL's or 127.0.0.1:5432) (default: DATABASE_URL's server or embedded).
-   * `temporal`: another Temporal server than the dev server (the server built from Go, on the test's PostgreSQL server).
+   * `temporal`: another Temporal server than the dev server (the server built from Go, on the test's PostgreSQL server);
+   * its `clientEnv` (TLS, API key) serves the stack's client and workers.
    * `encryption`: the key ring of the workers started from now on and of `temporal`, the stack's client.
    */
   static async start(
@@ -111,7 +115,7 @@ export class Stack {
             parts.track(testDatabase(databaseWhere)),
             parts.track(startMockProcess(mockSettings)),
           ]);
-      const connection = await Connection.connect({ address: devServer.address });
+      const connection = await Connection.connect(connectionOptionsOf(temporalEnvOf(devServer)));
       const stack = new Stack(devServer, database, mock, new Client({ connection }), connection);
       if (options.encryption) stack.useEncryption(options.encryption);
       return stack;
@@ -127,6 +131,11 @@ export class Stack {
     this.codec = encryptionCodecFor(encryption);
     this.workerEnv = encryptionEnv(encryption);
     this.temporal = new Client({ connection: this.connection, dataConverter: dataConverter(this.codec) });
+  }
+
+  /** How workers and the CLI reach this stack's Temporal: its address, and for a secured server its TLS and API key. */
+  get temporalEnv(): Record<string, string> {
+    return temporalEnvOf(this.devServer);
   }
 
   /** Registers a client (credentials by reference, for the mock's host and port, given to workers through their environment). */
@@ -153,7 +162,7 @@ export class Stack {
       {
         WORKER_METRICS_PORT: String(await freePort()),
         DATABASE_URL: this.database.connectionString,
-        TEMPORAL_ADDRESS: this.devServer.address,
+        ...this.temporalEnv,
         TEMPORAL_TASK_QUEUE: this.taskQueue,
         PLATFORM_HEADERS_TIMEOUT_MS: '2000',
         PLATFORM_BODY_TIMEOUT_MS: '2000',

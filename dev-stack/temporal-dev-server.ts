@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../src/workflows/definitions';
 import { waitFor } from '../src/infra/wait-for';
 import { findTemporalCli } from './temporal-cli';
@@ -26,6 +26,8 @@ export interface DevServer {
   address: string;
   uiUrl: string;
   process: TiedProcess;
+  /** What a client needs to reach it, as Temporal's environment variables (TEMPORAL_ADDRESS, TEMPORAL_TLS_*, TEMPORAL_API_KEY); absent: the address alone. */
+  clientEnv?: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -63,12 +65,12 @@ export function devServerArgs(options: DevServerOptions): string[] {
   ];
 }
 
-/** Waits until a Temporal frontend at `address` answers a call (a listening port is not enough). */
-export async function waitForFrontend(what: string, address: string, options: Parameters<typeof waitFor>[2]): Promise<void> {
+/** Waits until a Temporal frontend answers a call (a listening port is not enough). */
+export async function waitForFrontend(what: string, frontend: ConnectionOptions, options: Parameters<typeof waitFor>[2]): Promise<void> {
   await waitFor(
     what,
     async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      const connection = await Connection.connect({ ...frontend, connectTimeout: 1000 });
       try {
         await connection.workflowService.getSystemInfo({});
       } finally {
@@ -92,7 +94,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const address = `${ip}:${options.port}`;
   const exitedEarly = () => (server.child.exitCode !== null ? `the dev server exited: ${output.trim().slice(-500)}` : undefined);
   try {
-    await waitForFrontend(`Temporal dev server at ${address}`, address, { timeoutMs: 90_000, intervalMs: 300, gaveUp: exitedEarly });
+    await waitForFrontend(`Temporal dev server at ${address}`, { address }, { timeoutMs: 90_000, intervalMs: 300, gaveUp: exitedEarly });
   } catch (err) {
     await server.stop('SIGKILL');
     throw err;

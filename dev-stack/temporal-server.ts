@@ -7,6 +7,13 @@ import { Client } from 'pg';
 import { freePort, portIsFree, spawnTied, type TiedProcess } from './processes';
 import { findTemporalCli } from './temporal-cli';
 import { waitForFrontend, type DevServer } from './temporal-dev-server';
+import {
+  connectionOptionsOf,
+  frontendClientEnv,
+  frontendSecurityConfig,
+  type FrontendSecurity,
+  type FrontendSecurityConfig,
+} from './frontend-security';
 import { PROJECT_ROOT } from '../src/config';
 
 /** Temporal's own server, as docker-compose.yml runs it (temporalio/server:1.30.1), built from Go. */
@@ -72,120 +79,135 @@ async function setUpSchemas(pg: PostgresServer, databases: { main: string; visib
   });
 }
 
+/** The server's configuration (Temporal's common/config/config.go), written as JSON, which YAML includes. */
 function serverConfig(
   pg: PostgresServer,
   databases: { main: string; visibility: string },
   ports: Record<string, number>,
   dynamicConfig: string,
-): string {
-  const store = (database: string) => `
-      sql:
-        pluginName: postgres12
-        databaseName: ${database}
-        connectAddr: "${pg.host}:${pg.port}"
-        connectProtocol: tcp
-        user: "${pg.user}"
-        password: "${pg.password}"
-        maxConns: 20
-        maxIdleConns: 20
-        maxConnLifetime: 1h`;
-  const service = (name: string, extra = '') => `
-  ${name}:
-    rpc:
-      grpcPort: ${ports[`${name}Grpc`]}
-      membershipPort: ${ports[`${name}Membership`]}
-      bindOnLocalHost: true${extra}`;
-  return `log:
-  stdout: true
-  level: warn
-persistence:
-  defaultStore: default
-  visibilityStore: visibility
-  numHistoryShards: 4
-  datastores:
-    default:${store(databases.main)}
-    visibility:${store(databases.visibility)}
-global:
-  membership:
-    maxJoinDuration: 30s
-    broadcastAddress: 127.0.0.1
-  metrics:
-    prometheus:
-      framework: tally
-      timerType: histogram
-      listenAddress: "127.0.0.1:${ports.metrics}"
-services:${service('frontend', `\n      httpPort: ${ports.frontendHttp}`)}${service('matching')}${service('history')}${service('worker')}
-clusterMetadata:
-  enableGlobalNamespace: false
-  failoverVersionIncrement: 10
-  masterClusterName: active
-  currentClusterName: active
-  clusterInformation:
-    active:
-      enabled: true
-      initialFailoverVersion: 1
-      rpcName: frontend
-      rpcAddress: "127.0.0.1:${ports.frontendGrpc}"
-dcRedirectionPolicy:
-  policy: noop
-dynamicConfigClient:
-  filepath: "${dynamicConfig}"
-  pollInterval: 10s
-`;
+  security: FrontendSecurityConfig | undefined,
+): Record<string, unknown> {
+  const store = (databaseName: string) => ({
+    sql: {
+      pluginName: 'postgres12',
+      databaseName,
+      connectAddr: `${pg.host}:${pg.port}`,
+      connectProtocol: 'tcp',
+      user: pg.user,
+      password: pg.password,
+      maxConns: 20,
+      maxIdleConns: 20,
+      maxConnLifetime: '1h',
+    },
+  });
+  const service = (name: string) => ({
+    [name]: {
+      rpc: {
+        grpcPort: ports[`${name}Grpc`],
+        membershipPort: ports[`${name}Membership`],
+        bindOnLocalHost: true,
+        httpPort: ports[`${name}Http`], // frontends only; JSON leaves it out elsewhere
+      },
+    },
+  });
+  return {
+    log: { stdout: true, level: 'warn' },
+    persistence: {
+      defaultStore: 'default',
+      visibilityStore: 'visibility',
+      numHistoryShards: 4,
+      datastores: { default: store(databases.main), visibility: store(databases.visibility) },
+    },
+    global: {
+      membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
+      metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${ports.metrics}` } },
+      ...(security && { tls: security.tls, ...(security.authorization && { authorization: security.authorization }) }),
+    },
+    services: {
+      ...service('frontend'),
+      ...(security?.internalFrontend && service(INTERNAL_FRONTEND)),
+      ...service('matching'),
+      ...service('history'),
+      ...service('worker'),
+    },
+    clusterMetadata: {
+      enableGlobalNamespace: false,
+      failoverVersionIncrement: 10,
+      masterClusterName: 'active',
+      currentClusterName: 'active',
+      clusterInformation: {
+        active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.frontendGrpc}` },
+      },
+    },
+    dcRedirectionPolicy: { policy: 'noop' },
+    dynamicConfigClient: { filepath: dynamicConfig, pollInterval: '10s' },
+  };
 }
+
+const INTERNAL_FRONTEND = 'internal-frontend';
+const SERVICES = ['frontend', 'matching', 'history', 'worker'];
+
+/** Temporal's own server as a Stack uses it; `restart` kills it and starts it again on the same databases. */
+export type TemporalServer = DevServer & {
+  clientEnv: Record<string, string>;
+  /** The last few kilobytes it printed (warnings and errors), for a test to show when something fails. */
+  output(): string;
+  restart(downMs: number): Promise<void>;
+};
 
 /**
  * Temporal's own server on PostgreSQL, in databases of its own on `pg`, on free ports; the
  * namespace and search attributes registered by the compose file's namespace job. Shaped as the
- * dev server so a Stack can use it; `restart` kills it and starts it again on the same databases.
+ * dev server so a Stack can use it. `security`: TLS on the frontend, with client certificates or
+ * the JWT authorizer (plaintext without); `clientEnv` says how to reach it.
  */
-export async function startTemporalServer(pg: PostgresServer): Promise<DevServer & { restart(downMs: number): Promise<void> }> {
+export async function startTemporalServer(pg: PostgresServer, security?: FrontendSecurity): Promise<TemporalServer> {
   const { server } = temporalServerParts();
   if (!existsSync(server)) throw new Error(`No Temporal server at ${server}: run \`npm run temporal-server:ensure\` first`);
   const id = `${process.pid}_${Date.now()}`;
   const databases = { main: `temporal_${id}`, visibility: `temporal_visibility_${id}` };
   await setUpSchemas(pg, databases);
 
-  const names = [
-    'frontendGrpc',
-    'frontendHttp',
-    'frontendMembership',
-    'matchingGrpc',
-    'matchingMembership',
-    'historyGrpc',
-    'historyMembership',
-    'workerGrpc',
-    'workerMembership',
-    'metrics',
-  ];
-  const ports: Record<string, number> = {};
-  for (const name of names) ports[name] = name.endsWith('Membership') ? await freePortBelow(32768) : await freePort();
+  const securityConfig = security && frontendSecurityConfig(security);
+  const services = securityConfig?.internalFrontend ? [...SERVICES, INTERNAL_FRONTEND] : SERVICES;
+  const ports: Record<string, number> = { metrics: await freePort() };
+  for (const name of services) {
+    ports[`${name}Grpc`] = await freePort();
+    if (name.endsWith('frontend')) ports[`${name}Http`] = await freePort();
+    ports[`${name}Membership`] = await freePortBelow(32768);
+  }
   const configFile = join(mkdtempSync(join(tmpdir(), 'campaign-sync-temporal-server-')), 'config.yaml');
   // The production stack's dynamic configuration.
-  writeFileSync(configFile, serverConfig(pg, databases, ports, join(PROJECT_ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml')));
+  const dynamicConfig = join(PROJECT_ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml');
+  writeFileSync(configFile, JSON.stringify(serverConfig(pg, databases, ports, dynamicConfig, securityConfig), null, 2));
   const address = `127.0.0.1:${ports.frontendGrpc}`;
+  const clientEnv = frontendClientEnv(security, address);
+  // The set-up's calls: the namespace job's and the readiness check's.
+  const adminEnv = { ...clientEnv, ...(security?.mode === 'jwt' && { TEMPORAL_API_KEY: security.adminApiKey }) };
 
+  const args = ['--config-file', configFile, ...(securityConfig?.authorization ? [] : ['--allow-no-auth']), 'start'];
+  for (const name of services) args.push('--service', name);
   let output = '';
   let current: TiedProcess;
   const launch = async () => {
-    current = spawnTied(server, ['--config-file', configFile, '--allow-no-auth', 'start'], {
-      onOutput: (chunk) => (output = (output + chunk).slice(-4000)),
-    });
-    await waitForFrontend(`Temporal server at ${address}`, address, {
+    current = spawnTied(server, args, { onOutput: (chunk) => (output = (output + chunk).slice(-4000)) });
+    await waitForFrontend(`Temporal server at ${address}`, connectionOptionsOf(adminEnv), {
       timeoutMs: 120_000,
       intervalMs: 500,
       gaveUp: () => (current.child.exitCode !== null ? `the server exited: ${output.slice(-800)}` : undefined),
     });
   };
   await launch();
-  // The compose file's namespace job, run against this server.
+  // The compose file's namespace job, run against this server (the CLI reads the same variables).
   await promisify(execFile)('/bin/sh', [join(PROJECT_ROOT, 'deploy', 'temporal', 'register-namespace.sh')], {
-    env: { ...process.env, PATH: `${dirname(findTemporalCli()!)}:${process.env.PATH}`, TEMPORAL_ADDRESS: address, NAMESPACE: 'default' },
+    env: { ...process.env, PATH: `${dirname(findTemporalCli()!)}:${process.env.PATH}`, ...adminEnv, NAMESPACE: 'default' },
   });
   return {
     options: { cliPath: server, dbFilename: databases.main, port: ports.frontendGrpc!, uiPort: 0 },
     address,
     uiUrl: '',
+    clientEnv,
+    output: () => output,
     get process() {
       return current;
     },

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
-import { databasePoolOptions, loadSettings, temporalAddress, type Settings } from './config';
+import { databasePoolOptions, loadSettings, type Settings } from './config';
 import {
   CLIENT_ID_PATTERN,
   deleteClient,
@@ -17,7 +17,7 @@ import { repairAbandonedRuns } from './client/abandoned-runs';
 import { createPool } from './db/pool';
 import { migrateAsOwner, openConfiguredDatabase } from './infra/database';
 import { roleNameRefusal } from './db/grants';
-import { temporalUnreachable } from './infra/startup-errors';
+import { connectClientTemporal, resolveTemporalConnection } from './infra/temporal-connection';
 import { apiUrlRefusal } from './platform/api-url';
 import { describeRun } from './cli/runs';
 import {
@@ -56,14 +56,10 @@ async function withDatabase<T>(settings: Settings, work: (pool: ReturnType<typeo
 }
 
 async function withTemporal<T>(settings: Settings, work: (temporal: Client) => Promise<T>): Promise<T> {
-  const address = temporalAddress(settings);
-  const connection = await Connection.connect({ address, connectTimeout: 5000 }).catch(() => {
-    throw temporalUnreachable(address);
-  });
+  const config = resolveTemporalConnection(settings);
+  const connection = await connectClientTemporal(config);
   try {
-    return await work(
-      new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter: dataConverter(encryptionCodec(settings)) }),
-    );
+    return await work(new Client({ connection, namespace: config.namespace, dataConverter: dataConverter(encryptionCodec(settings)) }));
   } finally {
     await connection.close();
   }

@@ -19,6 +19,8 @@ function folderWithPackageJson(start: string): string {
 }
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** The `temporal` CLI's spelling of a boolean variable (it reads `1` and `true` as on). */
+const booleanText = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' });
 
 /** A comma-separated list, each item checked by `item`. */
 const list = (item: z.ZodString) =>
@@ -54,7 +56,8 @@ const settingsSchema = z.object({
     .string()
     .regex(/^[^\s:/]+:\d+$/, 'must be host:port, for example 127.0.0.1:7233')
     .optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Unset: the profile's namespace, else `default` (src/infra/temporal-connection.ts applies the default, after the profile). */
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('campaign-sync'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
@@ -165,6 +168,32 @@ const settingsSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),
   /** Opening a connection, or waiting for a free one of the pool, at most. */
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(500).default(10_000),
+
+  // --- Temporal connection: the `temporal` CLI's variables, read by @temporalio/envconfig.
+  // Parsed here so a typo'd value fails as one line; src/infra/temporal-connection.ts turns them into options.
+  /** A temporal.toml other than the user's (~/.config/temporalio/temporal.toml), shared with the `temporal` CLI. */
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
+  /** The profile of that file to use; unset: `default` when the file has one. */
+  TEMPORAL_PROFILE: z.string().min(1).optional(),
+  /** Sent as `Authorization: Bearer`; turns TLS on unless TEMPORAL_TLS=false. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /**
+   * A file holding the API key, re-read when it changes (rotation without a restart). Kept as a path,
+   * not folded into TEMPORAL_API_KEY like the other secrets' `_FILE`s, because it is watched.
+   */
+  TEMPORAL_API_KEY_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS: booleanText.optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().min(1).optional(),
+  /** The name the server's certificate carries, when the address's host is not it. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Accepted because the `temporal` CLI has it; `true` is refused: the TypeScript SDK cannot skip the check. */
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: booleanText.optional(),
+  // --- end of Temporal connection
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -294,9 +323,6 @@ export const dataPaths = (settings: Settings) => ({
   temporalDb: join(settings.CAMPAIGN_SYNC_DATA_DIR, 'temporal', 'dev-server.sqlite'),
   embeddedPostgres: join(settings.CAMPAIGN_SYNC_DATA_DIR, 'postgres'),
 });
-
-/** The Temporal frontend: TEMPORAL_ADDRESS, else the local dev server on TEMPORAL_PORT. */
-export const temporalAddress = (settings: Settings): string => settings.TEMPORAL_ADDRESS ?? `127.0.0.1:${settings.TEMPORAL_PORT}`;
 
 /** The Web UI origins the codec server answers: CODEC_SERVER_UI_ORIGIN, else the local UI. */
 export const codecServerUiOrigins = (settings: Settings): string[] =>

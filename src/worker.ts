@@ -1,5 +1,5 @@
 import type { PayloadCodec } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker, type NativeConnection } from '@temporalio/worker';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { createPool } from './db/pool';
 import { createActivities, type ActivityDependencies } from './activities';
@@ -10,11 +10,11 @@ import {
   loadSettings,
   metricsAddress,
   platformLimits,
-  temporalAddress,
   type Settings,
 } from './config';
 import { openConfiguredDatabase } from './infra/database';
-import { searchAttributesMissing, temporalUnreachable } from './infra/startup-errors';
+import { searchAttributesMissing } from './infra/startup-errors';
+import { connectNativeTemporal, resolveTemporalConnection } from './infra/temporal-connection';
 import { missingSearchAttributes } from './infra/search-attributes';
 import { createLogger, type Logger } from './logger';
 import type { SyncMetrics } from './metrics';
@@ -71,10 +71,10 @@ export async function createCampaignSyncWorker(options: CampaignSyncWorkerOption
   });
 }
 
-/** Where a worker polls and how much it runs at once, as the settings say. */
-export function workerSettings(settings: Settings) {
+/** Where a worker polls and how much it runs at once, as the settings say; `namespace` is the resolved connection's. */
+export function workerSettings(settings: Settings, namespace: string) {
   return {
-    namespace: settings.TEMPORAL_NAMESPACE,
+    namespace,
     taskQueue: settings.TEMPORAL_TASK_QUEUE,
     maxConcurrentActivityTaskExecutions: settings.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: settings.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
@@ -105,20 +105,27 @@ async function main() {
     log.warn({ err: err.message }, 'database connection lost'),
   );
   const platform = new PlatformClient(platformLimits(settings), platformObserver(metrics, log));
-  const address = temporalAddress(settings);
-  const connection = await NativeConnection.connect({ address }).catch(() => {
-    throw temporalUnreachable(address);
-  });
+  const temporal = resolveTemporalConnection(settings);
+  const connection = await connectNativeTemporal(temporal);
   const worker = await createCampaignSyncWorker({
     connection,
-    ...workerSettings(settings),
+    ...workerSettings(settings, temporal.namespace),
     pool,
     platform,
     credentials,
     metrics,
     codec: encryptionCodec(settings),
   });
-  log.info({ address, taskQueue: settings.TEMPORAL_TASK_QUEUE, pid: process.pid }, 'worker started');
+  log.info(
+    {
+      address: temporal.address,
+      namespace: temporal.namespace,
+      tls: temporal.summary.tls,
+      taskQueue: settings.TEMPORAL_TASK_QUEUE,
+      pid: process.pid,
+    },
+    'worker started',
+  );
   // The SDK's runtime turns SIGTERM/SIGINT into a graceful shutdown: run() resolves once drained.
   await worker.run();
   await Promise.all([connection.close(), pool.end(), platform.close()]);

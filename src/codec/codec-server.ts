@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { codecServerUiOrigins, loadSettings, type Settings } from '../config';
+import { temporalNamespace } from '../infra/temporal-connection';
 import { credentialChecker, type CodecCredentials } from './codec-credentials';
 import { CORS_ALLOWED_HEADERS, judgeCodecRequest, type CodecPolicy } from './codec-policy';
 import { encryptionCodec } from './encryption-codec';
@@ -65,7 +66,7 @@ export function codecServerOptions(settings: Settings): CodecServerOptions {
     host: settings.CODEC_SERVER_HOST,
     uiOrigins: codecServerUiOrigins(settings),
     allowedHosts: settings.CODEC_SERVER_ALLOWED_HOSTS,
-    namespaces: settings.CODEC_SERVER_NAMESPACES ?? [settings.TEMPORAL_NAMESPACE],
+    namespaces: settings.CODEC_SERVER_NAMESPACES ?? [temporalNamespace(settings)],
     credentials: {
       token: settings.CODEC_SERVER_TOKEN,
       jwt: jwksUrl && issuer && audience ? { jwksUrl, issuer, audience } : undefined,

@@ -2,9 +2,6 @@
 import { ServiceError, type Client } from '@temporalio/client';
 import { missingSearchAttributes, registerSearchAttributesCommand } from './search-attributes';
 
-export const temporalUnreachable = (address: string) =>
-  new Error(`Cannot reach Temporal at ${address}: start it with \`npm start\` or set TEMPORAL_ADDRESS`);
-
 /** Wraps a failure to reach or migrate PostgreSQL; the password in the URL is never repeated. */
 export function databaseUnreachable(connectionString: string, err: unknown, setting = 'DATABASE_URL'): Error {
   const url = new URL(connectionString);

@@ -12,7 +12,6 @@ import {
   platformLimits,
   PROJECT_ROOT,
   SECRET_SETTINGS,
-  temporalAddress,
 } from '../../src/config';
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
@@ -29,7 +28,6 @@ test('defaults', () => {
   expect(loadSettings({})).toEqual({
     CAMPAIGN_SYNC_DATA_DIR: join(PROJECT_ROOT, 'data'),
     EMBEDDED_PG_PORT: 54329,
-    TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: 'campaign-sync',
     TEMPORAL_PORT: 7233,
     TEMPORAL_UI_PORT: 8233,
@@ -100,13 +98,6 @@ test('data paths sit under CAMPAIGN_SYNC_DATA_DIR', () => {
     temporalDb: '/srv/sync/temporal/dev-server.sqlite',
     embeddedPostgres: '/srv/sync/postgres',
   });
-});
-
-test('Temporal is TEMPORAL_ADDRESS, else the local dev server on TEMPORAL_PORT', () => {
-  expect(temporalAddress(loadSettings({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_PORT: '7300' }))).toBe(
-    'temporal.internal:7233',
-  );
-  expect(temporalAddress(loadSettings({ TEMPORAL_PORT: '7300' }))).toBe('127.0.0.1:7300');
 });
 
 test('the codec server answers CODEC_SERVER_UI_ORIGIN (a list), else the local Web UI', () => {
