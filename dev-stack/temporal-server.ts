@@ -48,7 +48,7 @@ export const postgresServerOf = (connectionString: string): PostgresServer => {
 };
 
 /** The server stores membership ports as smallint: a free port below `limit`, off the ephemeral range. */
-async function freePortBelow(limit: number): Promise<number> {
+export async function freePortBelow(limit: number): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * (limit - 20_000));
     if (await portIsFree(port)) return port;
@@ -59,7 +59,7 @@ async function freePortBelow(limit: number): Promise<number> {
  * Temporal's databases and their schemas, set up by the compose file's schema job
  * (deploy/temporal/setup-schema.sh) with the SQL tool and schema files built from Go.
  */
-async function setUpSchemas(pg: PostgresServer, databases: { main: string; visibility: string }) {
+export async function setUpSchemas(pg: PostgresServer, databases: { main: string; visibility: string }) {
   const { sqlTool, schemaDir } = temporalServerParts();
   // The job calls the tool by the name the admin-tools image gives it.
   const bin = mkdtempSync(join(tmpdir(), 'campaign-sync-sql-tool-'));
