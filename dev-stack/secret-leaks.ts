@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Payload } from '@temporalio/common';
 import type { Stack } from './stack';
 
@@ -34,7 +35,22 @@ export async function stackSecrets(stack: Stack): Promise<NamedSecret[]> {
     ...stack.logins.flatMap((login) => loginSecrets(login)),
     ...(await stack.mock.tokens()).map((value, i) => ({ name: `platform token ${i + 1}`, value })),
     ...Object.entries(stack.encryption?.keys ?? {}).map(([id, value]) => ({ name: `history encryption key ${id}`, value })),
+    ...temporalSecrets(stack.temporalEnv),
   ];
+}
+
+/** The secrets a client of a secured Temporal holds: its API key, and its TLS private key (the first line of the PEM body). */
+function temporalSecrets(env: Record<string, string>): NamedSecret[] {
+  const secrets: NamedSecret[] = [];
+  if (env.TEMPORAL_API_KEY) secrets.push({ name: 'Temporal API key', value: env.TEMPORAL_API_KEY });
+  const keyFile = env.TEMPORAL_TLS_CLIENT_KEY_PATH;
+  const keyLine =
+    keyFile &&
+    readFileSync(keyFile, 'utf8')
+      .split('\n')
+      .find((line) => line && !line.startsWith('-----'));
+  if (keyLine) secrets.push({ name: 'Temporal TLS client key', value: keyLine });
+  return secrets;
 }
 
 /** Every Temporal payload in a history (any object with `data` bytes and `metadata`), at any depth. */
@@ -83,7 +99,12 @@ async function tableTexts(stack: Stack): Promise<Map<string, string>> {
  * metadata as text, decrypted with the stack's codec), every line every worker printed, every
  * table of the application database, and each running worker's /metrics.
  */
-export async function findSecretLeaks(stack: Stack, secrets: readonly NamedSecret[]): Promise<SecretSearch> {
+export async function findSecretLeaks(
+  stack: Stack,
+  secrets: readonly NamedSecret[],
+  /** Output of processes outside the stack (the CLI, a codec server), searched line by line too. */
+  otherOutputs: Record<string, string> = {},
+): Promise<SecretSearch> {
   const empty = secrets.filter((secret) => secret.value.length < 4).map((secret) => secret.name);
   if (empty.length > 0) throw new Error(`secrets too short to search for: ${empty.join(', ')}`);
   const places: { place: string; text: string }[] = [];
@@ -103,6 +124,12 @@ export async function findSecretLeaks(stack: Stack, secrets: readonly NamedSecre
     for (const [n, line] of worker.output().split('\n').entries()) {
       logLines += 1;
       places.push({ place: `worker ${w} log line ${n + 1}`, text: line });
+    }
+  }
+  for (const [what, output] of Object.entries(otherOutputs)) {
+    for (const [n, line] of output.split('\n').entries()) {
+      logLines += 1;
+      places.push({ place: `${what} log line ${n + 1}`, text: line });
     }
   }
   const tables = await tableTexts(stack);

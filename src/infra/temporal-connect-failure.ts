@@ -28,11 +28,17 @@ interface Rule {
   unreachable?: boolean;
 }
 
+// grpc-js: "7 PERMISSION_DENIED: Request unauthorized."; Rust core: "code: 'The caller does not have permission ...'".
+const REFUSED_CREDENTIALS =
+  /PERMISSION_DENIED|UNAUTHENTICATED|Request unauthorized|does not have permission|does not have valid authentication credentials/i;
+
+/** Whether the server answered that these credentials may not do this (rather than failing otherwise). */
+export const isCredentialRefusal = (err: unknown): boolean => REFUSED_CREDENTIALS.test(errorText(err));
+
 /** First match wins: the most specific causes first, "cannot reach" last. */
 const RULES: Rule[] = [
   {
-    // grpc-js: "7 PERMISSION_DENIED: Request unauthorized."; Rust core: "code: 'The caller does not have permission ...'".
-    test: /PERMISSION_DENIED|UNAUTHENTICATED|Request unauthorized|does not have permission|does not have valid authentication credentials/i,
+    test: REFUSED_CREDENTIALS,
     say: (s) =>
       s.apiKey
         ? `the server refused the API key from ${s.apiKey}: check that it is current and allowed on this namespace`

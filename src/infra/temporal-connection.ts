@@ -10,7 +10,7 @@ import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile, type ConfigDataSource } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, type Settings } from '../config';
-import { describeTemporalConnectFailure, type TemporalConnectionSummary } from './temporal-connect-failure';
+import { describeTemporalConnectFailure, isCredentialRefusal, type TemporalConnectionSummary } from './temporal-connect-failure';
 import { probeTemporalConnection } from './temporal-tls-probe';
 
 export { describeTemporalConnectFailure, type TemporalConnectionSummary };
@@ -236,6 +236,7 @@ export async function connectNativeTemporal(config: TemporalConnectionConfig): P
   const connection = await NativeConnection.connect({ address: config.address, tls: config.tls, apiKey, metadata: config.metadata }).catch(
     (err: unknown) => explainFailure(err, config),
   );
+  await requireNamespaceAccess(connection, config);
   if (reader && config.apiKey?.file !== undefined) {
     const file = config.apiKey.file;
     let sent = apiKey;
@@ -264,7 +265,7 @@ export async function connectClientTemporal(
   const reader = config.apiKey?.file !== undefined ? apiKeyFileReader(config.apiKey.file) : undefined;
   const apiKey = reader ? () => reader.current() : config.apiKey?.value;
   // Wrapped: a certificate and key that are not a pair throw before the promise exists.
-  return Promise.resolve()
+  const connection = await Promise.resolve()
     .then(() =>
       Connection.connect({
         address: config.address,
@@ -275,6 +276,24 @@ export async function connectClientTemporal(
       }),
     )
     .catch((err: unknown) => explainFailure(err, config));
+  await requireNamespaceAccess(connection, config);
+  return connection;
+}
+
+/**
+ * The SDKs connect with GetSystemInfo, which Temporal's authorizer answers for anyone: a missing
+ * API key, or one for another namespace, is refused only by the first call on the namespace, deep in
+ * a sync. One such call at connect turns that refusal into the same one line as any other; other
+ * failures (a namespace that does not exist) are left to the calls that meet them.
+ */
+async function requireNamespaceAccess(connection: Connection | NativeConnection, config: TemporalConnectionConfig): Promise<void> {
+  try {
+    await connection.workflowService.describeNamespace({ namespace: config.namespace });
+  } catch (err) {
+    if (!isCredentialRefusal(err)) return;
+    await connection.close().catch(() => undefined);
+    throw new Error(describeTemporalConnectFailure(err, config.summary));
+  }
 }
 
 /**
