@@ -287,13 +287,13 @@ export async function connectClientTemporal(
  * failures (a namespace that does not exist) are left to the calls that meet them.
  */
 async function requireNamespaceAccess(connection: Connection | NativeConnection, config: TemporalConnectionConfig): Promise<void> {
-  try {
-    await connection.workflowService.describeNamespace({ namespace: config.namespace });
-  } catch (err) {
-    if (!isCredentialRefusal(err)) return;
-    await connection.close().catch(() => undefined);
-    throw new Error(describeTemporalConnectFailure(err, config.summary));
-  }
+  const failure = await connection.workflowService.describeNamespace({ namespace: config.namespace }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (failure === undefined || !isCredentialRefusal(failure)) return;
+  await connection.close().catch(() => undefined);
+  throw new Error(describeTemporalConnectFailure(failure, config.summary));
 }
 
 /**
