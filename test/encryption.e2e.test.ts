@@ -1,11 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { startCodecServer } from '../src/codec/codec-server';
 import { EncryptionCodec } from '../src/codec/encryption-codec';
 import { generatedAccountCredentials } from '../mock-api/accounts';
-import { encryptionCodecFor, Stack } from '../dev-stack/stack';
+import { encryptionCodecFor, encryptionEnv, Stack } from '../dev-stack/stack';
+import { freePort, spawnTied } from '../dev-stack/processes';
 import { findSecretLeaks, stackSecrets } from '../dev-stack/secret-leaks';
 import { BUILT } from '../dev-stack/built';
 import { failureReason } from '../src/cli/progress';
@@ -142,11 +146,50 @@ test('the codec server decodes payloads for the Web UI, for its origin only', as
   }
 });
 
-test('the leak search reads encrypted histories decrypted: campaign data is found there, no secret anywhere', async () => {
+/** The codec endpoint as `npm run codec-server` runs it (the token from a file), asked with its token and with a wrong one: its output. */
+async function codecServerProcessOutput(): Promise<string> {
+  const tokenFile = join(mkdtempSync(join(tmpdir(), 'codec-token-')), 'token');
+  writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+  const port = await freePort();
+  let output = '';
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...encryptionEnv(ENCRYPTION),
+    CODEC_SERVER_PORT: String(port),
+    CODEC_SERVER_TOKEN_FILE: tokenFile,
+  };
+  const server = spawnTied(process.execPath, [BUILT.codecServer], { env, onOutput: (chunk) => (output += chunk) });
+  try {
+    await waitFor(
+      'the codec server',
+      async () => {
+        if (!output.includes('codec server on')) throw new Error(output || 'no output yet');
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    for (const [token, status] of [
+      [TOKEN, 200],
+      ['f'.repeat(64), 403], // a credential, refused (none at all would be 401)
+    ] as const) {
+      const response = await fetch(`http://127.0.0.1:${port}/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-namespace': 'default', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ payloads: [] }),
+      });
+      expect(response.status).toBe(status);
+    }
+  } finally {
+    await server.stop();
+  }
+  return output;
+}
+
+test('the leak search reads encrypted histories decrypted: campaign data is found there, no secret anywhere (the codec token too)', async () => {
   const campaign = { name: 'campaign data', value: 'Campaign 1' }; // only in payloads, and only once decrypted
-  const secrets = await stackSecrets(stack);
+  const secrets = [...(await stackSecrets(stack)), { name: 'codec token', value: TOKEN }];
   expect(secrets.map((secret) => secret.name)).toContain('history encryption key key-a');
-  const { leaks } = await findSecretLeaks(stack, [...secrets, campaign]);
+  const { leaks } = await findSecretLeaks(stack, [...secrets, campaign], { 'codec server': await codecServerProcessOutput() });
   expect(leaks.filter((leak) => leak.secret !== campaign.name)).toEqual([]);
   const places = leaks.map((leak) => leak.place);
   expect(places).toEqual(expect.arrayContaining([expect.stringMatching(/decoded payloads/)]));
