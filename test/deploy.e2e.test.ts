@@ -56,15 +56,7 @@ test("the build stage's files build the image; the production stage's files, pro
 
   const production = stageInstructions(stages, 'production');
   expect(stages.at(-1)!.name).toBe('production'); // the default target
-  const copies = copiesFromBuild(production);
-  expect(copies.map((c) => c.from)).toEqual([
-    'package.json',
-    'node_modules',
-    'migrations',
-    'dist/workflows.bundle.js',
-    'dist/workflows.encoded-failures.bundle.js',
-    'dist/src',
-  ]);
+  const copies = copiesFromBuild(production); // which files: test/compose.test.ts
   app = mkdtempSync(join(tmpdir(), 'campaign-sync-image-'));
   for (const { from, to } of copies.filter((c) => c.from !== 'node_modules')) cpSync(join(build, from), join(app, to), { recursive: true });
   cpSync(join(PROJECT_ROOT, 'package-lock.json'), join(app, 'package-lock.json'));
