@@ -4,6 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 import { PROJECT_ROOT } from '../src/config';
+import { chooseChromium } from './helpers/chromium';
 
 // The dev server's Web UI, driven by headless Chromium as an operator would use it: filter the
 // syncs by client, open one, read its summary and live details, filter by outcome. Screenshots
@@ -11,7 +12,6 @@ import { PROJECT_ROOT } from '../src/config';
 
 jest.setTimeout(180_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = process.env.TEST_OUTPUT_DIR ?? join(PROJECT_ROOT, 'test-output');
 const LOGIN = generatedAccountCredentials(1);
 
@@ -35,10 +35,13 @@ beforeAll(async () => {
   await stack.addClient('acme', LOGIN, { rateLimit: 2, rateWindowMs: 1000 });
   await stack.startWorker();
   ui = `http://127.0.0.1:${stack.devServer.options.uiPort}/namespaces/default`;
+  const { executablePath, env, source } = await chooseChromium();
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
+    env,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+  console.log(`Chromium ${browser.version()} (${source}): ${executablePath}`);
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 });
 afterAll(async () => {
