@@ -12,7 +12,7 @@ import { temporal as temporal_api } from '@temporalio/proto';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { childPids, machineTicks, PartMeter, pidsNamed } from './process-meter';
 import { testDatabase, type TestDatabase } from '../dev-stack/databases';
-import { withLifecycle } from '../dev-stack/lifecycle';
+import { withLifecycle, type Lifecycle } from '../dev-stack/lifecycle';
 import { startMockProcess, type MockProcess } from '../dev-stack/mock-platform-process';
 import { startWorkerProcess, type WorkerProcess } from '../dev-stack/worker-process';
 import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
@@ -186,31 +186,36 @@ function startMeters(workers: WorkerProcess[], server: { process: { child: { pid
   return { ...meters, all, machineBefore: machineTicks() };
 }
 
-/** Starts the parts (stopping whatever started if one fails), syncs the fleet, and measures it. */
+/** The fleet's parts; each stops with the lifecycle, and a part that fails to start stops those before it. */
+async function startParts(lifecycle: Lifecycle, load: FleetLoad) {
+  const work = mkdtempSync(join(tmpdir(), 'campaign-sync-bench-'));
+  lifecycle.onStop(async () => rmSync(work, { recursive: true, force: true }));
+  const [database, mock] = await lifecycle.startTogether(
+    () => testDatabase('reachable'),
+    () =>
+      startMockProcess({
+        generatedAccounts: load.clients,
+        campaignsPerAccount: load.campaigns,
+        rateLimit: load.limit,
+        rateWindowMs: load.windowMs,
+        syncLatencyMs: load.syncLatencyMs,
+        rate503: load.faults ? 0.1 : 0,
+        hangRate: load.faults ? 0.05 : 0,
+      }),
+  );
+  const devServer = await lifecycle.start(() =>
+    load.temporal === 'server' ? startTemporalServer(postgresServerOf(database.connectionString)) : startThrowawayDevServer(),
+  );
+  const workers: WorkerProcess[] = [];
+  // Workers come and go (--kill-every-s): whichever are running at the end stop first.
+  lifecycle.onStop(() => Promise.allSettled(workers.map((w) => w.stop('SIGKILL'))));
+  return { work, database, mock, devServer, workers };
+}
+
+/** Starts the parts, syncs the fleet, and measures it; the parts are stopped however it ends. */
 export async function runFleet(load: FleetLoad, explain: boolean): Promise<{ measured: FleetMeasurements; explanation: string[] }> {
   return withLifecycle(async (lifecycle) => {
-    const work = mkdtempSync(join(tmpdir(), 'campaign-sync-bench-'));
-    lifecycle.onStop(async () => rmSync(work, { recursive: true, force: true }));
-    const [database, mock] = await lifecycle.startTogether(
-      () => testDatabase('reachable'),
-      () =>
-        startMockProcess({
-          generatedAccounts: load.clients,
-          campaignsPerAccount: load.campaigns,
-          rateLimit: load.limit,
-          rateWindowMs: load.windowMs,
-          syncLatencyMs: load.syncLatencyMs,
-          rate503: load.faults ? 0.1 : 0,
-          hangRate: load.faults ? 0.05 : 0,
-        }),
-    );
-    const devServer = await lifecycle.start(() =>
-      load.temporal === 'server' ? startTemporalServer(postgresServerOf(database.connectionString)) : startThrowawayDevServer(),
-    );
-    const workers: WorkerProcess[] = [];
-    // Workers come and go (--kill-every-s): whichever are running at the end stop first.
-    lifecycle.onStop(() => Promise.allSettled(workers.map((w) => w.stop('SIGKILL'))));
-
+    const { work, database, mock, devServer, workers } = await startParts(lifecycle, load);
     const { ids, secretsFile } = await registerClients(load, database, mock.url, work);
     const env = {
       DATABASE_URL: database.connectionString,
