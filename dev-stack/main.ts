@@ -11,6 +11,7 @@ import { countCampaignsOfClients } from '../src/db/campaigns';
 import { saveClient } from '../src/db/clients';
 import { createPool } from '../src/db/pool';
 import { freePort, portIsFree } from './processes';
+import { withLifecycle, type Lifecycle } from './lifecycle';
 import { openConfiguredDatabase } from '../src/infra/database';
 import { startMockPlatformProcess } from './mock-platform-process';
 import { ensureTemporalCli } from './temporal-cli';
@@ -52,12 +53,8 @@ interface Demo {
   log: Logger;
   say(line: string): void;
   codec: EncryptionCodec | undefined;
-  /** Stopped in reverse order, last started first. */
-  stops: (() => Promise<unknown>)[];
-}
-
-async function stopAll(demo: Demo) {
-  for (const stop of demo.stops.reverse()) await stop().catch((err: unknown) => demo.log.warn({ err: String(err) }, 'while stopping'));
+  /** What the demo started, stopped last first at the end (or as soon as a start fails). */
+  lifecycle: Lifecycle;
 }
 
 /** The worker's Prometheus endpoint, unless something else holds the port. */
@@ -98,32 +95,34 @@ async function connectTemporal(demo: Demo): Promise<DemoTemporal> {
   const cliPath = await ensureTemporalCli(process.env, say);
   let uiCodecEndpoint: string | undefined;
   if (codec) {
-    const codecServer = await startCodecServer(codec, codecServerOptions(settings));
-    demo.stops.push(() => codecServer.close());
+    const codecServer = await demo.lifecycle.start(
+      () => startCodecServer(codec, codecServerOptions(settings)),
+      (server) => server.close(),
+    );
     uiCodecEndpoint = codecServer.url;
     say(`History encryption on; the Web UI decodes payloads through ${uiCodecEndpoint}`);
   }
   say(`Starting the Temporal dev server (${cliPath})...`);
-  const devServer = await startDevServer({
-    cliPath,
-    dbFilename: dataPaths(settings).temporalDb,
-    port: settings.TEMPORAL_PORT,
-    uiPort: settings.TEMPORAL_UI_PORT,
-    uiCodecEndpoint,
-  });
-  demo.stops.push(() => devServer.stop());
+  const devServer = await demo.lifecycle.start(() =>
+    startDevServer({
+      cliPath,
+      dbFilename: dataPaths(settings).temporalDb,
+      port: settings.TEMPORAL_PORT,
+      uiPort: settings.TEMPORAL_UI_PORT,
+      uiCodecEndpoint,
+    }),
+  );
   return { config: { ...config, address: devServer.address }, uiUrl: devServer.uiUrl };
 }
 
 async function openDatabase(demo: Demo): Promise<Pool> {
   demo.say(demo.settings.DATABASE_URL ? 'Using PostgreSQL at DATABASE_URL...' : 'Starting the embedded PostgreSQL...');
   // npm start is the developer's own stack: it migrates even a DATABASE_URL database, as its owner.
-  const database = await openConfiguredDatabase(demo.settings, { adoptLeftRunning: true, migrate: true });
-  demo.stops.push(() => database.stop());
+  const database = await demo.lifecycle.start(() => openConfiguredDatabase(demo.settings, { adoptLeftRunning: true, migrate: true }));
   const pool = createPool(database.connectionString, databasePoolOptions(demo.settings, 'campaign-sync-worker'), (err) =>
     demo.log.warn({ err: err.message }, 'database connection lost'),
   );
-  demo.stops.push(() => pool.end());
+  demo.lifecycle.onStop(() => pool.end());
   return pool;
 }
 
@@ -132,8 +131,10 @@ async function startDemoPlatform(demo: Demo): Promise<{ url: string; config: Moc
   const usualPort = defaultMockConfig().port;
   const port = (await portIsFree(usualPort)) ? usualPort : await freePort();
   const config = mockConfigFromEnv({ ...mockEnv(DEMO_PLATFORM), ...process.env, PORT: String(port) });
-  const mock = await startMockPlatformProcess(config);
-  demo.stops.push(() => mock.process.stop());
+  const mock = await demo.lifecycle.start(
+    () => startMockPlatformProcess(config),
+    (m) => m.process.stop(),
+  );
   demo.say(`Mock ad platform at ${mock.url} (${DEMO_ACCOUNTS} demo accounts, 10% 503s, 5% hung requests)`);
   return { url: mock.url, config };
 }
@@ -172,11 +173,15 @@ async function startDemoWorker(
   credentialEnv: Record<string, string>,
 ) {
   const { settings } = demo;
-  const connection = await connectNativeTemporal(temporal.config);
+  const connection = await demo.lifecycle.start(
+    () => connectNativeTemporal(temporal.config),
+    (c) => c.close(),
+  );
   const platform = new PlatformClient(
     { ...platformLimits(settings), headersMs: Math.min(settings.PLATFORM_HEADERS_TIMEOUT_MS, 5000) },
     platformObserver(metrics, demo.log),
   );
+  demo.lifecycle.onStop(() => platform.close());
   const worker = await createCampaignSyncWorker({
     connection,
     ...workerSettings(settings, temporal.config.namespace),
@@ -187,18 +192,20 @@ async function startDemoWorker(
     metrics,
   });
   const run = worker.run();
-  demo.stops.push(async () => {
+  // Stopped before the connection and platform client it uses, which were registered first.
+  demo.lifecycle.onStop(async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await run;
-    await Promise.all([connection.close(), platform.close()]);
   });
 }
 
 /** Starts every demo client's sync, shows their progress, then a summary; returns how many failed. */
 async function syncAndSummarise(demo: Demo, temporal: DemoTemporal, pool: Pool, clientIds: string[], metricsUrl: string | undefined) {
   const { settings, say } = demo;
-  const connection = await connectClientTemporal(temporal.config);
-  demo.stops.push(() => connection.close());
+  const connection = await demo.lifecycle.start(
+    () => connectClientTemporal(temporal.config),
+    (c) => c.close(),
+  );
   const { namespace } = temporal.config;
   const client = new Client({ connection, namespace, dataConverter: dataConverter(demo.codec) });
   const syncs = await startClientSyncs(
@@ -231,33 +238,28 @@ const untilInterrupted = () =>
 async function main() {
   const once = process.argv.includes('--once');
   const settings = loadSettings();
-  const demo: Demo = {
-    settings,
-    // The progress bars are the output here; only warnings and errors are logged.
-    log: createLogger(settings.LOG_LEVEL === 'info' ? 'warn' : settings.LOG_LEVEL),
-    say: (line) => process.stdout.write(`${line}\n`),
-    codec: encryptionCodec(settings),
-    stops: [],
-  };
-  const { metrics, metricsUrl } = await installRuntime(demo);
-  try {
+  // The progress bars are the output here; only warnings and errors are logged.
+  const log = createLogger(settings.LOG_LEVEL === 'info' ? 'warn' : settings.LOG_LEVEL);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const codec = encryptionCodec(settings);
+  const stopWarning = (err: unknown) => log.warn({ err: String(err) }, 'while stopping');
+  const failures = await withLifecycle(async (lifecycle) => {
+    const demo: Demo = { settings, log, say, codec, lifecycle };
+    const { metrics, metricsUrl } = await installRuntime(demo);
     const temporal = await connectTemporal(demo);
     const pool = await openDatabase(demo);
     const platform = await startDemoPlatform(demo);
     const { clientIds, credentialEnv } = await registerDemoClients(pool, platform);
     await startDemoWorker(demo, temporal, pool, metrics, credentialEnv);
-    const failures = await syncAndSummarise(demo, temporal, pool, clientIds, metricsUrl);
+    const failed = await syncAndSummarise(demo, temporal, pool, clientIds, metricsUrl);
     if (!once) {
-      demo.say('Running; start more syncs with `npm run cli -- sync --all --wait`. Press Ctrl-C to stop.');
+      say('Running; start more syncs with `npm run cli -- sync --all --wait`. Press Ctrl-C to stop.');
       await untilInterrupted();
-      demo.say('Stopping...');
+      say('Stopping...');
     }
-    await stopAll(demo);
-    process.exitCode = failures ? 1 : 0;
-  } catch (err) {
-    await stopAll(demo);
-    throw err;
-  }
+    return failed;
+  }, stopWarning);
+  process.exitCode = failures ? 1 : 0;
 }
 
 main().catch((err: unknown) => {

@@ -14,6 +14,7 @@ import type { MockConfig } from '../mock-api/config';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { freePort } from './processes';
 import { connectionOptionsOf } from './frontend-security';
+import { Lifecycle } from './lifecycle';
 
 const temporalEnvOf = (server: DevServer) => server.clientEnv ?? { TEMPORAL_ADDRESS: server.address };
 
@@ -39,33 +40,6 @@ export const encryptionCodecFor = (encryption: StackEncryption): EncryptionCodec
 
 type History = proto.api.history.v1.IHistory;
 
-interface Part {
-  stop(): Promise<void>;
-}
-
-/**
- * The parts a stack start has under way: when one fails, the others are stopped once they are up,
- * since their processes would otherwise outlive the test (and keep jest from exiting).
- */
-class StartedParts {
-  private readonly starting: Promise<unknown>[] = [];
-  private readonly started: Part[] = [];
-
-  track<P extends Part>(start: Promise<P>): Promise<P> {
-    const tracked = start.then((part) => {
-      this.started.push(part);
-      return part;
-    });
-    this.starting.push(tracked);
-    return tracked;
-  }
-
-  async stopAll(): Promise<void> {
-    await Promise.allSettled(this.starting);
-    await Promise.allSettled(this.started.map((part) => part.stop()));
-  }
-}
-
 /** The real parts, each its own process: Temporal dev server, PostgreSQL, the mock platform, workers. */
 export class Stack {
   readonly taskQueue = `sync-${randomUUID()}`;
@@ -85,7 +59,11 @@ export class Stack {
     readonly mock: MockProcess,
     public temporal: Client,
     private readonly connection: Connection,
-  ) {}
+    private readonly lifecycle: Lifecycle,
+  ) {
+    // Registered last, so stopped first: workers before the servers they use.
+    lifecycle.onStop(() => Promise.allSettled(this.workers.map((w) => w.stop('SIGKILL'))));
+  }
 
   /**
    * `database`: `embedded` for tests that restart PostgreSQL, `reachable` for tests that need a server of their own to
@@ -104,25 +82,27 @@ export class Stack {
   ): Promise<Stack> {
     const temporal = options.temporal;
     const databaseWhere = options.database ?? 'configured';
-    const parts = new StartedParts();
-    try {
-      const [devServer, database, mock] = temporal
-        ? await Promise.all([parts.track(testDatabase(databaseWhere)), parts.track(startMockProcess(mockSettings))]).then(
-            async ([db, m]) => [await parts.track(temporal(db)), db, m] as const,
+    // A part that fails to start stops the others (their processes would outlive the test and keep jest from exiting).
+    const lifecycle = new Lifecycle();
+    const [devServer, database, mock] = temporal
+      ? await lifecycle
+          .startTogether(
+            () => testDatabase(databaseWhere),
+            () => startMockProcess(mockSettings),
           )
-        : await Promise.all([
-            parts.track(startThrowawayDevServer()),
-            parts.track(testDatabase(databaseWhere)),
-            parts.track(startMockProcess(mockSettings)),
-          ]);
-      const connection = await Connection.connect(connectionOptionsOf(temporalEnvOf(devServer)));
-      const stack = new Stack(devServer, database, mock, new Client({ connection }), connection);
-      if (options.encryption) stack.useEncryption(options.encryption);
-      return stack;
-    } catch (err) {
-      await parts.stopAll();
-      throw err;
-    }
+          .then(async ([db, m]) => [await lifecycle.start(() => temporal(db)), db, m] as const)
+      : await lifecycle.startTogether(
+          () => startThrowawayDevServer(),
+          () => testDatabase(databaseWhere),
+          () => startMockProcess(mockSettings),
+        );
+    const connection = await lifecycle.start(
+      () => Connection.connect(connectionOptionsOf(temporalEnvOf(devServer))),
+      (c) => c.close(),
+    );
+    const stack = new Stack(devServer, database, mock, new Client({ connection }), connection, lifecycle);
+    if (options.encryption) stack.useEncryption(options.encryption);
+    return stack;
   }
 
   /** Encrypts with this key ring from now on: workers started after this call, and the stack's client (a rotation). */
@@ -196,7 +176,8 @@ export class Stack {
   async restartDevServer(downMs: number) {
     await this.devServer.process.stop('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, downMs));
-    this.devServer = await startDevServer(this.devServer.options);
+    const options = this.devServer.options;
+    this.devServer = await this.lifecycle.start(() => startDevServer(options));
   }
 
   /** Every history of the task queue's workflows (parents, children, earlier runs), as the SDK returns them (payload bytes as bytes). */
@@ -209,9 +190,7 @@ export class Stack {
   }
 
   async stop() {
-    await Promise.allSettled(this.workers.map((w) => w.stop('SIGKILL')));
-    await this.connection.close();
-    await Promise.allSettled([this.mock.stop(), this.devServer.stop(), this.database.stop()]);
+    await this.lifecycle.stop();
   }
 }
 

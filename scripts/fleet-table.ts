@@ -5,41 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../src/config';
+import type { FleetResult as Written } from './bench-fleet-report';
 
-interface FleetResult {
-  label: string;
-  revision: string;
-  load: {
-    clients: number;
-    campaigns: number;
-    limit: number;
-    windowMs: number;
-    workers: number;
-    syncLatencyMs: number;
-    faults: boolean;
-    killEveryS: number;
-    temporal?: 'dev' | 'server';
-  };
-  wallS: number;
-  boundS: number;
-  ratio: number | null;
-  rows: number;
-  distinctRows: number;
-  confirmedByPlatform: number;
-  lostCampaigns: number;
+/**
+ * A row of the results file as bench-fleet writes it; rows written before `--temporal` and
+ * `wrongValues` existed lack them, and early rows' ratio may be null.
+ */
+type FleetResult = Omit<Written, 'load' | 'wrongValues' | 'ratio'> & {
+  load: Omit<Written['load'], 'temporal'> & { temporal?: Written['load']['temporal'] };
   wrongValues?: number;
-  window429s: number;
-  mostInAWindow: number;
-  repeatedSyncCalls: number;
-  kills: number;
-  repeatedSyncCallsPerKill: number | null;
-  requests: number;
-  campaignsPerS: number;
-  cpuS: { workers: number; temporalServer: number };
-  cpuMsPerCampaign: number;
-  peakRssMb: { worker: number; temporalServer: number };
-  machineBusyPct: number;
-}
+  ratio: number | null;
+};
 
 const file = process.argv[2] ?? join(PROJECT_ROOT, 'data', 'bench-fleet.jsonl');
 const results = readFileSync(file, 'utf8')

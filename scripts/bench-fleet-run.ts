@@ -1,0 +1,263 @@
+/**
+ * One fleet benchmark run on the real parts, each its own process (the Temporal dev server or
+ * server, PostgreSQL, the mock platform with one account per client, N worker processes, the
+ * CLI): it starts them, syncs every client, and returns what it measured, unrounded.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { temporal as temporal_api } from '@temporalio/proto';
+import { generatedAccountCredentials } from '../mock-api/accounts';
+import { childPids, machineTicks, PartMeter, pidsNamed } from './process-meter';
+import { testDatabase, type TestDatabase } from '../dev-stack/databases';
+import { withLifecycle, type Lifecycle } from '../dev-stack/lifecycle';
+import { startMockProcess, type MockProcess } from '../dev-stack/mock-platform-process';
+import { startWorkerProcess, type WorkerProcess } from '../dev-stack/worker-process';
+import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
+import { postgresServerOf, startTemporalServer } from '../dev-stack/temporal-server';
+import { BUILT } from '../dev-stack/built';
+import { fleetBound, type FleetLoad } from './bench-fleet-options';
+import type { ClientRequests, FleetMeasurements, StoredOutcome } from './bench-fleet-report';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The fleet's clients as a user registers them: credentials in a secrets file, by reference. */
+async function registerClients(load: FleetLoad, database: TestDatabase, mockUrl: string, work: string) {
+  const secrets: Record<string, { email: string; password: string; host: string }> = {};
+  const ids: string[] = [];
+  const { host } = new URL(mockUrl);
+  for (let i = 1; i <= load.clients; i++) {
+    const account = generatedAccountCredentials(i);
+    secrets[account.id] = { email: account.email, password: account.password, host };
+    ids.push(account.id);
+  }
+  const secretsFile = join(work, 'secrets.json');
+  writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
+  await database.pool.query(
+    `INSERT INTO clients (id, name, api_base_url, credentials_ref, rate_limit, rate_window_ms)
+     SELECT id, id, $2, id, $3, $4 FROM unnest($1::text[]) AS id`,
+    [ids, mockUrl, load.limit, load.windowMs],
+  );
+  return { ids, secretsFile };
+}
+
+async function databaseNowMs(database: TestDatabase): Promise<number> {
+  const { rows } = await database.pool.query<{ at: number }>('SELECT extract(epoch FROM clock_timestamp())::float8 AS at');
+  return rows[0]!.at * 1000;
+}
+
+async function finishedSyncs(database: TestDatabase): Promise<number> {
+  const { rows } = await database.pool.query<{ finished: number }>(
+    `SELECT count(*) FILTER (WHERE status <> 'running')::int AS finished FROM sync_runs`,
+  );
+  return rows[0]!.finished;
+}
+
+async function storedOutcome(database: TestDatabase): Promise<StoredOutcome> {
+  const { rows } = await database.pool.query<StoredOutcome>(
+    `SELECT (SELECT extract(epoch FROM max(finished_at))::float8 FROM sync_runs) AS last_finished,
+            (SELECT count(*) FILTER (WHERE status = 'completed' AND failed = 0)::int FROM sync_runs) AS completed,
+            (SELECT count(*) FILTER (WHERE status <> 'completed' OR failed > 0)::int FROM sync_runs) AS failed_runs,
+            (SELECT count(*)::int FROM campaigns) AS rows,
+            (SELECT count(DISTINCT (client_id, campaign_id))::int FROM campaigns) AS distinct_rows,
+            (SELECT count(*)::int FROM campaigns WHERE platform_synced_at IS NOT NULL) AS confirmed_rows`,
+  );
+  return rows[0]!;
+}
+
+/** Every client's sync at once, through the CLI, as a user starts a fleet. */
+async function syncAllThroughCli(env: Record<string, string>): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const cli = spawn(process.execPath, [BUILT.cli, 'sync', '--all'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    cli.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`campaign-sync sync --all exited ${code}: ${stderr.trim()}`))));
+  });
+}
+
+/**
+ * Waits until every sync has finished, sampling the meters; with --kill-every-s, SIGKILLs the
+ * oldest worker and starts a replacement every S seconds. Returns the finished syncs and the kills.
+ */
+async function waitForFleet(
+  load: FleetLoad,
+  database: TestDatabase,
+  workers: WorkerProcess[],
+  startWorker: () => Promise<unknown>,
+  meters: PartMeter[],
+) {
+  let kills = 0;
+  let nextKillAt = load.killEveryS ? Date.now() + load.killEveryS * 1000 : Infinity;
+  const deadline = Date.now() + Math.max(30 * 60_000, fleetBound(load).boundS * 10_000);
+  for (;;) {
+    meters.forEach((m) => m.sample());
+    const finished = await finishedSyncs(database);
+    if (finished >= load.clients) return { finished, kills };
+    if (Date.now() > deadline) throw new Error(`only ${finished} of ${load.clients} syncs finished before the deadline`);
+    if (Date.now() >= nextKillAt) {
+      const victim = workers.shift()!;
+      await victim.stop('SIGKILL');
+      kills += 1;
+      await startWorker();
+      nextKillAt += load.killEveryS * 1000;
+    }
+    await sleep(500);
+  }
+}
+
+/** Each client's requests as the platform saw them, and when its sync finished. */
+async function clientRequests(mock: MockProcess, database: TestDatabase, ids: string[]): Promise<ClientRequests[]> {
+  const { rows } = await database.pool.query<{ client_id: string; finished_ms: number }>(
+    'SELECT client_id, extract(epoch FROM finished_at)::float8 * 1000 AS finished_ms FROM sync_runs',
+  );
+  const finished = new Map(rows.map((r) => [r.client_id, r.finished_ms]));
+  const clients: ClientRequests[] = [];
+  for (const id of ids) {
+    const arrivals = (await mock.requests(id)).filter((r) => r.endpoint !== 'auth').map((r) => r.at);
+    clients.push({ arrivals, finishedMs: finished.get(id) });
+  }
+  return clients;
+}
+
+/** Campaigns of the platform whose stored record differs from the platform's (or is missing). */
+async function countWrongValues(mock: MockProcess, database: TestDatabase, ids: string[]): Promise<number> {
+  const { rows } = await database.pool.query<{ client_id: string; campaign_id: string; platform_record: Record<string, unknown> }>(
+    'SELECT client_id, campaign_id, platform_record FROM campaigns',
+  );
+  const stored = new Map(rows.map((r) => [`${r.client_id}/${r.campaign_id}`, r.platform_record]));
+  let wrong = 0;
+  for (const id of ids) {
+    for (const truth of await mock.campaigns(id)) {
+      const record = stored.get(`${id}/${String(truth.id)}`);
+      if (!record || Object.entries(truth).some(([key, value]) => record[key] !== value)) wrong += 1;
+    }
+  }
+  return wrong;
+}
+
+/** --explain: the event timeline of the client that finished last (parent and first batch), for finding where time goes. */
+async function explainSlowest(address: string, database: TestDatabase, startMs: number): Promise<string[]> {
+  const { rows } = await database.pool.query<{ workflow_id: string; run_id: string }>(
+    'SELECT workflow_id, run_id FROM sync_runs ORDER BY finished_at DESC LIMIT 1',
+  );
+  const lines: string[] = [];
+  const connection = await Connection.connect({ address });
+  try {
+    const temporal = new Client({ connection, namespace: 'default' });
+    const show = async (workflowId: string, runId?: string) => {
+      const history = await temporal.workflow.getHandle(workflowId, runId).fetchHistory();
+      lines.push(`--- ${workflowId}`);
+      for (const event of history.events ?? []) {
+        const at = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
+        const type = String(temporal_api.api.enums.v1.EventType[event.eventType ?? 0]).replace('EVENT_TYPE_', '');
+        const activity =
+          event.activityTaskScheduledEventAttributes?.activityType?.name ?? event.markerRecordedEventAttributes?.markerName ?? '';
+        lines.push(`${((at - startMs) / 1000).toFixed(3).padStart(8)} s  ${type} ${activity}`);
+      }
+    };
+    const parent = rows[0]!;
+    await show(parent.workflow_id);
+    for await (const child of temporal.workflow.list({ query: `WorkflowId STARTS_WITH '${parent.workflow_id}/'` })) {
+      await show(child.workflowId, child.runId);
+      break;
+    }
+  } finally {
+    await connection.close();
+  }
+  return lines;
+}
+
+/** The meters of the fleet's parts, and the machine's ticks when they started. */
+function startMeters(workers: WorkerProcess[], server: { process: { child: { pid?: number } } }, mock: MockProcess) {
+  const pidsUnder = (pid: number | undefined) => (pid ? childPids(pid) : []);
+  const meters = {
+    workers: new PartMeter(() => workers.flatMap((w) => pidsUnder(w.child.pid))),
+    temporalServer: new PartMeter(() => pidsUnder(server.process.child.pid)),
+    mock: new PartMeter(() => pidsUnder(mock.process.child.pid)),
+    postgres: new PartMeter(() => pidsNamed('postgres')),
+  };
+  const all = Object.values(meters);
+  all.forEach((m) => m.startBaseline());
+  return { ...meters, all, machineBefore: machineTicks() };
+}
+
+/** The fleet's parts; each stops with the lifecycle, and a part that fails to start stops those before it. */
+async function startParts(lifecycle: Lifecycle, load: FleetLoad) {
+  const work = mkdtempSync(join(tmpdir(), 'campaign-sync-bench-'));
+  lifecycle.onStop(async () => rmSync(work, { recursive: true, force: true }));
+  const [database, mock] = await lifecycle.startTogether(
+    () => testDatabase('reachable'),
+    () =>
+      startMockProcess({
+        generatedAccounts: load.clients,
+        campaignsPerAccount: load.campaigns,
+        rateLimit: load.limit,
+        rateWindowMs: load.windowMs,
+        syncLatencyMs: load.syncLatencyMs,
+        rate503: load.faults ? 0.1 : 0,
+        hangRate: load.faults ? 0.05 : 0,
+      }),
+  );
+  const devServer = await lifecycle.start(() =>
+    load.temporal === 'server' ? startTemporalServer(postgresServerOf(database.connectionString)) : startThrowawayDevServer(),
+  );
+  const workers: WorkerProcess[] = [];
+  // Workers come and go (--kill-every-s): whichever are running at the end stop first.
+  lifecycle.onStop(() => Promise.allSettled(workers.map((w) => w.stop('SIGKILL'))));
+  return { work, database, mock, devServer, workers };
+}
+
+/** Starts the parts, syncs the fleet, and measures it; the parts are stopped however it ends. */
+export async function runFleet(load: FleetLoad, explain: boolean): Promise<{ measured: FleetMeasurements; explanation: string[] }> {
+  return withLifecycle(async (lifecycle) => {
+    const { work, database, mock, devServer, workers } = await startParts(lifecycle, load);
+    const { ids, secretsFile } = await registerClients(load, database, mock.url, work);
+    const env = {
+      DATABASE_URL: database.connectionString,
+      TEMPORAL_ADDRESS: devServer.address,
+      TEMPORAL_TASK_QUEUE: 'campaign-sync-bench',
+      CAMPAIGN_SYNC_SECRETS_FILE: secretsFile,
+      PLATFORM_HEADERS_TIMEOUT_MS: '5000',
+      PLATFORM_BODY_TIMEOUT_MS: '5000',
+      LOG_LEVEL: 'info',
+      ...load.workerEnv,
+    };
+    const startWorker = async () => workers.push(await startWorkerProcess(env));
+    for (let i = 0; i < load.workers; i++) await startWorker();
+
+    const meters = startMeters(workers, devServer, mock);
+    const startedAtMs = await databaseNowMs(database);
+    const startedAt = Date.now();
+    await syncAllThroughCli(env);
+    const cliS = (Date.now() - startedAt) / 1000;
+    const { finished, kills } = await waitForFleet(load, database, workers, startWorker, meters.all);
+    meters.all.forEach((m) => m.sample());
+    const machineAfter = machineTicks();
+
+    const measured: FleetMeasurements = {
+      startedAtMs,
+      cliS,
+      finished,
+      kills,
+      outcome: await storedOutcome(database),
+      platform: Object.values((await mock.stats()).accounts),
+      clients: await clientRequests(mock, database, ids),
+      wrongValues: await countWrongValues(mock, database, ids),
+      cpuS: {
+        workers: meters.workers.cpuSeconds(),
+        temporalServer: meters.temporalServer.cpuSeconds(),
+        mock: meters.mock.cpuSeconds(),
+        postgres: meters.postgres.cpuSeconds(),
+      },
+      peakRssMb: { worker: meters.workers.peakRssMb(), temporalServer: meters.temporalServer.peakRssMb() },
+      machine: { before: meters.machineBefore, after: machineAfter },
+    };
+    const explanation = explain ? await explainSlowest(devServer.address, database, startedAtMs) : [];
+    return { measured, explanation };
+  });
+}
