@@ -33,8 +33,8 @@ export default tseslint.config(
     },
   },
   {
-    // The workflow bundle: src/workflows and the plain modules they import.
-    files: ['src/workflows/**/*.ts', 'src/sync-counts.ts', 'src/failure-types.ts'],
+    // The workflow bundle: src/workflows and the contract they share with everything else.
+    files: ['src/workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -46,6 +46,38 @@ export default tseslint.config(
               group: ['**/activities', '**/activities/*'],
               allowTypeImports: true,
               message: 'workflows import activity types only (import type)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // What histories freeze, shared by both sides: bundled into workflow code, so it imports
+    // nothing of the application (which would drag activities, db or platform into the bundle).
+    files: ['src/contract/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: notInWorkflows,
+          patterns: [{ group: ['../*', '../**'], message: 'the contract imports nothing of the application (see ARCHITECTURE.md)' }],
+        },
+      ],
+    },
+  },
+  {
+    // The other direction: the worker's side shares what workflows say through src/contract, and
+    // never imports a workflow module, types included (that is how the old import circles began).
+    files: ['src/activities/**/*.ts', 'src/db/**/*.ts', 'src/platform/**/*.ts', 'src/metrics.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows', '**/workflows/*'],
+              message: 'activities, db, platform and metrics import what workflows share from src/contract, never workflows',
             },
           ],
         },

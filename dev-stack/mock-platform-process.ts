@@ -1,5 +1,5 @@
 import { mockEnv, type MockConfig } from '../mock-api/config';
-import type { Poison } from '../mock-api/poisons';
+import type { Poison } from '../mock-api/poison-names';
 import { waitFor } from '../src/infra/wait-for';
 import { BUILT } from './built';
 import { spawnTied, type TiedProcess } from './processes';

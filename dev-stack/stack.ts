@@ -7,7 +7,8 @@ import { startDevServer, startThrowawayDevServer, type DevServer } from './tempo
 import { credentialEnvNames } from '../src/platform/credentials';
 import { dataConverter, EncryptionCodec } from '../src/codec/encryption-codec';
 import { startClientSync } from '../src/client/syncs';
-import type { SyncClientInput, syncClientWorkflow } from '../src/workflows';
+import type { SyncClientInput } from '../src/contract/sync';
+import type { syncClientWorkflow } from '../src/workflows';
 import { testDatabase, type TestDatabase } from './databases';
 import { startMockProcess, type MockProcess } from './mock-platform-process';
 import type { MockConfig } from '../mock-api/config';

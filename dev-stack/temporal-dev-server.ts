@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../src/workflows/definitions';
+import { SEARCH_ATTRIBUTES } from '../src/contract/sync';
 import { waitFor } from '../src/infra/wait-for';
 import { findTemporalCli } from './temporal-cli';
 import { freePort, spawnTied, type TiedProcess } from './processes';

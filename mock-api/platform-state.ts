@@ -4,7 +4,7 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { buildAccounts, type Account } from './accounts';
 import type { MockConfig } from './config';
 import { notFound } from './http';
-import type { Poison } from './poisons';
+import type { Poison } from './poison-names';
 import type { Scenario } from './scenarios';
 import { SlidingWindow } from './sliding-window';
 import { AccountStats } from './stats';

@@ -3,6 +3,7 @@ import { generateCampaigns, type Campaign } from './accounts';
 import type { MockConfig, PoisonMode } from './config';
 import { deliver } from './faults';
 import { HttpError } from './http';
+import { PAGE_POISON_NAMES, POISONED_429_NAMES, POISONS, type PagePoisonName, type Poison, type Poisoned429Name } from './poison-names';
 import type { PlatformState } from './platform-state';
 import type { CampaignPage } from './scenarios';
 import type { Endpoint, RequestRecord } from './stats';
@@ -10,8 +11,8 @@ import type { Endpoint, RequestRecord } from './stats';
 /*
  * Poisons: answers that are well-formed HTTP but absurd, which a robust client must survive
  * (../shared/mock-ad-platform.md, "What real platforms also do"). Each has its setting in
- * MOCK_SETTINGS (`off`, `once`, `always`); an answer carries at most one, the first of these
- * tables' order that may be served.
+ * MOCK_SETTINGS (`off`, `once`, `always`); an answer carries at most one, the first in
+ * precedence order (poison-names.ts) that may be served.
  */
 
 type PoisonKey = { [K in keyof MockConfig]: MockConfig[K] extends PoisonMode ? K : never }[keyof MockConfig];
@@ -42,7 +43,6 @@ interface Poisoned429 {
   error(): HttpError;
 }
 
-/** 429s decided as the rate limiter admits a request, so they come before every page poison. */
 const POISONED_429S = {
   'retry-after-infinite': {
     setting: 'poisonRetryAfterInfinite',
@@ -60,7 +60,7 @@ const POISONED_429S = {
     endpoints: ['sync'],
     error: () => new HttpError(429, 'Rate limit exceeded', THROTTLED, { 'retry-after': String(HUGE_WAIT_S) }, { retry_after: HUGE_WAIT_S }),
   },
-} satisfies Record<string, Poisoned429>;
+} satisfies Record<Poisoned429Name, Poisoned429>;
 
 const FOREIGN_RECORDS = 5_000;
 /** Where the foreign campaigns' values come from: an account index no generated account reaches in practice. */
@@ -86,7 +86,6 @@ const withRecord = (setting: PoisonKey, recordText: (platform: PlatformState) =>
     deliver(platform, res, record, { status: 200, body: pageWithRecordText(page, recordText(platform)) }),
 });
 
-/** Poisons of an honest list page (after the injected faults), decided after the 429s. */
 const PAGE_POISONS = {
   'extra-records': {
     setting: 'poisonExtraRecords',
@@ -116,16 +115,7 @@ const PAGE_POISONS = {
   'counter-overflow': withRecord('poisonCounterOverflow', () =>
     JSON.stringify({ ...poisonedCampaign('poison-counter-overflow'), impressions: 1e20 }),
   ),
-} satisfies Record<string, PagePoison>;
-
-type Poisoned429Name = keyof typeof POISONED_429S;
-type PagePoisonName = keyof typeof PAGE_POISONS;
-export type Poison = Poisoned429Name | PagePoisonName;
-
-const namesOf = <T extends object>(table: T) => Object.keys(table) as (keyof T)[];
-
-/** Every poison, in precedence order. */
-export const POISONS: readonly Poison[] = [...namesOf(POISONED_429S), ...namesOf(PAGE_POISONS)];
+} satisfies Record<PagePoisonName, PagePoison>;
 
 const POISON_DEFINITIONS = { ...POISONED_429S, ...PAGE_POISONS };
 
@@ -142,7 +132,7 @@ export function firstServable<P extends Poison>(candidates: readonly P[], config
 
 /** The page poisons a page can carry: a record poison only while the page has room for one more record. */
 export const pagePoisonsFor = (page: CampaignPage): PagePoisonName[] =>
-  namesOf(PAGE_POISONS).filter((poison) => !PAGE_POISONS[poison].needsRoom || page.data.length < page.pagination.limit);
+  PAGE_POISON_NAMES.filter((poison) => !PAGE_POISONS[poison].needsRoom || page.data.length < page.pagination.limit);
 
 /** Picks the poison this answer carries, if any, and counts it as served. */
 function serve<P extends Poison>(platform: PlatformState, record: RequestRecord, candidates: readonly P[]): P | undefined {
@@ -159,7 +149,7 @@ function serve<P extends Poison>(platform: PlatformState, record: RequestRecord,
  * burst's, it is an injected 429, and the window does not count the request.
  */
 export function rejectWithPoisoned429(platform: PlatformState, record: RequestRecord) {
-  const carriers = namesOf(POISONED_429S).filter((name) => {
+  const carriers = POISONED_429_NAMES.filter((name) => {
     const endpoints: readonly Endpoint[] = POISONED_429S[name].endpoints;
     return endpoints.includes(record.endpoint);
   });

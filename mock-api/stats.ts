@@ -1,4 +1,4 @@
-import type { Poison } from './poisons';
+import type { Poison } from './poison-names';
 
 export type Endpoint = 'auth' | 'list' | 'sync';
 

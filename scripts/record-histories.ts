@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
 import { findTemporalCli } from '../dev-stack/temporal-cli';
-import { scheduleId } from '../src/workflows';
+import { scheduleId } from '../src/contract/sync';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 import { PROJECT_ROOT } from '../src/config';

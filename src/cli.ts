@@ -37,7 +37,7 @@ import { describeProgress, describeWaiting, failureReason, followSyncs } from '.
 import { printable } from './printable';
 import { tabbed } from './cli/printable';
 import { describeSchedule } from './cli/schedule-list';
-import { syncWorkflowId } from './workflows';
+import { syncWorkflowId } from './contract/sync';
 
 const positiveInt = (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a positive integer');

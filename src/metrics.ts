@@ -1,12 +1,9 @@
 import type { MetricMeter } from '@temporalio/common';
-import type { PlatformMisbehaviour } from './platform/client';
-import type { SyncOutcome } from './workflows/definitions';
+import type { SyncOutcome } from './contract/sync';
+import type { PlatformEndpoint, PlatformMisbehaviour } from './platform/client';
 
 // What campaign-sync measures, served with the Temporal SDK's own metrics on every worker's
 // /metrics (WORKER_METRICS_PORT). Labels carry client ids, endpoints and outcomes, never a secret.
-
-/** The platform's endpoints, as the mock's statistics name them. */
-export type PlatformEndpoint = 'auth' | 'list' | 'sync';
 
 export interface SyncMetrics {
   /** One request answered (status: the HTTP code) or not (`timeout`, `network`). */

@@ -11,8 +11,8 @@ import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 import { BUILT } from '../dev-stack/built';
 import { PROJECT_ROOT } from '../src/config';
-import { FailureType } from '../src/failure-types';
-import { syncWorkflowId } from '../src/workflows';
+import { FailureType } from '../src/contract/failure-types';
+import { syncWorkflowId } from '../src/contract/sync';
 import { json, startServer, type TestServer } from './unit/helpers/http-server';
 
 const LOGIN = generatedAccountCredentials(1);

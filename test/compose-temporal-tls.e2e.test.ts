@@ -12,7 +12,7 @@ import { freePort, spawnTied, type TiedProcess } from '../dev-stack/processes';
 import { findTemporalCli } from '../dev-stack/temporal-cli';
 import { freePortBelow, postgresServerOf, setUpSchemas, temporalServerParts, type PostgresServer } from '../dev-stack/temporal-server';
 import { PROJECT_ROOT } from '../src/config';
-import { SEARCH_ATTRIBUTES } from '../src/workflows';
+import { SEARCH_ATTRIBUTES } from '../src/contract/sync';
 import { localEnvironment, readCompose, secretFile, substitute } from './helpers/compose';
 
 // docker-compose.yml's Temporal server with TLS, without Docker: the Go-built server (the same

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { loadSettings, PROJECT_ROOT, SECRET_SETTINGS, SETTING_NAMES } from '../src/config';
 import { devServerArgs } from '../dev-stack/temporal-dev-server';
-import { SEARCH_ATTRIBUTES } from '../src/workflows';
+import { SEARCH_ATTRIBUTES } from '../src/contract/sync';
 import { localEnvironment, readCompose, secretFile, SECRETS_MOUNT, substitute, type Service } from './helpers/compose';
 import { copiesFromBuild, dockerfileStages, stageInstructions } from './helpers/dockerfile';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { findTemporalCli } from '../dev-stack/temporal-cli';
-import { SEARCH_ATTRIBUTES } from '../src/workflows';
+import { SEARCH_ATTRIBUTES } from '../src/contract/sync';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
 import { PROJECT_ROOT } from '../src/config';

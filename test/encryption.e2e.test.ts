@@ -16,7 +16,7 @@ import { failureReason } from '../src/cli/progress';
 import { setClientSchedule } from '../src/client/schedules';
 import { setClientEnabled } from '../src/db/clients';
 import { waitFor } from '../src/infra/wait-for';
-import { scheduleId } from '../src/workflows';
+import { scheduleId } from '../src/contract/sync';
 
 const LOGIN = generatedAccountCredentials(1);
 

@@ -1,7 +1,7 @@
 import { generatedAccountCredentials, REFERENCE_ACCOUNT } from '../mock-api/accounts';
 import { byId, Stack } from '../dev-stack/stack';
 import { waitFor } from '../src/infra/wait-for';
-import { progressQuery } from '../src/workflows';
+import { progressQuery } from '../src/contract/sync';
 
 const LOGIN = generatedAccountCredentials(1);
 

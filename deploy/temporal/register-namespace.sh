@@ -1,5 +1,5 @@
 #!/bin/sh
-# The namespace and campaign-sync's search attributes (src/workflows/definitions.ts). Safe to rerun.
+# The namespace and campaign-sync's search attributes (src/contract/sync.ts). Safe to rerun.
 set -eu
 NAMESPACE=${NAMESPACE:-default}
 until temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1; do sleep 2; done

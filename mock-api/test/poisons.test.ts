@@ -2,7 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { deflateSync } from 'node:zlib';
 import type { Campaign } from '../accounts';
 import { defaultMockConfig, MOCK_SETTINGS, type MockConfig, type PoisonMode } from '../config';
-import { firstServable, pagePoisonsFor, pageWithRecordText, POISONS, poisonSetting, type Poison } from '../poisons';
+import { POISONS, type Poison } from '../poison-names';
+import { firstServable, pagePoisonsFor, pageWithRecordText, poisonSetting } from '../poisons';
 import { campaignPage } from '../scenarios';
 import type { MockPlatform } from '../server';
 import {

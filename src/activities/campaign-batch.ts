@@ -1,16 +1,17 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { confirmedCampaignIds, markCampaignsSynced, type SyncConfirmation } from '../db/campaigns';
+import type { CampaignBatchCall, CampaignBatchOutcome, FailedCampaign, SyncConfirmation } from '../contract/activities';
+import { FailureType } from '../contract/failure-types';
+import { FIRST_RETRY_DELAY_MS } from '../contract/retries';
+import { batchProgressSignal } from '../contract/sync';
+import { confirmedCampaignIds, markCampaignsSynced } from '../db/campaigns';
 import type { ClientRecord } from '../db/clients';
 import { releaseRateSlots, type RateSlot } from '../db/rate-reservations';
-import { FailureType } from '../failure-types';
 import type { SyncMetrics } from '../metrics';
 import type { PlatformClient } from '../platform/client';
 import { PlatformError } from '../platform/errors';
 import type { TokenCache } from '../platform/token-cache';
-import { FIRST_RETRY_DELAY_MS } from '../workflows/activity-options';
-import { batchProgressSignal } from '../workflows/definitions';
 import { lastMalformedAttempt, redact } from './failures';
 import { withHeartbeats } from './heartbeats';
 import { latenessAllowedMs, reserveSlots } from './rate-budget';
@@ -19,27 +20,6 @@ import { latenessAllowedMs, reserveSlots } from './rate-budget';
 export const SLOT_HORIZON_MS = 2000;
 /** How long a live count waits for more confirmations to report with it. */
 const PROGRESS_DELAY_MS = 500;
-
-export interface CampaignBatchCall {
-  clientId: string;
-  syncRun: string;
-  campaignIds: string[];
-  /** On its last attempt a call reports the campaigns that keep failing instead of failing itself. */
-  maxAttempts: number;
-  /** Where the live count goes, and how many of the batch earlier calls synced. */
-  progress?: { workflowId: string; syncedBefore: number };
-}
-
-export interface CampaignBatchOutcome {
-  /** Campaigns of this call the platform has confirmed in this sync (earlier attempts included). */
-  synced: number;
-  /** Campaigns the platform refused, or that kept failing through the last attempt. */
-  failed: { campaignId: string; error: string }[];
-  /** Campaigns left for a later call: their rate slots are further off than a call waits. */
-  pending: string[];
-  /** When `pending` is not empty: how long until the client's next free rate slot. */
-  nextSlotInMs?: number;
-}
 
 export interface CampaignBatchDependencies {
   pool: Pool;
@@ -180,7 +160,7 @@ class BatchSending {
   readonly queue: string[];
   private readonly inFlight = new Set<Promise<void>>();
   /** Refused by the platform: reported at once. */
-  private readonly failed: CampaignBatchOutcome['failed'] = [];
+  private readonly failed: FailedCampaign[] = [];
   /** Failed for now (5xx, timeout, 429): retried by a later attempt or call, with the last error. */
   private readonly transient = new Map<string, string>();
   /** Campaigns whose expired token was renewed once already in this call. */
@@ -342,7 +322,7 @@ class BatchSending {
     };
   }
 
-  private retryFailure(unsynced: { campaignId: string; error: string }[]): ApplicationFailure {
+  private retryFailure(unsynced: FailedCampaign[]): ApplicationFailure {
     const [first] = unsynced;
     return ApplicationFailure.create({
       type: this.throttled ? FailureType.PlatformRateLimited : FailureType.PlatformUnavailable,

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PlatformError } from '../platform/errors';
 import { CredentialsNotForHost, MissingCredentials } from '../platform/credentials';
-import { FailureType, MALFORMED_ANSWER_ATTEMPTS } from '../failure-types';
+import { FailureType, MALFORMED_ANSWER_ATTEMPTS } from '../contract/failure-types';
 
 /** Replaces every secret that could have slipped into a message; longest first, so no secret is cut out of a longer one. */
 export function redact(message: string, secrets: readonly string[]): string {

@@ -1,39 +1,43 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import { markCampaignsSynced, markUnlistedCampaignsRemoved, unconfirmedCampaignIds, type SyncConfirmation } from '../db/campaigns';
+import type {
+  CampaignBatchCall,
+  CampaignPageRequest,
+  CampaignPageUpsert,
+  CampaignsSynced,
+  CampaignSyncRequest,
+  ClientPolicy,
+  StoredPage,
+  SyncConfirmation,
+  SyncRunRecord,
+  SyncRunRecording,
+  SyncRunStart,
+  UnconfirmedCampaigns,
+} from '../contract/activities';
+import { FailureType } from '../contract/failure-types';
+import { syncOutcome } from '../contract/sync';
+import { NO_COUNTS, type SyncCounts } from '../contract/sync-counts';
+import { markCampaignsSynced, markUnlistedCampaignsRemoved, unconfirmedCampaignIds } from '../db/campaigns';
 import { findClient, type ClientRecord } from '../db/clients';
-import { lastFinishedListingRun, otherRunningRuns, saveSyncRun, type RunningRun, type SyncRunRecord } from '../db/sync-runs';
+import { lastFinishedListingRun, otherRunningRuns, saveSyncRun, type RunningRun } from '../db/sync-runs';
 import { repairAbandonedRuns } from '../client/abandoned-runs';
-import { NO_COUNTS, type SyncCounts } from '../sync-counts';
-import type { Campaign } from '../platform/campaign';
 import type { PlatformClient } from '../platform/client';
 import type { CredentialStore } from '../platform/credentials';
 import { PlatformError } from '../platform/errors';
 import { TokenCache } from '../platform/token-cache';
-import { FailureType } from '../failure-types';
 import type { SyncMetrics } from '../metrics';
-import { syncOutcome } from '../workflows/definitions';
-import { syncCampaignBatch, type CampaignBatchCall, type CampaignBatchDependencies } from './campaign-batch';
+import { syncCampaignBatch, type CampaignBatchDependencies } from './campaign-batch';
 import { toActivityFailure } from './failures';
-import { storePage, type StoredPage } from './page-store';
+import { storePage } from './page-store';
 import { withHeartbeats } from './heartbeats';
 import { waitForRateSlot } from './rate-budget';
-
-export type { CampaignBatchCall, CampaignBatchOutcome } from './campaign-batch';
 
 export interface ActivityDependencies {
   pool: Pool;
   platform: PlatformClient;
   credentials: CredentialStore;
   metrics: SyncMetrics;
-}
-
-/** What a workflow may know of a client: no credentials. */
-export interface ClientPolicy {
-  id: string;
-  rateLimit: number;
-  rateWindowMs: number;
 }
 
 /**
@@ -164,7 +168,7 @@ function syncRunActivities({ pool, metrics }: ActivityDependencies, reported: Re
     loadClientPolicy: (clientId: string) => loadEnabledPolicy(pool, clientId),
 
     /** A sync's first step: the client's policy, and its sync_runs row written as running. */
-    async startSyncRun(run: { workflowId: string; runId: string; clientId: string; retryOf?: string }): Promise<ClientPolicy> {
+    async startSyncRun(run: SyncRunStart): Promise<ClientPolicy> {
       const policy = await loadEnabledPolicy(pool, run.clientId);
       await reported(async () => {
         await saveSyncRun(pool, { ...run, status: 'running', counts: NO_COUNTS });
@@ -177,7 +181,7 @@ function syncRunActivities({ pool, metrics }: ActivityDependencies, reported: Re
      * Writes the run's row, in three steps when the run has finished: campaigns it did not list
      * are marked removed (returned: how many), the row is written, the metrics count the sync.
      */
-    async recordSyncRun(input: SyncRunRecord & { listedEveryPage?: boolean }): Promise<number> {
+    async recordSyncRun(input: SyncRunRecording): Promise<number> {
       const { listedEveryPage = false, ...run } = input;
       return reported(async () => {
         const removed = await markRemovedCampaigns(pool, run, listedEveryPage);
@@ -189,10 +193,9 @@ function syncRunActivities({ pool, metrics }: ActivityDependencies, reported: Re
     },
 
     /** For `sync --retry-failed`: the last finished listing run, and the campaigns it listed but did not get confirmed. */
-    async findFailedCampaigns(clientId: string): Promise<{ syncRun: string; campaignIds: string[] } | undefined> {
+    async findFailedCampaigns(clientId: string): Promise<UnconfirmedCampaigns | undefined> {
       return reported(async () => {
         const syncRunId = await lastFinishedListingRun(pool, clientId);
-        // `syncRun` is the result's name in recorded histories.
         return syncRunId === undefined
           ? undefined
           : { syncRun: syncRunId, campaignIds: await unconfirmedCampaignIds(pool, clientId, syncRunId) };
@@ -209,7 +212,7 @@ function campaignActivities(
   batchDeps: CampaignBatchDependencies,
 ) {
   return {
-    async fetchCampaignPage(input: { clientId: string; page: number; pageSize: number }) {
+    async fetchCampaignPage(input: CampaignPageRequest) {
       const page = await reported(() =>
         callPlatform(input.clientId, (client, token, signal) =>
           platform.listCampaigns(client.apiBaseUrl, token, client.id, input.page, input.pageSize, signal),
@@ -220,7 +223,7 @@ function campaignActivities(
     },
 
     /** Stores a page; records PostgreSQL refuses are reported, the rest stored (page-store.ts). */
-    async upsertCampaignPage(input: { clientId: string; syncRun: string; campaigns: Campaign[] }): Promise<StoredPage> {
+    async upsertCampaignPage(input: CampaignPageUpsert): Promise<StoredPage> {
       const stored = await reported(() => storePage(pool, input.clientId, input.syncRun, input.campaigns));
       metrics.campaigns(input.clientId, 'rejected', stored.refused.length);
       return stored;
@@ -236,7 +239,7 @@ function campaignActivities(
 /** How batches started before the batch activity sync: an activity per campaign, confirmations stored at the batch's end. */
 function perCampaignActivities({ pool, platform }: ActivityDependencies, reported: Reported, callPlatform: CallPlatform) {
   return {
-    async syncCampaign(input: { clientId: string; campaignId: string }) {
+    async syncCampaign(input: CampaignSyncRequest): Promise<SyncConfirmation> {
       const { syncedAt } = await reported(() =>
         callPlatform(input.clientId, (client, token, signal) =>
           platform.syncCampaign(client.apiBaseUrl, token, client.id, input.campaignId, signal),
@@ -245,7 +248,7 @@ function perCampaignActivities({ pool, platform }: ActivityDependencies, reporte
       return { campaignId: input.campaignId, syncedAt };
     },
 
-    async recordCampaignsSynced(input: { clientId: string; confirmations: SyncConfirmation[] }) {
+    async recordCampaignsSynced(input: CampaignsSynced) {
       await reported(() => markCampaignsSynced(pool, input.clientId, null, input.confirmations));
     },
   };

@@ -1,19 +1,8 @@
 import type { Pool } from 'pg';
-import { upsertCampaigns, type UpsertCounts } from '../db/campaigns';
+import type { Campaign, StoredPage } from '../contract/activities';
+import { upsertCampaigns } from '../db/campaigns';
 import { quotable } from '../printable';
-import type { Campaign } from '../platform/campaign';
 import { isDataRefusal, type DataRefusal } from './failures';
-
-/** A campaign PostgreSQL would not store, and why (its SQLSTATE and message). */
-export interface RefusedCampaign {
-  campaignId: string;
-  reason: string;
-}
-
-export interface StoredPage extends UpsertCounts {
-  /** Absent in results recorded before records were isolated. */
-  refused?: RefusedCampaign[];
-}
 
 /**
  * Upserts a page in one statement. The platform client refuses what no column can hold, but if

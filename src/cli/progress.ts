@@ -1,5 +1,5 @@
 import { MultiBar, Presets } from 'cli-progress';
-import type { SyncProgress, SyncSummary } from '../workflows';
+import type { SyncProgress, SyncSummary } from '../contract/sync';
 import { readProgress, type SyncHandle } from '../client/syncs';
 import { printable } from '../printable';
 

@@ -6,7 +6,7 @@ import {
   type ScheduleOptions,
   type ScheduleSummary,
 } from '@temporalio/client';
-import { scheduleId, syncSearchAttributes, type SyncClientInput } from '../workflows';
+import { scheduleId, syncSearchAttributes, type SyncClientInput } from '../contract/sync';
 import { temporalRefused } from '../infra/startup-errors';
 
 /** When a client's syncs run: every interval, or on a cron expression. */

@@ -6,15 +6,9 @@ import {
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import {
-  clientSyncStart,
-  progressQuery,
-  syncWorkflowId,
-  type SyncClientInput,
-  type SyncProgress,
-  type syncClientWorkflow,
-} from '../workflows';
-import { syncInputProblem } from '../workflows/sync-input';
+import { clientSyncStart, progressQuery, syncWorkflowId, type SyncClientInput, type SyncProgress } from '../contract/sync';
+import { syncInputProblem } from '../contract/sync-input';
+import type { syncClientWorkflow } from '../workflows';
 import { temporalRefused } from '../infra/startup-errors';
 
 export type SyncHandle = WorkflowHandle<typeof syncClientWorkflow>;

@@ -1,11 +1,5 @@
 import type { Pool } from 'pg';
-import type { Campaign } from '../platform/campaign';
-
-export interface UpsertCounts {
-  inserted: number;
-  updated: number;
-  unchanged: number;
-}
+import type { Campaign, SyncConfirmation, UpsertCounts } from '../contract/activities';
 
 /**
  * One statement per page: the whole page goes in as arrays, is upserted on (client_id, campaign_id)
@@ -61,11 +55,6 @@ export async function upsertCampaigns(pool: Pool, clientId: string, syncRunId: s
   );
   const row = rows[0]!;
   return { inserted: Number(row.inserted), updated: Number(row.updated), unchanged: Number(row.unchanged) };
-}
-
-export interface SyncConfirmation {
-  campaignId: string;
-  syncedAt: string;
 }
 
 /**

@@ -1,19 +1,5 @@
 import type { Pool } from 'pg';
-import type { SyncCounts } from '../sync-counts';
-
-export type SyncRunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
-
-export interface SyncRunRecord {
-  workflowId: string;
-  /** The first run's id: it stays the same across continue-as-new. */
-  runId: string;
-  clientId: string;
-  status: SyncRunStatus;
-  counts: SyncCounts;
-  error?: string;
-  /** `sync --retry-failed`: the run whose failed campaigns this one synced again. */
-  retryOf?: string;
-}
+import type { SyncRunRecord, SyncRunStatus } from '../contract/activities';
 
 /** Idempotent: a retried or replayed call writes the same row again. Returns how long the run has taken. */
 export async function saveSyncRun(pool: Pool, run: SyncRunRecord): Promise<{ durationMs: number }> {

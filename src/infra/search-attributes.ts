@@ -1,5 +1,5 @@
 import type { ConnectionLike } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+import { SEARCH_ATTRIBUTES } from '../contract/sync';
 
 /** Our search attributes (SEARCH_ATTRIBUTES) that the namespace has not registered. */
 export async function missingSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string): Promise<string[]> {

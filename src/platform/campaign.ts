@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Campaign } from '../contract/activities';
 import { MAX_CAMPAIGN_ID_BYTES } from './answer-bounds';
 
 /**
@@ -10,10 +11,11 @@ export const storableTimestamp = z.iso
   .refine((time) => !time.startsWith('0000-') && !/[+-](1[6-9]|2\d):\d\d$/.test(time), 'is not a time PostgreSQL can store');
 
 /**
- * A campaign as the platform's list endpoint returns it. Fields we do not model yet are kept
- * (loose object), so the stored platform_record is the whole record. What no column could hold
- * (NUL, unpaired surrogates, depth, size) is refused before this schema (recordProblem); the
- * counters are safe integers, so bigint holds them.
+ * A campaign as the platform's list endpoint returns it, checked into the shape activities hand
+ * workflows (Campaign in src/contract). Fields we do not model yet are kept (loose object), so the
+ * stored platform_record is the whole record. What no column could hold (NUL, unpaired
+ * surrogates, depth, size) is refused before this schema (recordProblem); the counters are safe
+ * integers, so bigint holds them.
  */
 export const campaignSchema = z.looseObject({
   id: z
@@ -29,6 +31,4 @@ export const campaignSchema = z.looseObject({
   clicks: z.number().int(),
   conversions: z.number().int(),
   created_at: storableTimestamp,
-});
-
-export type Campaign = z.infer<typeof campaignSchema>;
+}) satisfies z.ZodType<Campaign>;

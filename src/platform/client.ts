@@ -2,9 +2,9 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { DEFAULT_ANSWER_BOUNDS, MAX_ERROR_BODY_BYTES, recordProblem, reportedId } from './answer-bounds';
 import { quotable } from '../printable';
-import { campaignSchema, storableTimestamp, type Campaign } from './campaign';
-import type { PlatformEndpoint } from '../metrics';
-import { FailureType } from '../failure-types';
+import { campaignSchema, storableTimestamp } from './campaign';
+import type { Campaign, CampaignPage, RejectedRecord } from '../contract/activities';
+import { FailureType } from '../contract/failure-types';
 import { PlatformError } from './errors';
 import { askedWaitMs, boundedWait } from './retry-after';
 
@@ -29,20 +29,6 @@ export interface Credentials {
 export interface IssuedToken {
   accessToken: string;
   expiresInMs: number;
-}
-
-export interface RejectedRecord {
-  position: number;
-  id: string | null;
-  reason: string;
-}
-
-export interface CampaignPage {
-  campaigns: Campaign[];
-  /** Records on the page that are not valid campaigns; the rest of the page still counts. */
-  rejected: RejectedRecord[];
-  total: number;
-  hasMore: boolean;
 }
 
 const tokenSchema = z.object({
@@ -71,6 +57,9 @@ function describeError(err: unknown): string {
 }
 
 /** Ways an answer can be absurd that the client counts (metric) and logs, beside refusing or clamping it. */
+/** The platform's endpoints, as the mock's statistics name them. */
+export type PlatformEndpoint = 'auth' | 'list' | 'sync';
+
 export type PlatformMisbehaviour = 'oversized_body' | 'too_many_records' | 'malformed_answer' | 'retry_after_clamped';
 
 /** Told of every request's outcome, and of every answer outside the bounds. */

@@ -1,4 +1,4 @@
-import type { PlatformFailureType } from '../failure-types';
+import type { PlatformFailureType } from '../contract/failure-types';
 
 /**
  * What went wrong talking to the platform. `kind` is already the failure type Temporal records

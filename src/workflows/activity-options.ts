@@ -1,15 +1,7 @@
 import type { ActivityOptions } from '@temporalio/workflow';
-import type { ClientPolicy } from '../activities';
-import { NON_RETRYABLE_FAILURES } from '../failure-types';
-
-/** Attempts per platform call (or per campaign batch call) before giving up, unless a sync says otherwise. */
-export const DEFAULT_MAX_ATTEMPTS = 25;
-
-/** The attempts a sync or batch asked for, else DEFAULT_MAX_ATTEMPTS. */
-export const maxAttemptsOf = (input: { maxAttempts?: number }): number => input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-
-/** The first retry's delay; a batch attempt that stored confirmations is retried after it again (campaign-batch.ts). */
-export const FIRST_RETRY_DELAY_MS = 1000;
+import type { ClientPolicy } from '../contract/activities';
+import { NON_RETRYABLE_FAILURES } from '../contract/failure-types';
+import { FIRST_RETRY_DELAY_MS } from '../contract/retries';
 
 /** Added to a call's rate-slot wait: the platform's slowest answers (its headers and body timeouts are 15 s each, by default) with room to spare. */
 const SLOWEST_ANSWER_MS = 120_000;

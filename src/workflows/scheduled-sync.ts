@@ -1,9 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { executeChild, ParentClosePolicy } from '@temporalio/workflow';
-import { clientSyncStart } from './definitions';
-import { syncClientWorkflow, type SyncClientInput, type SyncSummary } from './sync-client';
-
-export type ScheduledSyncOutcome = { ran: true; summary: SyncSummary } | { ran: false; reason: string };
+import { clientSyncStart, type ScheduledSyncOutcome, type SyncClientInput } from '../contract/sync';
+import { syncClientWorkflow } from './sync-client';
 
 /**
  * What a Temporal Schedule starts. A schedule gives each workflow it starts an id of its own (the

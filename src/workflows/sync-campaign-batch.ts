@@ -1,28 +1,12 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
-import type { Activities, ClientPolicy } from '../activities';
-import { campaignBatchOptions, databaseOptions, maxAttemptsOf, platformCallOptions } from './activity-options';
+import type { Activities } from '../activities';
+import type { SyncConfirmation } from '../contract/activities';
+import { maxAttemptsOf } from '../contract/retries';
+import type { CampaignBatchInput, CampaignBatchResult } from '../contract/sync';
+import { campaignBatchOptions, databaseOptions, platformCallOptions } from './activity-options';
 
 /** A batch wakes this long before its next rate slot, so the slot is not missed while it starts up. */
 export const WAKE_BEFORE_SLOT_MS = 1000;
-
-export interface CampaignBatchInput {
-  policy: ClientPolicy;
-  syncRun: string;
-  campaignIds: string[];
-  maxAttempts?: number;
-  /**
-   * Set by client workflows since BATCH_ACTIVITY_PATCH: sync with one activity per rate window.
-   * Batches of older client workflows (and their recorded histories) sync one activity per campaign.
-   */
-  batchActivity?: true;
-  /** The client workflow that receives this batch's live count. */
-  parentWorkflowId?: string;
-}
-
-export interface CampaignBatchResult {
-  synced: number;
-  failed: { campaignId: string; error: string }[];
-}
 
 /**
  * Calls the platform's sync endpoint for every campaign of a batch. One activity sends as many
@@ -84,7 +68,7 @@ function failureMessage(err: unknown): string {
 async function syncOneCampaignAtATime(input: CampaignBatchInput): Promise<CampaignBatchResult> {
   const { recordCampaignsSynced } = proxyActivities<Activities>(databaseOptions);
   const { syncCampaign } = proxyActivities<Activities>(platformCallOptions(input.policy, maxAttemptsOf(input)));
-  const confirmations: { campaignId: string; syncedAt: string }[] = [];
+  const confirmations: SyncConfirmation[] = [];
   const failed: CampaignBatchResult['failed'] = [];
   for (const campaignId of input.campaignIds) {
     try {

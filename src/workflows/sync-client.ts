@@ -15,10 +15,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, ClientPolicy } from '../activities';
-import { FailureType } from '../failure-types';
-import { NO_COUNTS, type SyncCounts } from '../sync-counts';
-import { databaseOptions, maxAttemptsOf, platformCallOptions } from './activity-options';
+import type { Activities } from '../activities';
+import type { Campaign, ClientPolicy, FailedCampaign, SyncRunStatus, UnconfirmedCampaigns } from '../contract/activities';
+import { FailureType } from '../contract/failure-types';
+import { maxAttemptsOf } from '../contract/retries';
 import {
   batchProgressSignal,
   clientIdSearchAttribute,
@@ -26,10 +26,18 @@ import {
   progressQuery,
   syncOutcome,
   syncSearchAttributes,
+  type BatchProgress,
+  type CampaignBatchResult,
+  type RejectedRecordReport,
+  type SyncClientInput,
+  type SyncCursor,
   type SyncProgress,
-} from './definitions';
-import { syncCampaignBatchWorkflow, type CampaignBatchResult } from './sync-campaign-batch';
-import { syncInputProblem } from './sync-input';
+  type SyncSummary,
+} from '../contract/sync';
+import { NO_COUNTS, type SyncCounts } from '../contract/sync-counts';
+import { syncInputProblem } from '../contract/sync-input';
+import { databaseOptions, platformCallOptions } from './activity-options';
+import { syncCampaignBatchWorkflow } from './sync-campaign-batch';
 
 /**
  * Marks syncs that run a batch with one activity per rate window (`syncCampaignBatch`) instead of
@@ -43,50 +51,6 @@ export const BATCH_ACTIVITY_PATCH = 'campaign-batch-activity';
  * start did not set and record the outcome at the end. Older histories have no such commands.
  */
 export const SEARCH_ATTRIBUTES_PATCH = 'sync-search-attributes';
-
-export interface SyncClientInput {
-  clientId: string;
-  /** Campaigns asked for per list call (the platform caps it at 100). */
-  pageSize?: number;
-  /** Campaigns per child workflow (at most a page: a page's campaigns are cut into batches). */
-  batchSize?: number;
-  /** Child workflows running at once. */
-  maxBatchesInFlight?: number;
-  /** Attempts per platform call before a page fails the sync or a campaign is reported failed. */
-  maxAttempts?: number;
-  /** Continue-as-new once history passes this many events (or when the server suggests it). */
-  maxHistoryEvents?: number;
-  /**
-   * Instead of listing: sync again the campaigns the client's last finished sync listed but the
-   * platform did not confirm (`sync --retry-failed`). Their confirmations count for that sync.
-   */
-  retryFailed?: boolean;
-  /** Carried across continue-as-new. */
-  resume?: SyncCursor;
-}
-
-export interface SyncCursor {
-  syncRun: string;
-  nextPage: number;
-  /** Ids of the last page listed, so a repeat right after continue-as-new is still recognised. */
-  previousPageIds?: string[];
-  total: number | null;
-  counts: SyncCounts;
-  /** The reports so far (runs before continue-as-new included); absent in cursors of older versions. */
-  failedCampaigns?: SyncSummary['failedCampaigns'];
-  rejectedRecords?: SyncSummary['rejectedRecords'];
-}
-
-export interface SyncSummary extends SyncProgress {
-  workflowId: string;
-  /** Campaigns the platform would not sync after every retry (the first 100), with why. */
-  failedCampaigns: { campaignId: string; error: string }[];
-  /**
-   * Records the platform sent that are not valid campaigns (the first 100), with why; `position`
-   * is null for a record PostgreSQL refused after listing.
-   */
-  rejectedRecords: { page: number; position: number | null; id: string | null; reason: string }[];
-}
 
 const MAX_REPORTED_FAILURES = 100;
 /**
@@ -110,16 +74,13 @@ const DEFAULT_PAGE_SIZE = 100;
 const batchDefaults = (batchActivity: boolean, policy: ClientPolicy, pageSize: number) =>
   batchActivity ? { batchSize: pageSize, maxBatchesInFlight: 2 } : { batchSize: 5, maxBatchesInFlight: policy.rateLimit };
 
-type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
-type FailedCampaigns = Awaited<ReturnType<Activities['findFailedCampaigns']>>;
 type ActivityProxies = ReturnType<typeof proxyActivities<Activities>>;
-type ListedCampaigns = Parameters<Activities['upsertCampaignPage']>[0]['campaigns'];
 
 /** What a run knows once it has read the client's policy: how it pages, batches and retries. */
 interface SyncPlan {
   policy: ClientPolicy;
   /** The earlier run whose unconfirmed campaigns a `--retry-failed` run syncs again. */
-  retried: FailedCampaigns;
+  retried: UnconfirmedCampaigns | undefined;
   /** The run the platform's confirmations count for: the retried one, else this one. */
   confirmingRun: string;
   fetchCampaignPage: ActivityProxies['fetchCampaignPage'];
@@ -179,8 +140,8 @@ class ClientSync {
   private readonly cursor: SyncCursor;
   private readonly counts: SyncCounts;
   private readonly seen: Set<string>;
-  private readonly failedCampaigns: SyncSummary['failedCampaigns'];
-  private readonly rejectedRecords: SyncSummary['rejectedRecords'];
+  private readonly failedCampaigns: FailedCampaign[];
+  private readonly rejectedRecords: RejectedRecordReport[];
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Campaigns confirmed so far by each batch still running, as its activities report them. */
   private readonly liveSynced = new Map<string, number>();
@@ -215,7 +176,7 @@ class ClientSync {
     };
   }
 
-  batchProgressed({ batch, synced }: { batch: string; synced: number }): void {
+  batchProgressed({ batch, synced }: BatchProgress): void {
     if (this.inFlight.has(batch)) this.liveSynced.set(batch, Math.max(synced, this.liveSynced.get(batch) ?? 0));
     this.showProgress();
   }
@@ -265,7 +226,7 @@ class ClientSync {
     return this.batchActivity && !this.input.resume;
   }
 
-  private saveRun(plan: SyncPlan, status: RunStatus, error?: string, listedEveryPage = false) {
+  private saveRun(plan: SyncPlan, status: SyncRunStatus, error?: string, listedEveryPage = false) {
     return this.db.recordSyncRun({
       workflowId: this.info.workflowId,
       runId: this.cursor.syncRun,
@@ -278,7 +239,7 @@ class ClientSync {
     });
   }
 
-  private recordOutcome(status: Exclude<RunStatus, 'running'>): void {
+  private recordOutcome(status: Exclude<SyncRunStatus, 'running'>): void {
     if (this.keepsSearchAttributes)
       upsertSearchAttributes([{ key: outcomeSearchAttribute, value: syncOutcome(status, this.counts.failed) }]);
   }
@@ -359,7 +320,7 @@ class ClientSync {
     }
   }
 
-  private async storeAndSyncPage(plan: SyncPlan, page: number, fresh: ListedCampaigns): Promise<void> {
+  private async storeAndSyncPage(plan: SyncPlan, page: number, fresh: Campaign[]): Promise<void> {
     this.waitFor(`the database to store page ${page}`);
     const stored = await this.db.upsertCampaignPage({ clientId: this.input.clientId, syncRun: this.cursor.syncRun, campaigns: fresh });
     // Results recorded before records were isolated have no `refused`.
@@ -379,7 +340,7 @@ class ClientSync {
     );
   }
 
-  private reportRejected(page: number, records: Omit<SyncSummary['rejectedRecords'][number], 'page'>[]): void {
+  private reportRejected(page: number, records: Omit<RejectedRecordReport, 'page'>[]): void {
     this.counts.rejected += records.length;
     this.rejectedRecords.push(...records.slice(0, MAX_REPORTED_FAILURES - this.rejectedRecords.length).map((r) => ({ page, ...r })));
   }

@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import { generatedAccountCredentials } from '../../mock-api/accounts';
 import type { MockConfig, PoisonMode } from '../../mock-api/config';
-import { POISONS, poisonSetting, type Poison } from '../../mock-api/poisons';
+import { POISONS, type Poison } from '../../mock-api/poison-names';
+import { poisonSetting } from '../../mock-api/poisons';
 import { Stack } from '../../dev-stack/stack';
 import type { WorkerProcess } from '../../dev-stack/worker-process';
-import type { SyncSummary } from '../../src/workflows';
+import type { SyncSummary } from '../../src/contract/sync';
 import { failureReason } from '../../src/cli/progress';
 import { syncedClient, verifyAndRecord } from './harness';
 

@@ -1,4 +1,4 @@
-import type { Campaign } from '../../src/platform/campaign';
+import type { Campaign } from '../../src/contract/activities';
 
 /** A valid campaign whose figures do not matter to the test. */
 export const plainCampaign = (id: string): Campaign => ({

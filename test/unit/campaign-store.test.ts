@@ -5,7 +5,7 @@ import {
   unconfirmedCampaignIds,
   upsertCampaigns,
 } from '../../src/db/campaigns';
-import type { Campaign } from '../../src/platform/campaign';
+import type { Campaign } from '../../src/contract/activities';
 import { addTestClient, useUnitTestDatabase } from './helpers/database';
 
 let clientId: string;

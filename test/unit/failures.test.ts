@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { redact, toActivityFailure } from '../../src/activities/failures';
-import { FailureType, MALFORMED_ANSWER_ATTEMPTS, NON_RETRYABLE_FAILURES, type PlatformFailureType } from '../../src/failure-types';
+import { FailureType, MALFORMED_ANSWER_ATTEMPTS, NON_RETRYABLE_FAILURES, type PlatformFailureType } from '../../src/contract/failure-types';
 import { CredentialsNotForHost, MissingCredentials } from '../../src/platform/credentials';
 import { PlatformError } from '../../src/platform/errors';
 

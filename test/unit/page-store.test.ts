@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { storePage } from '../../src/activities/page-store';
-import type { Campaign } from '../../src/platform/campaign';
+import type { Campaign } from '../../src/contract/activities';
 import { plainCampaign } from '../helpers/campaigns';
 import { addTestClient, useUnitTestDatabase } from './helpers/database';
 

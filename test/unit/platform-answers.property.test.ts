@@ -2,9 +2,10 @@ import type { ServerResponse } from 'node:http';
 import fc from 'fast-check';
 import { MAX_CAMPAIGN_ID_BYTES, recordProblem } from '../../src/platform/answer-bounds';
 import { campaignSchema } from '../../src/platform/campaign';
-import { PlatformClient, type CampaignPage } from '../../src/platform/client';
+import { PlatformClient } from '../../src/platform/client';
+import type { CampaignPage } from '../../src/contract/activities';
 import { PlatformError } from '../../src/platform/errors';
-import { FailureType } from '../../src/failure-types';
+import { FailureType } from '../../src/contract/failure-types';
 import { startServer, type TestServer } from './helpers/http-server';
 
 // Whatever the platform answers (any status, any headers, any body), the client either hands back

@@ -1,6 +1,6 @@
 import { PlatformClient, type PlatformLimits, type PlatformMisbehaviour } from '../../src/platform/client';
 import { MAX_CAMPAIGN_ID_BYTES, MAX_RECORD_BYTES } from '../../src/platform/answer-bounds';
-import type { PlatformFailureType } from '../../src/failure-types';
+import type { PlatformFailureType } from '../../src/contract/failure-types';
 import { PlatformError } from '../../src/platform/errors';
 import { drip, hang, json, refusedUrl, resetAfter, startServer, text, type Handler, type TestServer } from './helpers/http-server';
 

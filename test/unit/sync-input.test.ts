@@ -1,4 +1,4 @@
-import { SYNC_INPUT_RANGES, syncInputProblem } from '../../src/workflows/sync-input';
+import { SYNC_INPUT_RANGES, syncInputProblem } from '../../src/contract/sync-input';
 
 // What a sync's input may say (a start from the CLI, a schedule, or `temporal workflow start`
 // with anything in it): the first thing wrong, as one line naming the field, or nothing.

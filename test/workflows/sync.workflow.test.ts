@@ -4,13 +4,11 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { Activities, CampaignBatchCall, CampaignBatchOutcome } from '../../src/activities';
-import type { StoredPage } from '../../src/activities/page-store';
-import type { Campaign } from '../../src/platform/campaign';
-import type { CampaignPage } from '../../src/platform/client';
+import type { Activities } from '../../src/activities';
+import type { Campaign, CampaignBatchCall, CampaignBatchOutcome, CampaignPage, StoredPage } from '../../src/contract/activities';
 import { plainCampaign } from '../helpers/campaigns';
 import { findTemporalCli } from '../../dev-stack/temporal-cli';
-import { SYNC_INPUT_RANGES, syncInputProblem } from '../../src/workflows/sync-input';
+import { SYNC_INPUT_RANGES, syncInputProblem } from '../../src/contract/sync-input';
 import {
   batchProgressSignal,
   progressQuery,
@@ -19,7 +17,7 @@ import {
   type ScheduledSyncOutcome,
   type SyncClientInput,
   type SyncSummary,
-} from '../../src/workflows';
+} from '../../src/contract/sync';
 
 // The workflow tier: the real workflows on a local dev server, every activity replaced by an
 // in-memory fake. Fast, and nothing here touches PostgreSQL or the platform.
