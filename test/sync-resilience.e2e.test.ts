@@ -4,6 +4,8 @@ import { generatedAccountCredentials, REFERENCE_ACCOUNT } from '../mock-api/acco
 import { byId, Stack } from '../dev-stack/stack';
 import { waitFor } from '../src/infra/wait-for';
 import { progressQuery } from '../src/workflows';
+import { METRIC_NAMES } from '../src/metrics';
+import { samples } from './helpers/prometheus';
 
 const LOGIN = generatedAccountCredentials(1);
 
@@ -139,8 +141,19 @@ describe('two workers syncing one client', () => {
     const stats = (await stack.mock.stats()).accounts[LOGIN.id]!;
     expect(stats.rateLimited).toBe(0);
     expect(stats.maxArrivalsInWindow).toBe(LIMIT);
-    // Both workers did platform work: the budget, not luck, kept them apart.
-    for (const worker of stack.workers) expect(worker.output()).toContain('worker started');
+    // Both workers did platform work (each counts its requests on /metrics; together, all the
+    // platform saw): the budget, not luck, kept them apart.
+    const requestsBy = await Promise.all(
+      stack.workers.map(async (worker) =>
+        samples(await (await fetch(worker.metricsUrl!)).text(), METRIC_NAMES.platformRequests, { client: 'shared' }).reduce(
+          (a, b) => a + b,
+          0,
+        ),
+      ),
+    );
+    expect(requestsBy.map((requests) => requests > 0)).toEqual([true, true]);
+    const platformSaw = Object.values(stats.requests).flatMap((byStatus) => Object.values(byStatus));
+    expect(requestsBy[0]! + requestsBy[1]!).toBe(platformSaw.reduce((a, b) => a + b, 0));
   });
 });
 
