@@ -1,24 +1,14 @@
-import type { WorkflowHandle } from '@temporalio/client';
-import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { generatedAccountCredentials, REFERENCE_ACCOUNT } from '../mock-api/accounts';
 import { byId, Stack } from '../dev-stack/stack';
 import { waitFor } from '../src/infra/wait-for';
 import { progressQuery } from '../src/workflows';
 import { METRIC_NAMES } from '../src/metrics';
 import { samples } from './helpers/prometheus';
+import { activityRetries } from './helpers/histories';
 
 const LOGIN = generatedAccountCredentials(1);
 
 jest.setTimeout(300_000);
-
-/** The events of a sync's history and of every batch workflow's (the stack runs this one sync). */
-async function syncEvents(stack: Stack, handle: WorkflowHandle) {
-  const histories = [handle.fetchHistory()];
-  for await (const child of stack.temporal.workflow.list({ query: `WorkflowType = 'syncCampaignBatchWorkflow'` })) {
-    histories.push(stack.temporal.workflow.getHandle(child.workflowId, child.runId).fetchHistory());
-  }
-  return (await Promise.all(histories)).flatMap((h) => h.events ?? []);
-}
 
 describe('a worker SIGKILLed mid-sync', () => {
   let stack: Stack;
@@ -100,16 +90,7 @@ describe('the platform asks for a wait on 429', () => {
         }
         // Not much later either, without timing it: each attempt after a 429 was scheduled by the
         // failure's own delay, the wait asked, instead of the policy's backoff or any more.
-        const retried = (await syncEvents(stack, handle)).flatMap(({ activityTaskStartedEventAttributes: started }) =>
-          started && started.attempt! > 1
-            ? [
-                {
-                  after: started.lastFailure?.applicationFailureInfo?.type,
-                  delayMs: optionalTsToMs(started.lastFailure?.applicationFailureInfo?.nextRetryDelay),
-                },
-              ]
-            : [],
-        );
+        const retried = await activityRetries(stack);
         expect(retried.length).toBeGreaterThan(0);
         expect(retried).toEqual(retried.map(() => ({ after: 'PlatformRateLimited', delayMs: WAIT_S * 1000 })));
       });
@@ -181,7 +162,8 @@ describe('tokens that expire every few seconds', () => {
     expect(summary).toMatchObject({ state: 'completed', listed: 30, synced: 30, failed: 0 });
     const stats = (await stack.mock.stats()).accounts[LOGIN.id]!;
     expect(stats.tokensIssued).toBeGreaterThan(2);
-    const expiryFailures = (await syncEvents(stack, handle)).filter(
+    const events = (await stack.historyObjects()).flatMap((h) => h.events ?? []);
+    const expiryFailures = events.filter(
       (e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type === 'PlatformTokenExpired',
     );
     expect(expiryFailures).toHaveLength(0);
