@@ -7,7 +7,7 @@ import { parse as parseConnectionString } from 'pg-connection-string';
 import { loadSettings, PROJECT_ROOT, SECRET_SETTINGS, SETTING_NAMES } from '../src/config';
 import { devServerArgs } from '../dev-stack/temporal-dev-server';
 import { SEARCH_ATTRIBUTES } from '../src/contract/sync';
-import { localEnvironment, readCompose, secretFile, SECRETS_MOUNT, substitute, type Service } from './helpers/compose';
+import { localEnvironment, readCompose, secretFile, SECRETS_MOUNT, substitute, type Compose } from './helpers/compose';
 import { copiesFromBuild, dockerfileStages, stageInstructions } from './helpers/dockerfile';
 
 // No Docker engine runs in CI: the compose files and the Dockerfile are checked by parsing them;
@@ -15,9 +15,19 @@ import { copiesFromBuild, dockerfileStages, stageInstructions } from './helpers/
 const read = (file: string) => readFileSync(join(PROJECT_ROOT, file), 'utf8');
 const production = readCompose('docker-compose.yml');
 const dev = readCompose('docker-compose.dev.yml');
-const services = (compose: { services: Record<string, Service> }) => Object.entries(compose.services);
+const services = (compose: Compose) => Object.entries(compose.services);
 const service = (name: string) => production.services[name]!;
 const env = (name: string) => service(name).environment!;
+/** The health check of each service another waits for as healthy, by name. */
+const healthChecksWaitedFor = (compose: Compose) =>
+  Object.fromEntries(
+    services(compose)
+      .flatMap(([, s]) => Object.entries((s.depends_on ?? {}) as Record<string, { condition: string }>))
+      .filter(([, { condition }]) => condition === 'service_healthy')
+      .map(([dependency]) => dependency)
+      .sort()
+      .map((dependency) => [dependency, compose.services[dependency]!.healthcheck?.test]),
+  );
 
 /** The variables @temporalio/envconfig reads (and the `temporal` CLI, from Go's envconfig), from its source. */
 const envconfigSource = readFileSync(require.resolve('@temporalio/envconfig/lib/envconfig-toml.js'), 'utf8');
@@ -82,12 +92,13 @@ describe('docker-compose.yml (production)', () => {
       migrate: { condition: 'service_completed_successfully' },
       'temporal-namespace': { condition: 'service_completed_successfully' },
     });
-    // Whatever is waited for as healthy has a health check; what runs for good restarts.
-    for (const [, s] of services(production)) {
-      for (const [dependency, { condition }] of Object.entries((s.depends_on ?? {}) as Record<string, { condition: string }>)) {
-        if (condition === 'service_healthy') expect(production.services[dependency]!.healthcheck).toBeDefined();
-      }
-    }
+    // Whatever is waited for as healthy checks what its dependents need: the databases answer as
+    // their user, the server on the port the clients dial. What runs for good restarts.
+    expect(healthChecksWaitedFor(production)).toEqual({
+      'app-db': ['CMD-SHELL', `pg_isready -U ${env('app-db').POSTGRES_USER}`],
+      temporal: ['CMD', 'nc', '-z', 'localhost', env('worker').TEMPORAL_ADDRESS!.split(':')[1]],
+      'temporal-db': ['CMD-SHELL', `pg_isready -U ${env('temporal-db').POSTGRES_USER}`],
+    });
     for (const name of ['temporal-db', 'temporal', 'temporal-ui', 'codec', 'app-db', 'worker', 'prometheus'])
       expect(service(name).restart).toBe('unless-stopped');
     for (const name of ['temporal-schema', 'temporal-namespace', 'migrate']) expect(service(name).restart).toMatch(/^on-failure/);
@@ -356,7 +367,18 @@ describe('docker-compose.dev.yml (one container per part)', () => {
     expect(Object.keys(dev.services).sort()).toEqual(['mock-api', 'postgres', 'temporal', 'worker']);
     expect(dev.services.temporal!.image).toBe('temporalio/temporal:1.5.1');
     expect(dev.services.temporal!.user).toBe('0:0');
-    expect(dev.services.temporal!.healthcheck).toBeDefined();
+    expect(healthChecksWaitedFor(dev)).toEqual({
+      postgres: ['CMD', 'pg_isready', '-U', dev.services.postgres!.environment!.POSTGRES_USER],
+      temporal: [
+        'CMD',
+        'temporal',
+        'operator',
+        'cluster',
+        'health',
+        '--address',
+        `127.0.0.1:${dev.services.worker!.environment!.TEMPORAL_ADDRESS!.split(':')[1]}`,
+      ],
+    });
     expect((dev.services.worker!.depends_on as Record<string, unknown>).temporal).toEqual({ condition: 'service_healthy' });
     for (const name of ['mock-api', 'worker']) {
       expect(dev.services[name]!.build).toEqual({ context: '.', target: 'dev' }); // the stage with the mock
@@ -367,18 +389,22 @@ describe('docker-compose.dev.yml (one container per part)', () => {
 
   test('the dev server runs with the same tuning and search attributes as `npm start` (eager activities, SQLite write-ahead log)', () => {
     const args = devServerArgs({ cliPath: 'temporal', dbFilename: 'x', port: 1, uiPort: 2 });
-    const tuning = args.flatMap((arg, i) =>
-      ['--dynamic-config-value', '--sqlite-pragma', '--search-attribute'].includes(arg) ? [`${arg}=${args[i + 1]}`] : [],
+    const flags = ['--dynamic-config-value', '--sqlite-pragma', '--search-attribute'];
+    const tuning = args.flatMap((arg, i) => (flags.includes(arg) ? [`${arg}=${args[i + 1]}`] : []));
+    // Both ways: none missing from the compose file, none there that `npm start` does not set.
+    const composed = dev.services.temporal!.command!.filter((arg) => flags.includes(arg.split('=')[0]!));
+    expect(composed.sort()).toEqual(tuning.sort());
+    expect(tuning.filter((flag) => flag.startsWith('--search-attribute='))).toEqual(
+      SEARCH_ATTRIBUTES.map((key) => `--search-attribute=${key.name}=Keyword`),
     );
-    expect(tuning.length).toBeGreaterThanOrEqual(6);
-    for (const flag of tuning) expect(dev.services.temporal!.command).toContain(flag);
   });
 
   test("the worker's environment is valid configuration pointing at the other services", () => {
     const devEnv = dev.services.worker!.environment!;
-    expect(() => loadSettings({ DATABASE_URL: devEnv.DATABASE_URL, TEMPORAL_ADDRESS: devEnv.TEMPORAL_ADDRESS })).not.toThrow();
-    expect(new URL(devEnv.DATABASE_URL!).hostname).toBe('postgres');
-    expect(devEnv.TEMPORAL_ADDRESS!.split(':')[0]).toBe('temporal');
+    const settings = loadSettings({ DATABASE_URL: devEnv.DATABASE_URL, TEMPORAL_ADDRESS: devEnv.TEMPORAL_ADDRESS });
+    expect(new URL(settings.DATABASE_URL!).hostname).toBe('postgres');
+    // The dev server's own port: the one it publishes, inside the network too.
+    expect(settings.TEMPORAL_ADDRESS).toBe(`temporal:${dev.services.temporal!.ports![0]!.split(':').at(-1)}`);
     // One role owns the dev database: the worker migrates it at start.
     expect(loadSettings({ DATABASE_MIGRATE_ON_START: devEnv.DATABASE_MIGRATE_ON_START }).DATABASE_MIGRATE_ON_START).toBe(true);
     expect(Object.keys(dev.services.worker!.depends_on!).sort()).toEqual(['mock-api', 'postgres', 'temporal']);

@@ -2,6 +2,7 @@ import { freePort } from '../dev-stack/processes';
 import { METRIC_NAMES } from '../src/metrics';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { Stack } from '../dev-stack/stack';
+import { sample } from './helpers/prometheus';
 
 jest.setTimeout(180_000);
 
@@ -28,18 +29,6 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const scrape = async () => (await fetch(metricsUrl)).text();
-
-/** The value of one sample of the Prometheus text format, 0 when absent. */
-function sample(text: string, name: string, labels: Record<string, string>): number {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_]+)\{([^}]*)\} (\S+)$/.exec(line);
-    if (match?.[1] !== name) continue;
-    const present = match[2]!.split(',');
-    if (wanted.every((label) => present.includes(label))) return Number(match[3]);
-  }
-  return 0;
-}
 
 test("a worker's /metrics follows a sync live and agrees with the platform's own counts", async () => {
   const handle = await stack.startSync({ clientId: 'acme', pageSize: 10 });
