@@ -1,5 +1,5 @@
 /**
- * Prints the README's fleet table from the figures `npm run bench:fleet` appended:
+ * Prints the fleet table of docs/figures.md from the figures `npm run bench:fleet` appended:
  *   node dist/scripts/fleet-table.js [data/bench-fleet.jsonl]
  */
 import { readFileSync } from 'node:fs';

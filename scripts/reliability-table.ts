@@ -1,5 +1,5 @@
 /**
- * Prints the README's "Reliability" table from the chaos suite's results (the newest row of each
+ * Prints the table of docs/reliability.md from the chaos suite's results (the newest row of each
  * scenario): npm run test:chaos && node dist/scripts/reliability-table.js [results.jsonl]
  */
 import { readFileSync } from 'node:fs';
