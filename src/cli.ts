@@ -38,6 +38,8 @@ import { printable } from './printable';
 import { tabbed } from './cli/printable';
 import { describeSchedule } from './cli/schedule-list';
 import { syncWorkflowId } from './contract/sync';
+import { SYNC_WORKFLOW_VERSIONS } from './contract/versions';
+import { runningSyncsRecording, runsPerVersion } from './cli/versions';
 
 const positiveInt = (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -198,6 +200,20 @@ async function removeClient(settings: Settings, id: string): Promise<RemovedClie
 }
 
 function addSyncCommands(program: Command, settings: () => Settings) {
+  program
+    .command('versions')
+    .description('running syncs per workflow version; an old version with none left may be retired (ARCHITECTURE.md, "Workflow versions")')
+    .action(async () => {
+      const recording = await withTemporal(settings(), (temporal) =>
+        Promise.all(
+          SYNC_WORKFLOW_VERSIONS.map(async ({ patches }) => (await temporal.workflow.count(runningSyncsRecording(patches))).count),
+        ),
+      );
+      const current = SYNC_WORKFLOW_VERSIONS.at(-1)!.name;
+      for (const { name, running } of runsPerVersion(SYNC_WORKFLOW_VERSIONS, recording))
+        console.log(tabbed([name, `${running} running`, name === current ? 'current' : running === 0 ? 'none left' : 'in use']));
+    });
+
   program
     .command('runs [clientId]')
     .description('recent syncs, newest first, from the sync_runs table: status, counts, duration, error')

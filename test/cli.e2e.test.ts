@@ -297,6 +297,14 @@ test('cancel stops a running sync and records it; remove refuses while a client 
     code: 1,
     stderr: 'campaign-sync: client slow is syncing: wait for it, or `campaign-sync cancel slow` first\n',
   });
+  // The running sync is on the current workflow version; no run of an older one is left.
+  const versions = await cli('versions');
+  expect(versions.code).toBe(0);
+  expect(versions.stdout.trim().split('\n')).toEqual([
+    'v1 (an activity per campaign)\t0 running\tnone left',
+    'v2 (one batch activity per rate window)\t0 running\tnone left',
+    expect.stringMatching(/^v3 \(search attributes kept by the sync\)\t[1-9]\d* running\tcurrent$/),
+  ]);
   expect(await cli('cancel', 'slow')).toMatchObject({ code: 0, stdout: 'slow: sync cancelled\n' });
   expect((await runLines('slow'))[0]).toMatch(/\tslow\tcancelled\t/);
   expect(await cli('cancel', 'slow')).toMatchObject({

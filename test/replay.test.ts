@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { BATCH_ACTIVITY_PATCH, SEARCH_ATTRIBUTES_PATCH } from '../src/workflows/sync-client';
+import { BATCH_ACTIVITY_PATCH, SEARCH_ATTRIBUTES_PATCH, SYNC_WORKFLOW_VERSIONS } from '../src/contract/versions';
 
 // Histories recorded from real runs (scripts/record-histories.ts). Replaying them against the
 // current workflow code fails on any change that would break syncs already in flight.
@@ -63,6 +63,10 @@ const workflowOf = (scenario: string) =>
     : scenario === 'scheduled-sync'
       ? 'scheduledSyncWorkflow'
       : 'syncClientWorkflow';
+
+test('every version declared alive (src/contract/versions.ts) has its recorded histories, and no other', () => {
+  expect(ALIVE.map(({ patches }) => patches)).toEqual(SYNC_WORKFLOW_VERSIONS.map(({ patches }) => patches));
+});
 
 test('the recorded histories are exactly those of the versions alive', () => {
   expect([...recorded].sort()).toEqual(ALIVE.flatMap(({ prefix, histories }) => histories.map((name) => `${prefix}${name}.json`)).sort());

@@ -38,19 +38,7 @@ import { NO_COUNTS, type SyncCounts } from '../contract/sync-counts';
 import { syncInputProblem } from '../contract/sync-input';
 import { databaseOptions, platformCallOptions } from './activity-options';
 import { syncCampaignBatchWorkflow } from './sync-campaign-batch';
-
-/**
- * Marks syncs that run a batch with one activity per rate window (`syncCampaignBatch`) instead of
- * one per campaign, with local activities for the database steps. Histories recorded before it
- * replay the old way (ARCHITECTURE.md, "Running syncs across an upgrade").
- */
-export const BATCH_ACTIVITY_PATCH = 'campaign-batch-activity';
-
-/**
- * Marks syncs that keep their search attributes (client, outcome) themselves: they add any their
- * start did not set and record the outcome at the end. Older histories have no such commands.
- */
-export const SEARCH_ATTRIBUTES_PATCH = 'sync-search-attributes';
+import { BATCH_ACTIVITY_PATCH, SEARCH_ATTRIBUTES_PATCH } from '../contract/versions';
 
 const MAX_REPORTED_FAILURES = 100;
 /**

@@ -1,0 +1,23 @@
+// The versions of syncClientWorkflow that running syncs may be on. A version is named by the
+// patches its runs record (`patched()` markers, which the SDK also lists in the run's
+// TemporalChangeVersion search attribute), so the server can say how many runs each version still
+// has. Retiring one follows ARCHITECTURE.md, "Workflow versions": count, deprecate, remove.
+
+/** Syncs that run a batch with one activity per rate window instead of one per campaign. */
+export const BATCH_ACTIVITY_PATCH = 'campaign-batch-activity';
+
+/** Syncs that keep their search attributes (client, outcome) themselves. */
+export const SEARCH_ATTRIBUTES_PATCH = 'sync-search-attributes';
+
+export interface SyncWorkflowVersion {
+  name: string;
+  /** The patches its runs record; each later version records those of the earlier ones too. */
+  patches: readonly string[];
+}
+
+/** Oldest first; the last is what new syncs run. A version leaves this list only when no run of it can be left. */
+export const SYNC_WORKFLOW_VERSIONS: readonly SyncWorkflowVersion[] = [
+  { name: 'v1 (an activity per campaign)', patches: [] },
+  { name: 'v2 (one batch activity per rate window)', patches: [BATCH_ACTIVITY_PATCH] },
+  { name: 'v3 (search attributes kept by the sync)', patches: [BATCH_ACTIVITY_PATCH, SEARCH_ATTRIBUTES_PATCH] },
+];

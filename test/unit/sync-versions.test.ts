@@ -1,0 +1,34 @@
+import { SYNC_WORKFLOW_VERSIONS } from '../../src/contract/versions';
+import { runningSyncsRecording, runsPerVersion } from '../../src/cli/versions';
+
+test.each([
+  [[], "WorkflowType = 'syncClientWorkflow' AND ExecutionStatus = 'Running'"],
+  [
+    ['campaign-batch-activity'],
+    "WorkflowType = 'syncClientWorkflow' AND ExecutionStatus = 'Running' AND TemporalChangeVersion = 'campaign-batch-activity'",
+  ],
+  [
+    ['campaign-batch-activity', 'sync-search-attributes'],
+    "WorkflowType = 'syncClientWorkflow' AND ExecutionStatus = 'Running' AND TemporalChangeVersion = 'campaign-batch-activity' AND TemporalChangeVersion = 'sync-search-attributes'",
+  ],
+])('running syncs recording %j: %s', (patches, query) => {
+  expect(runningSyncsRecording(patches)).toBe(query);
+});
+
+// Counts of running syncs recording at least v1's, v2's and v3's patches (all, v2 and later, v3).
+test.each([
+  ['nothing running', [0, 0, 0], [0, 0, 0]],
+  ['only the current version', [4, 4, 4], [0, 0, 4]],
+  ['one of each', [3, 2, 1], [1, 1, 1]],
+  ['old runs only', [5, 0, 0], [5, 0, 0]],
+  ['counts taken a moment apart (a sync started between them): never below zero', [2, 3, 3], [0, 0, 3]],
+])('%s: %j gives %j per version', (_what, recordingAtLeast, running) => {
+  expect(runsPerVersion(SYNC_WORKFLOW_VERSIONS, recordingAtLeast).map((version) => version.running)).toEqual(running);
+});
+
+test('each version records the patches of the ones before it, and one more', () => {
+  for (const [i, version] of SYNC_WORKFLOW_VERSIONS.entries()) {
+    expect(version.patches.length).toBe(i);
+    expect(version.patches.slice(0, -1)).toEqual(SYNC_WORKFLOW_VERSIONS[i - 1]?.patches ?? []);
+  }
+});
