@@ -7,12 +7,13 @@ import { FIRST_RETRY_DELAY_MS } from '../contract/retries';
 import { batchProgressSignal } from '../contract/sync';
 import { confirmedCampaignIds, markCampaignsSynced } from '../db/campaigns';
 import type { ClientRecord } from '../db/clients';
-import { releaseRateSlots, type RateSlot } from '../db/rate-reservations';
+import { releaseRateSlots, type RateReservation, type RateSlot } from '../db/rate-reservations';
 import type { SyncMetrics } from '../metrics';
 import type { PlatformClient } from '../platform/client';
 import { PlatformError } from '../platform/errors';
 import type { TokenCache } from '../platform/token-cache';
 import { lastMalformedAttempt, redact } from './failures';
+import { afterReservation, batchVerdict, nextSendStep, nextSlotInMs, type SendState } from './batch-policy';
 import { withHeartbeats } from './heartbeats';
 import { latenessAllowedMs, reserveSlots } from './rate-budget';
 
@@ -156,8 +157,8 @@ export async function syncCampaignBatch(
 /** The state of one batch call while it sends: what is queued, in flight, confirmed and failed. */
 class BatchSending {
   private readonly context = Context.current();
-  /** Campaigns not yet sent, or sent again (an expired token, a late slot). */
-  readonly queue: string[];
+  /** Campaigns not yet sent, or to send again (an expired token, a late slot); replaced, never changed in place. */
+  queue: string[];
   private readonly inFlight = new Set<Promise<void>>();
   /** Refused by the platform: reported at once. */
   private readonly failed: FailedCampaign[] = [];
@@ -209,35 +210,55 @@ class BatchSending {
     return nextDueAt;
   }
 
+  /** Follows the policy's steps until it says done, or until the next slot is beyond the horizon (returned). */
   private async sendAll(): Promise<number | undefined> {
-    const { pool, metrics } = this.deps;
-    let nextDueAt: number | undefined;
-    while (this.fatal === undefined && !this.throttled && this.writer.error === undefined) {
-      // Requests still out may put their campaign back in the queue (an expired token, a late slot).
-      if (this.queue.length === 0 && this.inFlight.size === 0) break;
-      const room = Math.min(this.client.rateLimit - this.inFlight.size, this.queue.length);
-      if (room <= 0) {
+    for (let step = nextSendStep(this.sendState()); step.kind !== 'done'; step = nextSendStep(this.sendState())) {
+      if (step.kind === 'await-answer') {
         await Promise.race(this.inFlight);
         continue;
       }
-      const askedAt = Date.now();
-      const reservation = await reserveSlots(pool, this.client, room, SLOT_HORIZON_MS);
-      for (const slot of reservation.slots) {
-        metrics.rateBudgetWait(this.client.id, slot.dueAt - askedAt);
-        this.launch(this.queue.shift()!, slot);
+      const reservation = await this.sendInSlots(step.slots);
+      const next = afterReservation(step.slots, reservation.slots.length, this.inFlight.size);
+      if (next === 'end-until-next-slot') {
+        await this.settle();
+        return reservation.nextDueAt;
       }
-      if (reservation.slots.length === room) continue;
-      if (this.inFlight.size === 0) {
-        nextDueAt = reservation.nextDueAt;
-        break;
+      if (next === 'await-answer-or-slot') {
+        // Wait for one of the requests out, or for the next slot to come within the horizon.
+        const untilWithinHorizon = Math.max(0, reservation.nextDueAt! - Date.now() - SLOT_HORIZON_MS);
+        await Promise.race([...this.inFlight, this.context.sleep(untilWithinHorizon).catch(() => undefined)]);
       }
-      // Requests are out: wait for one of them, or for the next slot to come within the horizon.
-      const untilWithinHorizon = Math.max(0, reservation.nextDueAt! - Date.now() - SLOT_HORIZON_MS);
-      await Promise.race([...this.inFlight, this.context.sleep(untilWithinHorizon).catch(() => undefined)]);
     }
+    await this.settle();
+    return undefined;
+  }
+
+  private sendState(): SendState {
+    return {
+      stopped: this.fatal !== undefined || this.throttled || this.writer.error !== undefined,
+      unsent: this.queue.length,
+      inFlight: this.inFlight.size,
+      rateLimit: this.client.rateLimit,
+    };
+  }
+
+  /** Reserves up to `wanted` slots and sends the next queued campaigns in those granted. */
+  private async sendInSlots(wanted: number): Promise<RateReservation> {
+    const askedAt = Date.now();
+    const reservation = await reserveSlots(this.deps.pool, this.client, wanted, SLOT_HORIZON_MS);
+    const sent = this.queue.slice(0, reservation.slots.length);
+    this.queue = this.queue.slice(sent.length);
+    reservation.slots.forEach((slot, i) => {
+      this.deps.metrics.rateBudgetWait(this.client.id, slot.dueAt - askedAt);
+      this.launch(sent[i]!, slot);
+    });
+    return reservation;
+  }
+
+  /** Waits for the requests still out and for their confirmations to be stored. */
+  private async settle(): Promise<void> {
     await Promise.all(this.inFlight);
     await this.writer.flush();
-    return nextDueAt;
   }
 
   private launch(campaignId: string, slot: RateSlot): void {
@@ -258,7 +279,7 @@ class BatchSending {
     // Checked right before sending, after everything that may take time (a token renewal included).
     if (Date.now() - dueAt > latenessAllowedMs(this.client.rateWindowMs)) {
       // Too late (a paused worker, a slow token request): the slot's place is lost; give it back, take another.
-      this.queue.unshift(campaignId);
+      this.queue = [campaignId, ...this.queue];
       await releaseRateSlots(pool, [slot.reservationId]);
       return;
     }
@@ -283,7 +304,7 @@ class BatchSending {
     if (err.kind === FailureType.PlatformTokenExpired && !this.renewedFor.has(campaignId)) {
       this.deps.tokens.invalidate(this.client.id, token);
       this.renewedFor.add(campaignId);
-      this.queue.unshift(campaignId);
+      this.queue = [campaignId, ...this.queue];
     } else if (err.kind === FailureType.PlatformRateLimited) {
       this.throttled = true;
       this.throttledForMs = Math.max(this.throttledForMs ?? 0, err.details.retryAfterMs ?? 0) || undefined;
@@ -307,19 +328,18 @@ class BatchSending {
    * them sooner than a later call, the failure that has Temporal retry it.
    */
   async outcome(nextDueAt: number | undefined): Promise<CampaignBatchOutcome> {
-    const lastAttempt = this.context.info.attempt >= this.call.maxAttempts;
-    const unsynced = [...this.transient].map(([campaignId, error]) => ({ campaignId, error }));
-    if (unsynced.length > 0 && !lastAttempt && (this.throttled || this.queue.length === 0)) throw this.retryFailure(unsynced);
-    const failed = lastAttempt ? [...this.failed, ...unsynced] : this.failed;
-    const pending = lastAttempt ? [...this.queue] : [...unsynced.map((u) => u.campaignId), ...this.queue];
+    const verdict = batchVerdict({
+      refused: this.failed,
+      unsynced: [...this.transient].map(([campaignId, error]) => ({ campaignId, error })),
+      unsent: this.queue,
+      throttled: this.throttled,
+      lastAttempt: this.context.info.attempt >= this.call.maxAttempts,
+    });
+    if (verdict.kind === 'retry') throw this.retryFailure(verdict.unsynced);
+    const { failed, pending } = verdict;
     // A call that leaves nothing pending is followed at once by the batch's result: no signal needed.
     if (pending.length > 0) await this.progress.flush();
-    return {
-      synced: this.synced(),
-      failed,
-      pending,
-      nextSlotInMs: pending.length > 0 ? Math.max(0, (nextDueAt ?? 0) - Date.now()) : undefined,
-    };
+    return { synced: this.synced(), failed, pending, nextSlotInMs: nextSlotInMs(pending.length, nextDueAt, Date.now()) };
   }
 
   private retryFailure(unsynced: FailedCampaign[]): ApplicationFailure {

@@ -37,6 +37,7 @@ import {
 import { NO_COUNTS, type SyncCounts } from '../contract/sync-counts';
 import { syncInputProblem } from '../contract/sync-input';
 import { databaseOptions, platformCallOptions } from './activity-options';
+import { ChildPool } from './child-pool';
 import { syncCampaignBatchWorkflow } from './sync-campaign-batch';
 import { BATCH_ACTIVITY_PATCH, SEARCH_ATTRIBUTES_PATCH } from '../contract/versions';
 
@@ -130,9 +131,9 @@ class ClientSync {
   private readonly seen: Set<string>;
   private readonly failedCampaigns: FailedCampaign[];
   private readonly rejectedRecords: RejectedRecordReport[];
-  private readonly inFlight = new Map<string, Promise<void>>();
   /** Campaigns confirmed so far by each batch still running, as its activities report them. */
   private readonly liveSynced = new Map<string, number>();
+  private readonly batches = new ChildPool((childId) => this.liveSynced.delete(childId));
   private state: SyncProgress['state'] = 'starting';
   private waitingFor = 'the client record';
 
@@ -160,12 +161,12 @@ class ClientSync {
       state: this.state,
       waitingFor: this.waitingFor,
       total: this.cursor.total,
-      batchesInFlight: this.inFlight.size,
+      batchesInFlight: this.batches.size,
     };
   }
 
   batchProgressed({ batch, synced }: BatchProgress): void {
-    if (this.inFlight.has(batch)) this.liveSynced.set(batch, Math.max(synced, this.liveSynced.get(batch) ?? 0));
+    if (this.batches.has(batch)) this.liveSynced.set(batch, Math.max(synced, this.liveSynced.get(batch) ?? 0));
     this.showProgress();
   }
 
@@ -346,39 +347,33 @@ class ClientSync {
 
   /** Starts a batch's child workflow once fewer than the most allowed are in flight. */
   private async startBatch(plan: SyncPlan, campaignIds: string[], key: string): Promise<void> {
-    const { input, info, inFlight } = this;
-    while (inFlight.size >= plan.maxBatchesInFlight) {
-      this.waitFor(`a free batch slot (${inFlight.size} batches in flight)`);
-      await Promise.race(inFlight.values());
-    }
+    const { input, info } = this;
     const childId = `${info.workflowId}/${this.cursor.syncRun}/${key}`;
-    const done = executeChild(syncCampaignBatchWorkflow, {
-      workflowId: childId,
-      staticSummary: `${campaignIds.length} campaigns of client ${input.clientId} (${key}): ${campaignIds[0]} … ${campaignIds.at(-1)}`,
-      typedSearchAttributes: [{ key: clientIdSearchAttribute, value: input.clientId }],
-      args: [
-        {
-          policy: plan.policy,
-          syncRun: plan.confirmingRun,
-          campaignIds,
-          maxAttempts: this.maxAttempts,
-          ...(this.batchActivity ? { batchActivity: true as const, parentWorkflowId: info.workflowId } : {}),
-        },
-      ],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    })
-      .then(
+    const start = () =>
+      executeChild(syncCampaignBatchWorkflow, {
+        workflowId: childId,
+        staticSummary: `${campaignIds.length} campaigns of client ${input.clientId} (${key}): ${campaignIds[0]} … ${campaignIds.at(-1)}`,
+        typedSearchAttributes: [{ key: clientIdSearchAttribute, value: input.clientId }],
+        args: [
+          {
+            policy: plan.policy,
+            syncRun: plan.confirmingRun,
+            campaignIds,
+            maxAttempts: this.maxAttempts,
+            ...(this.batchActivity ? { batchActivity: true as const, parentWorkflowId: info.workflowId } : {}),
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      }).then(
         (result: CampaignBatchResult) => this.batchFinished(result),
         (err: unknown) => {
           if (isCancellation(err)) throw err;
           this.counts.failed += campaignIds.length;
         },
-      )
-      .finally(() => {
-        inFlight.delete(childId);
-        this.liveSynced.delete(childId);
-      });
-    inFlight.set(childId, done);
+      );
+    await this.batches.run(childId, plan.maxBatchesInFlight, start, (running) =>
+      this.waitFor(`a free batch slot (${running} batches in flight)`),
+    );
   }
 
   private batchFinished(result: CampaignBatchResult): void {
@@ -389,9 +384,6 @@ class ClientSync {
   }
 
   private async drainBatches(): Promise<void> {
-    while (this.inFlight.size > 0) {
-      this.waitFor(`${this.inFlight.size} campaign batches to finish`);
-      await Promise.race(this.inFlight.values());
-    }
+    await this.batches.drain((running) => this.waitFor(`${running} campaign batches to finish`));
   }
 }
