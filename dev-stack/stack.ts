@@ -6,7 +6,7 @@ import { saveClient } from '../src/db/clients';
 import { startDevServer, startThrowawayDevServer, type DevServer } from './temporal-dev-server';
 import { credentialEnvNames } from '../src/platform/credentials';
 import { dataConverter, EncryptionCodec } from '../src/codec/encryption-codec';
-import { startClientSync } from '../src/client/syncs';
+import { startClientSync } from '../src/temporal-ops/syncs';
 import type { SyncClientInput } from '../src/contract/sync';
 import type { syncClientWorkflow } from '../src/workflows';
 import { testDatabase, type TestDatabase } from './databases';
