@@ -99,10 +99,10 @@ export async function testDatabase(where: 'configured' | 'reachable' | 'embedded
 }
 
 export async function externalServerReachable(serverUrl = EXTERNAL_DATABASE_URL): Promise<boolean> {
-  const client = new Client({ connectionString: serverUrl, connectionTimeoutMillis: 2000 });
+  const db = new Client({ connectionString: serverUrl, connectionTimeoutMillis: 2000 });
   try {
-    await client.connect();
-    await client.end();
+    await db.connect();
+    await db.end();
     return true;
   } catch {
     return false;

@@ -59,7 +59,7 @@ export function frontendSecurityConfig(security: FrontendSecurity): FrontendSecu
  * `temporal` CLI and @temporalio/envconfig read the same variables). No API key: which one a
  * client holds is the caller's choice.
  */
-export function frontendClientEnv(security: FrontendSecurity | undefined, address: string): Record<string, string> {
+export function frontendConnectEnv(security: FrontendSecurity | undefined, address: string): Record<string, string> {
   if (!security) return { TEMPORAL_ADDRESS: address };
   const { ca, client } = security.certificates;
   return {

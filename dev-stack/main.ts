@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { generatedAccountCredentials } from '../mock-api/accounts';
 import { defaultMockConfig, mockConfigFromEnv, mockEnv, type MockConfig } from '../mock-api/config';
 import { describeProgress, failureReason, followSyncs } from '../src/cli/progress';
-import { startClientSyncs, type SyncHandle } from '../src/client/syncs';
+import { startClientSyncs, type SyncHandle } from '../src/temporal-ops/syncs';
 import { codecServerOptions, startCodecServer } from '../src/codec/codec-server';
 import { dataConverter, encryptionCodec, type EncryptionCodec } from '../src/codec/encryption-codec';
 import { dataPaths, databasePoolOptions, loadSettings, metricsAddress, platformLimits, type Settings } from '../src/config';
@@ -18,14 +18,14 @@ import { ensureTemporalCli } from './temporal-cli';
 import { startDevServer } from './temporal-dev-server';
 import { installTemporalRuntime } from '../src/infra/temporal-runtime';
 import {
-  connectClientTemporal,
+  connectOpsTemporal,
   connectNativeTemporal,
   resolveTemporalConnection,
   type TemporalConnectionConfig,
 } from '../src/infra/temporal-connection';
 import { createLogger, type Logger } from '../src/logger';
 import type { SyncMetrics } from '../src/metrics';
-import { PlatformClient } from '../src/platform/client';
+import { PlatformApi } from '../src/platform/api';
 import { createCredentialStore, credentialEnvNames } from '../src/platform/credentials';
 import { createCampaignSyncWorker, platformObserver, workerSettings } from '../src/worker';
 
@@ -177,7 +177,7 @@ async function startDemoWorker(
     () => connectNativeTemporal(temporal.config),
     (c) => c.close(),
   );
-  const platform = new PlatformClient(
+  const platform = new PlatformApi(
     { ...platformLimits(settings), headersMs: Math.min(settings.PLATFORM_HEADERS_TIMEOUT_MS, 5000) },
     platformObserver(metrics, demo.log),
   );
@@ -192,7 +192,7 @@ async function startDemoWorker(
     metrics,
   });
   const run = worker.run();
-  // Stopped before the connection and platform client it uses, which were registered first.
+  // Stopped before the connection and platform API it uses, which were registered first.
   demo.lifecycle.onStop(async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await run;
@@ -200,21 +200,21 @@ async function startDemoWorker(
 }
 
 /** Starts every demo client's sync, shows their progress, then a summary; returns how many failed. */
-async function syncAndSummarise(demo: Demo, temporal: DemoTemporal, pool: Pool, clientIds: string[], metricsUrl: string | undefined) {
+async function syncAndSummarise(demo: Demo, server: DemoTemporal, pool: Pool, clientIds: string[], metricsUrl: string | undefined) {
   const { settings, say } = demo;
   const connection = await demo.lifecycle.start(
-    () => connectClientTemporal(temporal.config),
+    () => connectOpsTemporal(server.config),
     (c) => c.close(),
   );
-  const { namespace } = temporal.config;
-  const client = new Client({ connection, namespace, dataConverter: dataConverter(demo.codec) });
+  const { namespace } = server.config;
+  const temporal = new Client({ connection, namespace, dataConverter: dataConverter(demo.codec) });
   const syncs = await startClientSyncs(
-    client,
+    temporal,
     settings.TEMPORAL_TASK_QUEUE,
     clientIds.map((clientId) => ({ clientId, pageSize: 10 })),
   );
   const handles = new Map<string, SyncHandle>(clientIds.map((clientId, i) => [clientId, syncs[i]!.handle]));
-  say(`Syncing ${clientIds.length} clients; watch them at ${temporal.uiUrl}/namespaces/${namespace}/workflows`);
+  say(`Syncing ${clientIds.length} clients; watch them at ${server.uiUrl}/namespaces/${namespace}/workflows`);
   if (metricsUrl) say(`Worker metrics: ${metricsUrl}`);
   const started = Date.now();
   const outcomes = await followSyncs(handles, process.stdout);
@@ -225,7 +225,7 @@ async function syncAndSummarise(demo: Demo, temporal: DemoTemporal, pool: Pool, 
     say(`  ${clientId}: ${outcome instanceof Error ? `FAILED: ${failureReason(outcome)}` : describeProgress(outcome)}`);
   }
   say(`  campaigns in PostgreSQL: ${await countCampaignsOfClients(pool, clientIds)}`);
-  say(`Web UI: ${temporal.uiUrl}`);
+  say(`Web UI: ${server.uiUrl}`);
   return failures;
 }
 

@@ -6,7 +6,7 @@ import { saveClient } from '../src/db/clients';
 import { startDevServer, startThrowawayDevServer, type DevServer } from './temporal-dev-server';
 import { credentialEnvNames } from '../src/platform/credentials';
 import { dataConverter, EncryptionCodec } from '../src/codec/encryption-codec';
-import { startClientSync } from '../src/client/syncs';
+import { startClientSync } from '../src/temporal-ops/syncs';
 import type { SyncClientInput } from '../src/contract/sync';
 import type { syncClientWorkflow } from '../src/workflows';
 import { testDatabase, type TestDatabase } from './databases';
@@ -17,7 +17,7 @@ import { freePort } from './processes';
 import { connectionOptionsOf } from './frontend-security';
 import { Lifecycle } from './lifecycle';
 
-const temporalEnvOf = (server: DevServer) => server.clientEnv ?? { TEMPORAL_ADDRESS: server.address };
+const temporalEnvOf = (server: DevServer) => server.connectEnv ?? { TEMPORAL_ADDRESS: server.address };
 
 /** History encryption for a stack's workers and client: a key ring (id -> base64 key) and the id that encrypts. */
 export interface StackEncryption {
@@ -70,8 +70,8 @@ export class Stack {
    * `database`: `embedded` for tests that restart PostgreSQL, `reachable` for tests that need a server of their own to
    * make roles on (DATABASE_URL's or 127.0.0.1:5432) (default: DATABASE_URL's server or embedded).
    * `temporal`: another Temporal server than the dev server (the server built from Go, on the test's PostgreSQL server);
-   * its `clientEnv` (TLS, API key) serves the stack's client and workers.
-   * `encryption`: the key ring of the workers started from now on and of `temporal`, the stack's client.
+   * its `connectEnv` (TLS, API key) serves the stack's Temporal client and workers.
+   * `encryption`: the key ring of the workers started from now on and of `temporal`, the stack's Temporal client.
    */
   static async start(
     mockSettings: Partial<MockConfig>,

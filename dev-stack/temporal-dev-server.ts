@@ -27,7 +27,7 @@ export interface DevServer {
   uiUrl: string;
   process: TiedProcess;
   /** What a client needs to reach it, as Temporal's environment variables (TEMPORAL_ADDRESS, TEMPORAL_TLS_*, TEMPORAL_API_KEY); absent: the address alone. */
-  clientEnv?: Record<string, string>;
+  connectEnv?: Record<string, string>;
   stop(): Promise<void>;
 }
 

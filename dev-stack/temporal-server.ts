@@ -9,7 +9,7 @@ import { findTemporalCli } from './temporal-cli';
 import { waitForFrontend, type DevServer } from './temporal-dev-server';
 import {
   connectionOptionsOf,
-  frontendClientEnv,
+  frontendConnectEnv,
   frontendSecurityConfig,
   type FrontendSecurity,
   type FrontendSecurityConfig,
@@ -149,7 +149,7 @@ const SERVICES = ['frontend', 'matching', 'history', 'worker'];
 
 /** Temporal's own server as a Stack uses it; `restart` kills it and starts it again on the same databases. */
 export type TemporalServer = DevServer & {
-  clientEnv: Record<string, string>;
+  connectEnv: Record<string, string>;
   /** The last few kilobytes it printed (warnings and errors), for a test to show when something fails. */
   output(): string;
   restart(downMs: number): Promise<void>;
@@ -159,7 +159,7 @@ export type TemporalServer = DevServer & {
  * Temporal's own server on PostgreSQL, in databases of its own on `pg`, on free ports; the
  * namespace and search attributes registered by the compose file's namespace job. Shaped as the
  * dev server so a Stack can use it. `security`: TLS on the frontend, with client certificates or
- * the JWT authorizer (plaintext without); `clientEnv` says how to reach it.
+ * the JWT authorizer (plaintext without); `connectEnv` says how to reach it.
  */
 export async function startTemporalServer(pg: PostgresServer, security?: FrontendSecurity): Promise<TemporalServer> {
   const { server } = temporalServerParts();
@@ -181,9 +181,9 @@ export async function startTemporalServer(pg: PostgresServer, security?: Fronten
   const dynamicConfig = join(PROJECT_ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml');
   writeFileSync(configFile, JSON.stringify(serverConfig(pg, databases, ports, dynamicConfig, securityConfig), null, 2));
   const address = `127.0.0.1:${ports.frontendGrpc}`;
-  const clientEnv = frontendClientEnv(security, address);
+  const connectEnv = frontendConnectEnv(security, address);
   // The set-up's calls: the namespace job's and the readiness check's.
-  const adminEnv = { ...clientEnv, ...(security?.mode === 'jwt' && { TEMPORAL_API_KEY: security.adminApiKey }) };
+  const adminEnv = { ...connectEnv, ...(security?.mode === 'jwt' && { TEMPORAL_API_KEY: security.adminApiKey }) };
 
   const args = ['--config-file', configFile, ...(securityConfig?.authorization ? [] : ['--allow-no-auth']), 'start'];
   for (const name of services) args.push('--service', name);
@@ -206,7 +206,7 @@ export async function startTemporalServer(pg: PostgresServer, security?: Fronten
     options: { cliPath: server, dbFilename: databases.main, port: ports.frontendGrpc!, uiPort: 0 },
     address,
     uiUrl: '',
-    clientEnv,
+    connectEnv,
     output: () => output,
     get process() {
       return current;

@@ -13,11 +13,11 @@ import {
   type RemovedClient,
 } from './db/clients';
 import { listSyncRuns, type SyncRunRow } from './db/sync-runs';
-import { repairAbandonedRuns } from './client/abandoned-runs';
+import { repairAbandonedRuns } from './temporal-ops/abandoned-runs';
 import { createPool } from './db/pool';
 import { migrateAsOwner, openConfiguredDatabase } from './infra/database';
 import { roleNameRefusal } from './db/grants';
-import { connectClientTemporal, resolveTemporalConnection } from './infra/temporal-connection';
+import { connectOpsTemporal, resolveTemporalConnection } from './infra/temporal-connection';
 import { apiUrlRefusal } from './platform/api-url';
 import { describeRun } from './cli/runs';
 import {
@@ -31,8 +31,8 @@ import {
   type ScheduleCommand,
   type SchedulePolicy,
   type ScheduleTiming,
-} from './client/schedules';
-import { cancelClientSync, isSyncRunning, readProgress, startClientSyncs, type SyncHandle } from './client/syncs';
+} from './temporal-ops/schedules';
+import { cancelClientSync, isSyncRunning, readProgress, startClientSyncs, type SyncHandle } from './temporal-ops/syncs';
 import { describeProgress, describeWaiting, failureReason, followSyncs } from './cli/progress';
 import { printable } from './printable';
 import { tabbed } from './cli/printable';
@@ -59,7 +59,7 @@ async function withDatabase<T>(settings: Settings, work: (pool: ReturnType<typeo
 
 async function withTemporal<T>(settings: Settings, work: (temporal: Client) => Promise<T>): Promise<T> {
   const config = resolveTemporalConnection(settings);
-  const connection = await connectClientTemporal(config);
+  const connection = await connectOpsTemporal(config);
   try {
     return await work(new Client({ connection, namespace: config.namespace, dataConverter: dataConverter(encryptionCodec(settings)) }));
   } finally {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { closest, distance } from 'fastest-levenshtein';
 import { currentKeyProblem, KEY_BYTES, parseKeyList } from './codec/key-ring';
 import { DEFAULT_ANSWER_BOUNDS } from './platform/answer-bounds';
-import type { PlatformLimits } from './platform/client';
+import type { PlatformLimits } from './platform/api';
 import { isCredentialVariable } from './platform/credentials';
 import { readSecretFile, SecretFileError } from './secret-file';
 

@@ -1,6 +1,6 @@
 import type { MetricMeter } from '@temporalio/common';
 import type { SyncOutcome } from './contract/sync';
-import type { PlatformEndpoint, PlatformMisbehaviour } from './platform/client';
+import type { PlatformEndpoint, PlatformMisbehaviour } from './platform/api';
 
 // What campaign-sync measures, served with the Temporal SDK's own metrics on every worker's
 // /metrics (WORKER_METRICS_PORT). Labels carry client ids, endpoints and outcomes, never a secret.

@@ -19,7 +19,7 @@ import { missingSearchAttributes } from './infra/search-attributes';
 import { createLogger, type Logger } from './logger';
 import type { SyncMetrics } from './metrics';
 import { installTemporalRuntime } from './infra/temporal-runtime';
-import { PlatformClient, type PlatformObserver } from './platform/client';
+import { PlatformApi, type PlatformObserver } from './platform/api';
 import { createCredentialStore } from './platform/credentials';
 import { workflowCode } from './workflow-bundle';
 
@@ -82,7 +82,7 @@ export function workerSettings(settings: Settings, namespace: string) {
   } satisfies Partial<CampaignSyncWorkerOptions>;
 }
 
-/** What the platform client reports becomes metrics; a misbehaving platform is also a warning in the log. */
+/** What PlatformApi reports becomes metrics; a misbehaving platform is also a warning in the log. */
 export function platformObserver(metrics: SyncMetrics, log: Logger): PlatformObserver {
   return {
     request: metrics.platformRequest,
@@ -104,7 +104,7 @@ async function main() {
   const pool = createPool(database.connectionString, databasePoolOptions(settings, 'campaign-sync-worker'), (err) =>
     log.warn({ err: err.message }, 'database connection lost'),
   );
-  const platform = new PlatformClient(platformLimits(settings), platformObserver(metrics, log));
+  const platform = new PlatformApi(platformLimits(settings), platformObserver(metrics, log));
   const temporal = resolveTemporalConnection(settings);
   const connection = await connectNativeTemporal(temporal);
   const worker = await createCampaignSyncWorker({

@@ -50,7 +50,7 @@ function mountedFile(service: string, containerPath: string): string {
 const membershipPort = () => freePortBelow(32768);
 
 /** The environment a client service (worker, namespace job) gets, its address the local server's. */
-const clientEnvironment = (service: string): Record<string, string> => ({
+const connectEnvironment = (service: string): Record<string, string> => ({
   ...localEnvironment(compose, service, secrets),
   TEMPORAL_ADDRESS: address,
 });
@@ -109,7 +109,7 @@ beforeAll(async () => {
     },
   });
   // Ready when a client with the workers' certificate gets an answer.
-  const options = loadClientConnectConfig({ disableFile: true, overrideEnvVars: clientEnvironment('worker') }).connectionOptions;
+  const options = loadClientConnectConfig({ disableFile: true, overrideEnvVars: connectEnvironment('worker') }).connectionOptions;
   for (let attempt = 0; ; attempt++) {
     if (server.child.exitCode !== null) throw new Error(`the Temporal server exited: ${output.slice(-1500)}`);
     try {
@@ -140,7 +140,7 @@ describe("docker-compose.yml's Temporal server with TLS from its environment (Go
   });
 
   test("the namespace job, with the compose file's client TLS environment, registers the namespace and search attributes", async () => {
-    const env = clientEnvironment('temporal-namespace');
+    const env = connectEnvironment('temporal-namespace');
     const namespace = substitute(compose.services['temporal-namespace']!.environment!.NAMESPACE!);
     const { stdout } = await execute('/bin/sh', [join(PROJECT_ROOT, 'deploy', 'temporal', 'register-namespace.sh')], {
       env: { ...env, PATH: `${dirname(findTemporalCli()!)}:${process.env.PATH}`, HOME: process.env.HOME! },
@@ -157,7 +157,7 @@ describe("docker-compose.yml's Temporal server with TLS from its environment (Go
   });
 
   test("the workers' environment, through @temporalio/envconfig, connects a worker's connection and a client's with mutual TLS", async () => {
-    const env = clientEnvironment('worker');
+    const env = connectEnvironment('worker');
     const { connectionOptions, namespace } = loadClientConnectConfig({ disableFile: true, overrideEnvVars: env });
     expect(connectionOptions.tls).toMatchObject({
       serverNameOverride: 'temporal',
@@ -180,7 +180,7 @@ describe("docker-compose.yml's Temporal server with TLS from its environment (Go
   });
 
   test('refuses a client without a certificate, one whose certificate another CA signed, and plaintext', async () => {
-    const { connectionOptions } = loadClientConnectConfig({ disableFile: true, overrideEnvVars: clientEnvironment('worker') });
+    const { connectionOptions } = loadClientConnectConfig({ disableFile: true, overrideEnvVars: connectEnvironment('worker') });
     const tls = connectionOptions.tls as { serverNameOverride: string; serverRootCACertificate: Buffer };
     const other = join(secrets, 'other-ca');
     execFileSync('/bin/sh', [join(PROJECT_ROOT, 'deploy', 'tls', 'make-certs.sh'), other]);

@@ -13,7 +13,7 @@ import { freePort, spawnTied } from '../dev-stack/processes';
 import { findSecretLeaks, stackSecrets } from '../dev-stack/secret-leaks';
 import { BUILT } from '../dev-stack/built';
 import { failureReason } from '../src/cli/progress';
-import { setClientSchedule } from '../src/client/schedules';
+import { setClientSchedule } from '../src/temporal-ops/schedules';
 import { setClientEnabled } from '../src/db/clients';
 import { waitFor } from '../src/infra/wait-for';
 import { scheduleId } from '../src/contract/sync';

@@ -7,7 +7,7 @@ import type { DevServer } from '../dev-stack/temporal-dev-server';
 import { generateCampaigns } from '../mock-api/accounts';
 import { createSyncMetrics } from '../src/metrics';
 import { createCampaignSyncWorker } from '../src/worker';
-import { PlatformClient } from '../src/platform/client';
+import { PlatformApi } from '../src/platform/api';
 import { createCredentialStore } from '../src/platform/credentials';
 import {
   embeddedTestDatabase,
@@ -53,17 +53,17 @@ async function runWorkflowThatWritesARow(database: TestDatabase) {
     namespace: 'default',
     taskQueue,
     pool: database.pool,
-    platform: new PlatformClient({ connectMs: 1000, headersMs: 1000, bodyMs: 1000 }),
+    platform: new PlatformApi({ connectMs: 1000, headersMs: 1000, bodyMs: 1000 }),
     credentials: createCredentialStore({}),
     metrics: createSyncMetrics(noopMetricMeter),
     workflowsPath: require.resolve('./fixtures/foundation-workflows'),
   });
   const connection = await Connection.connect({ address: devServer.address });
-  const client = new Client({ connection });
+  const temporal = new Client({ connection });
   const [campaign] = generateCampaigns(7, 1, 1);
   try {
     const counts = await worker.runUntil(
-      client.workflow.execute('storeCampaignsWorkflow', {
+      temporal.workflow.execute('storeCampaignsWorkflow', {
         taskQueue,
         workflowId: `foundation-${randomUUID()}`,
         args: ['foundation', [campaign]],

@@ -164,7 +164,7 @@ describe.each<FrontendSecurityMode>(['tls', 'mtls', 'jwt'])(
                 : { mode, certificates };
             const server = await startTemporalServer(postgresServerOf(database.connectionString), security);
             // The stack's client and workers hold the namespace's key, not the set-up's cluster admin key.
-            if (mode === 'jwt') Object.assign(server.clientEnv, await apiKeyEnv({ permissions: [NAMESPACE_PERMISSION] }));
+            if (mode === 'jwt') Object.assign(server.connectEnv, await apiKeyEnv({ permissions: [NAMESPACE_PERMISSION] }));
             return server;
           },
         },

@@ -9,7 +9,7 @@ import { confirmedCampaignIds, markCampaignsSynced } from '../db/campaigns';
 import type { ClientRecord } from '../db/clients';
 import { releaseRateSlots, type RateReservation, type RateSlot } from '../db/rate-reservations';
 import type { SyncMetrics } from '../metrics';
-import type { PlatformClient } from '../platform/client';
+import type { PlatformApi } from '../platform/api';
 import { PlatformError } from '../platform/errors';
 import type { TokenCache } from '../platform/token-cache';
 import { lastMalformedAttempt, redact } from './failures';
@@ -24,7 +24,7 @@ const PROGRESS_DELAY_MS = 500;
 
 export interface CampaignBatchDependencies {
   pool: Pool;
-  platform: PlatformClient;
+  platform: PlatformApi;
   tokens: TokenCache;
   /** Every secret the worker has handled, for scrubbing failure messages. */
   secrets: () => string[];

@@ -35,7 +35,7 @@ export function toActivityFailure(err: unknown, secrets: readonly string[], atte
         redact(err.message, secrets) + (malformed && lastMalformedAttempt(attempt) ? ` (attempt ${attempt}; not retried further)` : ''),
       type: err.kind,
       nonRetryable: malformed && lastMalformedAttempt(attempt),
-      // A 429 is retried after the wait the platform asked for (bounded by the platform client).
+      // A 429 is retried after the wait the platform asked for (bounded by PlatformApi).
       nextRetryDelay: err.kind === FailureType.PlatformRateLimited ? err.details.retryAfterMs : undefined,
     });
   }

@@ -21,8 +21,8 @@ import { NO_COUNTS, type SyncCounts } from '../contract/sync-counts';
 import { markCampaignsSynced, markUnlistedCampaignsRemoved, unconfirmedCampaignIds } from '../db/campaigns';
 import { findClient, type ClientRecord } from '../db/clients';
 import { lastFinishedListingRun, otherRunningRuns, saveSyncRun, type RunningRun } from '../db/sync-runs';
-import { repairAbandonedRuns } from '../client/abandoned-runs';
-import type { PlatformClient } from '../platform/client';
+import { repairAbandonedRuns } from '../temporal-ops/abandoned-runs';
+import type { PlatformApi } from '../platform/api';
 import type { CredentialStore } from '../platform/credentials';
 import { PlatformError } from '../platform/errors';
 import { TokenCache } from '../platform/token-cache';
@@ -35,7 +35,7 @@ import { waitForRateSlot } from './rate-budget';
 
 export interface ActivityDependencies {
   pool: Pool;
-  platform: PlatformClient;
+  platform: PlatformApi;
   credentials: CredentialStore;
   metrics: SyncMetrics;
 }

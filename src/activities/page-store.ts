@@ -5,7 +5,7 @@ import { quotable } from '../printable';
 import { isDataRefusal, type DataRefusal } from './failures';
 
 /**
- * Upserts a page in one statement. The platform client refuses what no column can hold, but if
+ * Upserts a page in one statement. PlatformApi refuses what no column can hold, but if
  * PostgreSQL still refuses a record's values (a data exception or a limit, SQLSTATE 22 or 54), the
  * page is halved and each half stored the same way, until the refused records stand alone: the
  * rest of the page is stored (in about 2·log2(n) statements per bad record) and the bad ones are

@@ -1,6 +1,6 @@
 import { MultiBar, Presets } from 'cli-progress';
 import type { SyncProgress, SyncSummary } from '../contract/sync';
-import { readProgress, type SyncHandle } from '../client/syncs';
+import { readProgress, type SyncHandle } from '../temporal-ops/syncs';
 import { printable } from '../printable';
 
 export const describeProgress = (p: SyncProgress) =>

@@ -48,7 +48,7 @@ export interface CampaignPageRequest {
 
 /**
  * A campaign as the platform lists it; fields not modelled yet are kept, so the stored
- * platform_record is the whole record. The platform client's schema (src/platform/campaign.ts)
+ * platform_record is the whole record. PlatformApi's schema (src/platform/campaign.ts)
  * must produce this shape.
  */
 export interface Campaign {

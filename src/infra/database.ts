@@ -127,9 +127,9 @@ function whyPostgresExited(recentLog: string[]): string {
 }
 
 async function canConnect(connectionString: string): Promise<void> {
-  const client = new Client({ connectionString, connectionTimeoutMillis: 2000 });
-  await client.connect();
-  await client.end();
+  const db = new Client({ connectionString, connectionTimeoutMillis: 2000 });
+  await db.connect();
+  await db.end();
 }
 
 async function ensureDatabaseExists(connectionString: string, name: string): Promise<void> {
@@ -211,19 +211,19 @@ const embeddedOptions = (settings: Settings, options: OpenOptions): EmbeddedData
 
 /** Refuses to start on a schema behind this version's migrations; a schema ahead is only a warning. */
 async function requireCurrentSchema(connectionString: string, settings: Settings, onWarning: (line: string) => void): Promise<void> {
-  const client = new Client({ connectionString, connectionTimeoutMillis: settings.DATABASE_CONNECT_TIMEOUT_MS });
-  await client.connect();
+  const db = new Client({ connectionString, connectionTimeoutMillis: settings.DATABASE_CONNECT_TIMEOUT_MS });
+  await db.connect();
   try {
-    const applied = await appliedMigrations(client).catch((err: unknown) => {
+    const applied = await appliedMigrations(db).catch((err: unknown) => {
       // 42501: the role may not read the migrations table, so it was never granted its rights.
-      if ((err as { code?: string }).code === '42501') throw runtimeRoleUngranted(client.user ?? 'the runtime role');
+      if ((err as { code?: string }).code === '42501') throw runtimeRoleUngranted(db.user ?? 'the runtime role');
       throw err;
     });
     const status = schemaStatus(shippedMigrations(), applied);
     if (status.state === 'behind') throw schemaBehind(status.missing);
     if (status.state === 'ahead') onWarning(schemaAhead(status.unknown));
   } finally {
-    await client.end();
+    await db.end();
   }
 }
 
@@ -264,11 +264,11 @@ export async function migrateAsOwner(settings: Settings, grantTo: string | undef
 }
 
 async function countApplied(connectionString: string, settings: Settings): Promise<number> {
-  const client = new Client({ connectionString, connectionTimeoutMillis: settings.DATABASE_CONNECT_TIMEOUT_MS });
-  await client.connect();
+  const db = new Client({ connectionString, connectionTimeoutMillis: settings.DATABASE_CONNECT_TIMEOUT_MS });
+  await db.connect();
   try {
-    return (await appliedMigrations(client)).length;
+    return (await appliedMigrations(db)).length;
   } finally {
-    await client.end();
+    await db.end();
   }
 }

@@ -257,8 +257,8 @@ export async function connectNativeTemporal(config: TemporalConnectionConfig): P
   return connection;
 }
 
-/** The CLI's (and any client's) connection. A key from TEMPORAL_API_KEY_FILE is looked up on each call, re-read when the file changed. */
-export async function connectClientTemporal(
+/** The connection of the CLI and of src/temporal-ops/ callers. A key from TEMPORAL_API_KEY_FILE is looked up on each call, re-read when the file changed. */
+export async function connectOpsTemporal(
   config: TemporalConnectionConfig,
   options: { connectTimeoutMs?: number } = {},
 ): Promise<Connection> {

@@ -1,5 +1,5 @@
 // The bounds every platform answer is held to before it is believed (ARCHITECTURE.md, "Poisoned
-// answers"). Pure functions: the platform client applies them; unit tests check each at its edge.
+// answers"). Pure functions: PlatformApi applies them; unit tests check each at its edge.
 import { quotable } from '../printable';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Credentials } from './client';
+import type { Credentials } from './api';
 import { SecretFileError } from '../secret-file';
 import { reloadingSecretFile } from './reloading-secret-file';
 

@@ -1,5 +1,5 @@
 // How long a 429 asks us to wait, and how long we are willing to (ARCHITECTURE.md, "Poisoned
-// answers"). Pure: the platform client calls them for every 429; unit tests check the edges.
+// answers"). Pure: PlatformApi calls them for every 429; unit tests check the edges.
 
 /**
  * The wait a 429 asks for, in ms: the Retry-After header (seconds, or an HTTP-date) when it is

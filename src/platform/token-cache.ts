@@ -1,4 +1,4 @@
-import type { IssuedToken } from './client';
+import type { IssuedToken } from './api';
 
 interface CachedToken {
   accessToken: string;

@@ -8,7 +8,7 @@ import { ConfirmationWriter } from '../../src/activities/campaign-batch';
 import type { CampaignBatchCall, CampaignBatchOutcome } from '../../src/contract/activities';
 import { markCampaignsSynced, upsertCampaigns } from '../../src/db/campaigns';
 import { saveClient } from '../../src/db/clients';
-import { PlatformClient } from '../../src/platform/client';
+import { PlatformApi } from '../../src/platform/api';
 import type { SyncMetrics } from '../../src/metrics';
 import { createCredentialStore, credentialEnvNames } from '../../src/platform/credentials';
 import { json, startServer, type TestServer } from './helpers/http-server';
@@ -32,7 +32,7 @@ type SyncAnswer = (res: ServerResponse, call: number) => void;
 const ok: SyncAnswer = (res) => json(res, 200, { success: true, synced_at: '2026-11-22T10:00:00.000Z' });
 
 let server: TestServer | undefined;
-let platform: PlatformClient | undefined;
+let platform: PlatformApi | undefined;
 let clients = 0;
 
 afterEach(async () => {
@@ -60,7 +60,7 @@ async function scenario(options: {
     arrivals.push(Date.now());
     (options.answers?.[id] ?? ok)(res, calls.get(id)!);
   });
-  // What the activity reports as metrics, and what the platform client saw.
+  // What the activity reports as metrics, and what PlatformApi saw.
   const measured = { requests: [] as string[], waitsMs: [] as number[], synced: 0, tokens: 0 };
   const metrics: SyncMetrics = {
     platformRequest: (_client, endpoint, status) => void measured.requests.push(`${endpoint} ${status}`),
@@ -70,7 +70,7 @@ async function scenario(options: {
     campaigns: (_client, result, count) => void (result === 'synced' && (measured.synced += count)),
     syncFinished: () => undefined,
   };
-  platform = new PlatformClient(
+  platform = new PlatformApi(
     { connectMs: 1000, headersMs: 1000, bodyMs: 1000 },
     { request: metrics.platformRequest, misbehaved: metrics.platformMisbehaved },
   );

@@ -1,4 +1,4 @@
-import { frontendClientEnv, frontendSecurityConfig, type FrontendSecurity } from '../../dev-stack/frontend-security';
+import { frontendConnectEnv, frontendSecurityConfig, type FrontendSecurity } from '../../dev-stack/frontend-security';
 import type { TestCertificates } from '../../dev-stack/test-certificates';
 
 const files = (name: string) => ({ cert: `/pki/${name}.pem`, key: `/pki/${name}-key.pem` });
@@ -24,11 +24,11 @@ test.each([
   // The API key is the caller's to choose: the set-up's admin key never reaches a worker by default.
   ['jwt', TRUST_SERVER],
 ] as const)('a client of a %s frontend is given the CA, the server name and (mTLS) its certificate', (mode, env) => {
-  expect(frontendClientEnv(SECURITY[mode], ADDRESS)).toEqual(env);
+  expect(frontendConnectEnv(SECURITY[mode], ADDRESS)).toEqual(env);
 });
 
 test('a plaintext server needs only its address', () => {
-  expect(frontendClientEnv(undefined, ADDRESS)).toEqual({ TEMPORAL_ADDRESS: ADDRESS });
+  expect(frontendConnectEnv(undefined, ADDRESS)).toEqual({ TEMPORAL_ADDRESS: ADDRESS });
 });
 
 test.each([

@@ -2,13 +2,13 @@ import type { ServerResponse } from 'node:http';
 import fc from 'fast-check';
 import { MAX_CAMPAIGN_ID_BYTES, recordProblem } from '../../src/platform/answer-bounds';
 import { campaignSchema } from '../../src/platform/campaign';
-import { PlatformClient } from '../../src/platform/client';
+import { PlatformApi } from '../../src/platform/api';
 import type { CampaignPage } from '../../src/contract/activities';
 import { PlatformError } from '../../src/platform/errors';
 import { FailureType } from '../../src/contract/failure-types';
 import { startServer, type TestServer } from './helpers/http-server';
 
-// Whatever the platform answers (any status, any headers, any body), the client either hands back
+// Whatever the platform answers (any status, any headers, any body), the PlatformApi either hands back
 // something within the bounds or fails with a PlatformError of a Platform* kind; it never throws
 // anything else, never lets a rejection or exception escape, and never waits longer than the max.
 
@@ -30,15 +30,15 @@ interface Answer {
 
 let answer: Answer = { status: 200, headers: {}, body: '', framing: 'exact' };
 let server: TestServer;
-let client: PlatformClient;
-/** What the client told its observer, which goes to logs and metrics. */
+let api: PlatformApi;
+/** What the PlatformApi told its observer, which goes to logs and metrics. */
 let observed: string[] = [];
 /** Unhandled rejections and uncaught exceptions seen while the properties ran. */
 const escaped: unknown[] = [];
 const onEscape = (err: unknown) => void escaped.push(err);
 
 function respond(res: ServerResponse, { status, headers, body, framing }: Answer) {
-  // The client may close the connection mid-body (an oversized answer): nothing to report here.
+  // The PlatformApi may close the connection mid-body (an oversized answer): nothing to report here.
   res.on('error', () => undefined);
   res.statusCode = status;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
@@ -56,14 +56,14 @@ beforeAll(async () => {
   process.on('unhandledRejection', onEscape);
   process.on('uncaughtException', onEscape);
   server = await startServer((_req, res) => respond(res, answer));
-  client = new PlatformClient(
+  api = new PlatformApi(
     { connectMs: 1000, headersMs: 1000, bodyMs: 1000, ...BOUNDS },
     { request: () => undefined, misbehaved: (_client, endpoint, kind, detail) => void observed.push(`${endpoint} ${kind}: ${detail}`) },
   );
 });
 
 afterAll(async () => {
-  await client?.close();
+  await api?.close();
   await server?.close();
   process.off('unhandledRejection', onEscape);
   process.off('uncaughtException', onEscape);
@@ -110,7 +110,7 @@ const headers = fc.record(
   { requiredKeys: [] },
 );
 
-/** Mostly 200 (so pages get through to be checked), else any status the client may meet. */
+/** Mostly 200 (so pages get through to be checked), else any status the PlatformApi may meet. */
 const status = fc.oneof(
   { weight: 6, arbitrary: fc.constant(200) },
   { weight: 1, arbitrary: fc.constantFrom(201, 204, 299, 301, 304, 400, 401, 403, 404, 429, 500, 503, 599) },
@@ -223,7 +223,7 @@ const pageAnswer = fc.integer({ min: 1, max: 12 }).chain((limit) =>
     }),
 );
 
-/** An error body as the client reads it (error, message, retry_after), with hostile text and waits of every kind. */
+/** An error body as the PlatformApi reads it (error, message, retry_after), with hostile text and waits of every kind. */
 const errorBody = fc
   .record(
     {
@@ -356,7 +356,7 @@ test('listCampaigns: any answer gives a page within the bounds, or a PlatformErr
     fc.asyncProperty(anyListAnswer, ([given, limit]) =>
       answered(
         given,
-        () => client.listCampaigns(server.url, 'token-1', 'acme', 1, limit),
+        () => api.listCampaigns(server.url, 'token-1', 'acme', 1, limit),
         (page) => expectBoundedPage(page, limit),
       ),
     ),
@@ -379,7 +379,7 @@ test('syncCampaign: any answer gives a confirmation time, or a PlatformError', a
     fc.asyncProperty(answerOf(syncBody), campaignId, (given, id) =>
       answered(
         given,
-        () => client.syncCampaign(server.url, 'token-1', 'acme', id),
+        () => api.syncCampaign(server.url, 'token-1', 'acme', id),
         ({ syncedAt }) => {
           expect(typeof syncedAt).toBe('string');
           expect(Number.isFinite(Date.parse(syncedAt))).toBe(true);
@@ -399,7 +399,7 @@ test('requestToken: any answer gives a token and a lifetime, or a PlatformError'
     fc.asyncProperty(answerOf(tokenBody), (given) =>
       answered(
         given,
-        () => client.requestToken(server.url, 'acme', { email: 'ops@acme.example', password: 'pw' }),
+        () => api.requestToken(server.url, 'acme', { email: 'ops@acme.example', password: 'pw' }),
         ({ accessToken, expiresInMs }) => {
           // A token is sent back in every request's Authorization header: one undici would refuse there is no token.
           expect(accessToken).toMatch(/^[\x21-\x7e]+$/);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfigError, loadSettings } from '../../src/config';
 import {
   apiKeyFileReader,
-  connectClientTemporal,
+  connectOpsTemporal,
   connectNativeTemporal,
   resolveTemporalConnection,
   type TemporalConnectionConfig,
@@ -249,9 +249,7 @@ describe('TEMPORAL_API_KEY_FILE is re-read when it changes', () => {
 
   test('a client connection sends the rotated key on its next call', async () => {
     const path = file('client-key', 'client-key-one\n');
-    const connection = await connectClientTemporal(
-      resolve({ TEMPORAL_ADDRESS: address, TEMPORAL_API_KEY_FILE: path, TEMPORAL_TLS: 'false' }),
-    );
+    const connection = await connectOpsTemporal(resolve({ TEMPORAL_ADDRESS: address, TEMPORAL_API_KEY_FILE: path, TEMPORAL_TLS: 'false' }));
     await connection.workflowService.getSystemInfo({});
     expect(authorizations.at(-1)).toBe('Bearer client-key-one');
     writeFileSync(path, 'client-key-number-two\n');

@@ -1,4 +1,4 @@
-import type { IssuedToken } from '../../src/platform/client';
+import type { IssuedToken } from '../../src/platform/api';
 import { TokenCache } from '../../src/platform/token-cache';
 
 /** A promise the test settles by hand. */

@@ -1,4 +1,4 @@
-import { PlatformClient, type PlatformLimits, type PlatformMisbehaviour } from '../../src/platform/client';
+import { PlatformApi, type PlatformLimits, type PlatformMisbehaviour } from '../../src/platform/api';
 import { MAX_CAMPAIGN_ID_BYTES, MAX_RECORD_BYTES } from '../../src/platform/answer-bounds';
 import type { PlatformFailureType } from '../../src/contract/failure-types';
 import { PlatformError } from '../../src/platform/errors';
@@ -7,33 +7,33 @@ import { drip, hang, json, refusedUrl, resetAfter, startServer, text, type Handl
 const TIMEOUTS = { connectMs: 1000, headersMs: 300, bodyMs: 300 };
 
 let server: TestServer | undefined;
-let client: PlatformClient | undefined;
+let api: PlatformApi | undefined;
 
-/** What the client reported as the platform misbehaving, as `endpoint kind`. */
+/** What the PlatformApi reported as the platform misbehaving, as `endpoint kind`. */
 let misbehaviour: string[] = [];
 
-/** A server with this handler and a client with short timeouts, both closed after the test. */
+/** A server with this handler and a PlatformApi with short timeouts, both closed after the test. */
 async function serve(handler: Handler, limits: Partial<PlatformLimits> = {}) {
-  // A test may serve twice: the first server and client go.
+  // A test may serve twice: the first server and PlatformApi go.
   await server?.close();
-  await client?.close();
+  await api?.close();
   server = await startServer(handler);
   misbehaviour = [];
-  client = new PlatformClient(
+  api = new PlatformApi(
     { ...TIMEOUTS, ...limits },
     {
       request: () => undefined,
       misbehaved: (_client, endpoint, kind: PlatformMisbehaviour) => void misbehaviour.push(`${endpoint} ${kind}`),
     },
   );
-  return { server, client };
+  return { server, api };
 }
 
 afterEach(async () => {
   await server?.close();
-  await client?.close();
+  await api?.close();
   server = undefined;
-  client = undefined;
+  api = undefined;
 });
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -64,17 +64,17 @@ const campaign = (id: string) => ({
 
 const page = (data: unknown[], pagination = { page: 1, limit: 10, total: data.length, has_more: false }) => ({ data, pagination });
 
-const listPage = (c: PlatformClient, baseUrl: string) => c.listCampaigns(baseUrl, 'token-1', 'acme', 1, 10);
+const listPage = (c: PlatformApi, baseUrl: string) => c.listCampaigns(baseUrl, 'token-1', 'acme', 1, 10);
 
 describe('requestToken', () => {
   const credentials = { email: 'ops@acme.example', password: 'pa:ss wörd!' };
 
   test('sends Basic base64(email:password) to POST /auth/token and parses expires_in', async () => {
-    const { server, client } = await serve((_req, res) =>
+    const { server, api } = await serve((_req, res) =>
       json(res, 200, { access_token: 'tok-abc', token_type: 'Bearer', expires_in: 3600, issued_at: 1 }),
     );
 
-    const token = await client.requestToken(server.url, 'acme', credentials);
+    const token = await api.requestToken(server.url, 'acme', credentials);
 
     expect(token).toEqual({ accessToken: 'tok-abc', expiresInMs: 3_600_000 });
     expect(server.requests).toHaveLength(1);
@@ -87,11 +87,11 @@ describe('requestToken', () => {
   });
 
   test('401 "Invalid credentials" is bad_credentials, telling to check the email and password', async () => {
-    const { server, client } = await serve((_req, res) =>
+    const { server, api } = await serve((_req, res) =>
       json(res, 401, { error: 'Invalid credentials', message: 'Email or password is incorrect' }),
     );
 
-    const err = await platformError(client.requestToken(server.url, 'acme', credentials));
+    const err = await platformError(api.requestToken(server.url, 'acme', credentials));
 
     expect(err.kind).toBe('PlatformBadCredentials');
     expect(err.details.status).toBe(401);
@@ -100,9 +100,9 @@ describe('requestToken', () => {
   });
 
   test('a token body without access_token is malformed', async () => {
-    const { server, client } = await serve((_req, res) => json(res, 200, { token_type: 'Bearer', expires_in: 3600 }));
+    const { server, api } = await serve((_req, res) => json(res, 200, { token_type: 'Bearer', expires_in: 3600 }));
 
-    const err = await platformError(client.requestToken(server.url, 'acme', credentials));
+    const err = await platformError(api.requestToken(server.url, 'acme', credentials));
 
     expect(err.kind).toBe('PlatformMalformedResponse');
     expect(err.message).toContain('access_token');
@@ -115,9 +115,9 @@ describe('requestToken', () => {
     ['a character outside Latin-1', 'tok€n'],
     ['an unpaired surrogate', 'tok\ud800'],
   ])('a token with %s, which a request could not send back as it is, is malformed', async (_name, accessToken) => {
-    const { server, client } = await serve((_req, res) => json(res, 200, { access_token: accessToken, expires_in: 3600 }));
+    const { server, api } = await serve((_req, res) => json(res, 200, { access_token: accessToken, expires_in: 3600 }));
 
-    const err = await platformError(client.requestToken(server.url, 'acme', credentials));
+    const err = await platformError(api.requestToken(server.url, 'acme', credentials));
 
     expect(err.kind).toBe('PlatformMalformedResponse');
     expect(err.message).toBe('POST /auth/token returned an unexpected body: access_token is not a token an Authorization header can carry');
@@ -125,12 +125,12 @@ describe('requestToken', () => {
 
   test('a token of every visible ASCII character is sent back as it came', async () => {
     const visible = Array.from({ length: 0x7e - 0x20 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
-    const { server, client } = await serve((req, res) =>
+    const { server, api } = await serve((req, res) =>
       req.url === '/auth/token' ? json(res, 200, { access_token: visible, expires_in: 3600 }) : json(res, 200, page([])),
     );
 
-    const { accessToken } = await client.requestToken(server.url, 'acme', credentials);
-    await client.listCampaigns(server.url, accessToken, 'acme', 1, 10);
+    const { accessToken } = await api.requestToken(server.url, 'acme', credentials);
+    await api.listCampaigns(server.url, accessToken, 'acme', 1, 10);
 
     expect(server.requests[1]!.headers.authorization).toBe(`Bearer ${visible}`);
   });
@@ -138,11 +138,11 @@ describe('requestToken', () => {
 
 describe('listCampaigns', () => {
   test('sends the bearer token, the X-Client-ID header and the page query', async () => {
-    const { server, client } = await serve((_req, res) =>
+    const { server, api } = await serve((_req, res) =>
       json(res, 200, page([campaign('c1')], { page: 3, limit: 25, total: 80, has_more: true })),
     );
 
-    const result = await client.listCampaigns(server.url, 'token-1', 'acme-corp', 3, 25);
+    const result = await api.listCampaigns(server.url, 'token-1', 'acme-corp', 3, 25);
 
     expect(result).toEqual({ campaigns: [campaign('c1')], rejected: [], total: 80, hasMore: true });
     const [request] = server.requests;
@@ -161,9 +161,9 @@ describe('listCampaigns', () => {
       { ...campaign('c5'), impressions: 1.5 },
       null,
     ];
-    const { server, client } = await serve((_req, res) => json(res, 200, page(records)));
+    const { server, api } = await serve((_req, res) => json(res, 200, page(records)));
 
-    const result = await listPage(client, server.url);
+    const result = await listPage(api, server.url);
 
     expect(result.campaigns.map((c) => c.id)).toEqual(['c1', 'c4']);
     expect(result.rejected).toEqual([
@@ -181,9 +181,9 @@ describe('listCampaigns', () => {
       { ...campaign('c2'), name: 'bad\u0000name' },
       { ...campaign('c3'), id: '..' },
     ];
-    const { server, client } = await serve((_req, res) => json(res, 200, page(records)));
+    const { server, api } = await serve((_req, res) => json(res, 200, page(records)));
 
-    const result = await listPage(client, server.url);
+    const result = await listPage(api, server.url);
 
     expect(result.campaigns).toEqual([records[0]]);
     expect(result.rejected).toEqual([
@@ -218,31 +218,31 @@ describe('listCampaigns', () => {
   ];
 
   test.each(failures)('%s is %s', async (_name, kind, status, handler) => {
-    const { server, client } = await serve(handler);
+    const { server, api } = await serve(handler);
 
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
 
     expect(err.kind).toBe(kind);
     expect(err.details.status).toBe(status);
   });
 
   test('a 429 takes its wait from the Retry-After header over the body', async () => {
-    const { server, client } = await serve((_req, res) =>
+    const { server, api } = await serve((_req, res) =>
       json(res, 429, { error: 'Rate limit exceeded', retry_after: 60 }, { 'retry-after': '2' }),
     );
 
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
 
     expect(err.kind).toBe('PlatformRateLimited');
     expect(err.details.retryAfterMs).toBe(2000);
   });
 
   test('a 429 without Retry-After takes its wait from the body (the reference mock)', async () => {
-    const { server, client } = await serve((_req, res) =>
+    const { server, api } = await serve((_req, res) =>
       json(res, 429, { error: 'Rate limit exceeded', message: 'Too many requests', retry_after: 60 }),
     );
 
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
 
     expect(err.kind).toBe('PlatformRateLimited');
     expect(err.details.retryAfterMs).toBe(60_000);
@@ -250,18 +250,18 @@ describe('listCampaigns', () => {
   });
 
   test('a 429 with a non-JSON body still takes its wait from Retry-After', async () => {
-    const { server, client } = await serve((_req, res) => text(res, 429, '<html>Too Many Requests</html>', { 'retry-after': '7' }));
+    const { server, api } = await serve((_req, res) => text(res, 429, '<html>Too Many Requests</html>', { 'retry-after': '7' }));
 
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
 
     expect(err.kind).toBe('PlatformRateLimited');
     expect(err.details.retryAfterMs).toBe(7000);
   });
 
   test('a 429 that names no wait leaves it unknown', async () => {
-    const { server, client } = await serve((_req, res) => json(res, 429, { error: 'Rate limit exceeded' }));
+    const { server, api } = await serve((_req, res) => json(res, 429, { error: 'Rate limit exceeded' }));
 
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
 
     expect(err.kind).toBe('PlatformRateLimited');
     expect(err.details.retryAfterMs).toBeUndefined();
@@ -273,12 +273,12 @@ describe('listCampaigns', () => {
   ];
 
   test.each(redirects)('a redirect %s is rejected, not followed, and says to set the API URL', async (_name, redirect) => {
-    const { server, client } = await serve((req, res, recorded) => {
+    const { server, api } = await serve((req, res, recorded) => {
       if (req.url === '/elsewhere') json(res, 200, page([campaign('c1')]));
       else redirect(req, res, recorded);
     });
 
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
 
     expect(err.kind).toBe('PlatformRejectedRequest');
     expect(err.details.status).toBe(302);
@@ -293,9 +293,9 @@ describe('network failures are transient', () => {
     ['a body that drips slower than the body timeout', drip('{"data": [', 1000, 3), 'UND_ERR_BODY_TIMEOUT'],
     ['a connection reset after the headers and part of the body', resetAfter('{"data": [{"id": "c1"'), 'UND_ERR_SOCKET'],
   ])('%s', async (_name, handler, code) => {
-    const { server, client } = await serve(handler);
+    const { server, api } = await serve(handler);
 
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
 
     expect(err.kind).toBe('PlatformUnavailable');
     expect(err.message).toContain(code);
@@ -303,9 +303,9 @@ describe('network failures are transient', () => {
 
   test('a refused connection', async () => {
     const url = await refusedUrl();
-    client = new PlatformClient(TIMEOUTS);
+    api = new PlatformApi(TIMEOUTS);
 
-    const err = await platformError(listPage(client, url));
+    const err = await platformError(listPage(api, url));
 
     expect(err.kind).toBe('PlatformUnavailable');
     expect(err.message).toContain('ECONNREFUSED');
@@ -319,7 +319,7 @@ describe('cancellation', () => {
   ])('an abort %s rejects with the abort reason, not a PlatformError', async (_name, handler) => {
     const controller = new AbortController();
     const reason = new Error('activity cancelled');
-    const { server, client } = await serve(
+    const { server, api } = await serve(
       (req, res, recorded) => {
         handler(req, res, recorded);
         setTimeout(() => controller.abort(reason), 100);
@@ -327,7 +327,7 @@ describe('cancellation', () => {
       { headersMs: 10_000, bodyMs: 10_000 },
     );
 
-    const err = await rejection(client.listCampaigns(server.url, 'token-1', 'acme', 1, 10, controller.signal));
+    const err = await rejection(api.listCampaigns(server.url, 'token-1', 'acme', 1, 10, controller.signal));
 
     expect(err).not.toBeInstanceOf(PlatformError);
     expect(err).toBe(reason);
@@ -340,11 +340,11 @@ describe('syncCampaign', () => {
     ['unicode', 'kampagne-ü-日本-✓'],
     ['URL syntax', 'a/b?c=d#e f%20&g'],
   ])('an id with %s is URL-encoded as one path segment', async (_name, id) => {
-    const { server, client } = await serve((_req, res) =>
+    const { server, api } = await serve((_req, res) =>
       json(res, 200, { success: true, campaign_id: id, synced_at: '2024-11-22T10:00:02.000Z', message: 'ok' }),
     );
 
-    const result = await client.syncCampaign(server.url, 'token-1', 'acme', id);
+    const result = await api.syncCampaign(server.url, 'token-1', 'acme', id);
 
     expect(result).toEqual({ syncedAt: '2024-11-22T10:00:02.000Z' });
     const [request] = server.requests;
@@ -357,9 +357,9 @@ describe('syncCampaign', () => {
   });
 
   test('a confirmation without success: true is malformed', async () => {
-    const { server, client } = await serve((_req, res) => json(res, 200, { success: false, synced_at: '2024-11-22T10:00:02.000Z' }));
+    const { server, api } = await serve((_req, res) => json(res, 200, { success: false, synced_at: '2024-11-22T10:00:02.000Z' }));
 
-    const err = await platformError(client.syncCampaign(server.url, 'token-1', 'acme', 'c1'));
+    const err = await platformError(api.syncCampaign(server.url, 'token-1', 'acme', 'c1'));
 
     expect(err.kind).toBe('PlatformMalformedResponse');
   });
@@ -373,15 +373,15 @@ describe('the request observer (metrics)', () => {
       if (req.url?.startsWith('/api/campaigns?')) return json(res, 503, { error: 'Service temporarily unavailable' });
       // The sync call never answers.
     });
-    client = new PlatformClient(TIMEOUTS, {
+    api = new PlatformApi(TIMEOUTS, {
       request: (clientId, endpoint, status) => void seen.push(`${clientId} ${endpoint} ${status}`),
       misbehaved: () => undefined,
     });
 
-    await client.requestToken(server.url, 'acme', { email: 'a@b.c', password: 'x' });
-    await rejection(listPage(client, server.url));
-    await rejection(client.syncCampaign(server.url, 'tok', 'acme', 'c1'));
-    await rejection(listPage(client, await refusedUrl()));
+    await api.requestToken(server.url, 'acme', { email: 'a@b.c', password: 'x' });
+    await rejection(listPage(api, server.url));
+    await rejection(api.syncCampaign(server.url, 'tok', 'acme', 'c1'));
+    await rejection(listPage(api, await refusedUrl()));
 
     expect(seen).toEqual(['acme auth 200', 'acme list 503', 'acme sync timeout', 'acme list network']);
   });
@@ -410,11 +410,11 @@ describe('answer bounds', () => {
         res.end(streamed ? undefined : body);
       };
     let size = MAX_BODY;
-    const { server, client } = await serve((req, res, recorded) => handler(size)(req, res, recorded), limited);
+    const { server, api } = await serve((req, res, recorded) => handler(size)(req, res, recorded), limited);
 
-    await expect(listPage(client, server.url)).resolves.toMatchObject({ campaigns: [campaign('c1')] });
+    await expect(listPage(api, server.url)).resolves.toMatchObject({ campaigns: [campaign('c1')] });
     size = MAX_BODY + 1;
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
     expect(err).toMatchObject({
       kind: 'PlatformMalformedResponse',
       message: `GET /api/campaigns answered 200 with a body over ${MAX_BODY} bytes`,
@@ -424,7 +424,7 @@ describe('answer bounds', () => {
 
   test('a 64 MB body is not read on past the bound', async () => {
     let written = 0;
-    const { server, client } = await serve((_req, res) => {
+    const { server, api } = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const chunk = Buffer.alloc(64 * 1024, ' ');
       const more = () => {
@@ -438,7 +438,7 @@ describe('answer bounds', () => {
       more();
     }, limited);
 
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
 
     expect(err.kind).toBe('PlatformMalformedResponse');
     // The socket closed long before the server could write it all (what is in flight in kernel buffers aside).
@@ -446,22 +446,20 @@ describe('answer bounds', () => {
   });
 
   test("an error answer's oversized body is not read: its status decides", async () => {
-    const { server, client } = await serve((_req, res) => text(res, 503, 'x'.repeat(200 * 1024)), limited);
+    const { server, api } = await serve((_req, res) => text(res, 503, 'x'.repeat(200 * 1024)), limited);
 
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
 
     expect(err).toMatchObject({ kind: 'PlatformUnavailable', details: { status: 503 } });
   });
 
   test('a page of `limit` records is believed; one more is a malformed answer', async () => {
     let records = 10;
-    const { server, client } = await serve((_req, res) =>
-      json(res, 200, page(Array.from({ length: records }, (_, i) => campaign(`c${i}`)))),
-    );
+    const { server, api } = await serve((_req, res) => json(res, 200, page(Array.from({ length: records }, (_, i) => campaign(`c${i}`)))));
 
-    expect((await listPage(client, server.url)).campaigns).toHaveLength(10);
+    expect((await listPage(api, server.url)).campaigns).toHaveLength(10);
     records = 11;
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
     expect(err).toMatchObject({
       kind: 'PlatformMalformedResponse',
       message: 'GET /api/campaigns answered page 1 with 11 records for a limit of 10',
@@ -473,12 +471,12 @@ describe('answer bounds', () => {
     // "1e20" is 4 bytes in the body and 21 as JSON.stringify writes it: 2 records of 200 such numbers are a
     // 2.4 KB body (within the bound) but 9 KB of campaigns, the activity result.
     const record = JSON.stringify({ ...campaign('c1'), extra: 'NUMBERS' }).replace('"NUMBERS"', `[${Array(200).fill('1e20').join(',')}]`);
-    const { server, client } = await serve((_req, res) => {
+    const { server, api } = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(`{"data":[${record},${record}],"pagination":{"total":2,"has_more":false}}`);
     }, limited);
 
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
 
     expect(err.kind).toBe('PlatformMalformedResponse');
     expect(err.message).toMatch(
@@ -489,12 +487,12 @@ describe('answer bounds', () => {
 
   /** A page of a good record and this one (its JSON text: JSON.stringify overflows on deep nesting), and what became of the second. */
   async function listedAlone(record: unknown, recordJson = JSON.stringify(record)) {
-    const { server, client } = await serve((_req, res) => {
+    const { server, api } = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const body = JSON.stringify(page([campaign('ok'), 'RECORD']));
       res.end(body.replace('"RECORD"', recordJson));
     });
-    const listed = await listPage(client, server.url);
+    const listed = await listPage(api, server.url);
     // The good record is stored whatever happens to the other.
     expect(listed.campaigns[0]).toEqual(campaign('ok'));
     return listed.rejected.length ? { rejected: listed.rejected[0]! } : { stored: listed.campaigns[1]! };
@@ -559,9 +557,9 @@ describe('answer bounds', () => {
     ['Retry-After: Infinity', { 'retry-after': 'Infinity' }, {}, undefined, false],
     ['retry_after as numeric text', {}, { retry_after: '1.5' }, 1500, false],
   ])('a 429 with %s waits a bounded time', async (_name, headers, body, waitMs, clamped) => {
-    const { server, client } = await serve((_req, res) => json(res, 429, { error: 'Rate limit exceeded', ...body }, headers), limited);
+    const { server, api } = await serve((_req, res) => json(res, 429, { error: 'Rate limit exceeded', ...body }, headers), limited);
 
-    const err = await platformError(listPage(client, server.url));
+    const err = await platformError(listPage(api, server.url));
 
     expect(err.kind).toBe('PlatformRateLimited');
     expect(err.details.retryAfterMs).toBe(waitMs);

@@ -8,7 +8,7 @@ import { FailureType } from '../contract/failure-types';
 import { PlatformError } from './errors';
 import { askedWaitMs, boundedWait } from './retry-after';
 
-/** How long the client waits for the platform, and how much of an answer it believes. */
+/** How long PlatformApi waits for the platform, and how much of an answer it believes. */
 export interface PlatformLimits {
   connectMs: number;
   /** Time to the response headers: a hung request is abandoned after this. */
@@ -56,7 +56,7 @@ function describeError(err: unknown): string {
   return String(err);
 }
 
-/** Ways an answer can be absurd that the client counts (metric) and logs, beside refusing or clamping it. */
+/** Ways an answer can be absurd that PlatformApi counts (metric) and logs, beside refusing or clamping it. */
 /** The platform's endpoints, as the mock's statistics name them. */
 export type PlatformEndpoint = 'auth' | 'list' | 'sync';
 
@@ -194,7 +194,7 @@ function failedAnswer(
  * Every answer is bounded before it is believed: body size, records per page, each record's
  * size, depth and text, and a 429's wait (answer-bounds.ts, retry-after.ts).
  */
-export class PlatformClient {
+export class PlatformApi {
   private readonly agent: Agent;
   private readonly limits: PlatformLimits;
 
