@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { BATCH_ACTIVITY_PATCH, SEARCH_ATTRIBUTES_PATCH, SYNC_WORKFLOW_VERSIONS } from '../src/contract/versions';
+import { bundleSyncWorkflows } from './helpers/workflow-bundle';
 
 // Histories recorded from real runs (scripts/record-histories.ts). Replaying them against the
 // current workflow code fails on any change that would break syncs already in flight.
@@ -87,11 +88,16 @@ test("each history was recorded by the version it is filed under: its workflow, 
   }
 });
 
+let bundle: WorkflowBundleWithSourceMap;
+beforeAll(async () => {
+  bundle = await bundleSyncWorkflows();
+});
+
 test.each(recorded)(
   '%s replays deterministically against the current workflows',
   async (file) => {
     const { workflowId, history } = read(file);
-    await Worker.runReplayHistory({ workflowsPath: require.resolve('../src/workflows') }, historyFromJSON(history), workflowId);
+    await Worker.runReplayHistory({ workflowBundle: bundle }, historyFromJSON(history), workflowId);
   },
   60_000,
 );

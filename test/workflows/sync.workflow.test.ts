@@ -3,7 +3,8 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleSyncWorkflows } from '../helpers/workflow-bundle';
 import type { Activities } from '../../src/activities';
 import type { Campaign, CampaignBatchCall, CampaignBatchOutcome, CampaignPage, StoredPage } from '../../src/contract/activities';
 import { plainCampaign } from '../helpers/campaigns';
@@ -32,13 +33,11 @@ beforeAll(async () => {
   if (!path) throw new Error('No Temporal CLI: run `npm run temporal:ensure` first (or set TEMPORAL_CLI)');
   [env, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: SEARCH_ATTRIBUTES } }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
+    bundleSyncWorkflows(),
   ]);
 });
 
 afterAll(() => env?.teardown());
-
-const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
 /** Campaign ids c1..cN, cut into pages the way the platform's list endpoint pages them. */
 function listing(total: number, overrides: { hasMore?: (page: number) => boolean; extra?: Record<number, Partial<CampaignPage>> } = {}) {
