@@ -2,10 +2,10 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PROJECT_ROOT } from '../src/config';
 
-/** Where each scenario's figures go; scripts/reliability-table.ts turns them into the README table. */
+/** Where each scenario's figures go; scripts/reliability-table.ts turns them into the table of docs/reliability.md. */
 export const RESULTS_FILE = process.env.CHAOS_RESULTS_FILE ?? join(PROJECT_ROOT, 'data', 'chaos-results.jsonl');
 
-/** CHAOS_SCALE=full for the README figures; the default (ci) keeps CI under its time budget. */
+/** CHAOS_SCALE=full for the figures of docs/reliability.md; the default (ci) keeps CI under its time budget. */
 export const CHAOS_SCALE: 'full' | 'ci' = process.env.CHAOS_SCALE === 'full' ? 'full' : 'ci';
 
 export interface ScenarioResult {

@@ -16,7 +16,7 @@ interface MockSetting<V extends z.ZodType> {
   default: z.output<V>;
   /** PATCH /__mock/config may change it while the mock runs. */
   live?: true;
-  /** One line for the README's table. */
+  /** One line for the table in docs/mock-platform.md. */
   about: string;
 }
 
@@ -25,7 +25,7 @@ const poisonModeSetting = (env: string, about: string) => setting({ env, value: 
 
 /**
  * Every knob of the mock platform, once: the config type, the environment parser, the defaults,
- * the run-time changes PATCH /__mock/config accepts and the README's table all come from here.
+ * the run-time changes PATCH /__mock/config accepts and the table in docs/mock-platform.md all come from here.
  */
 export const MOCK_SETTINGS = {
   // Where it listens, and the seed that makes a run repeatable.

@@ -258,7 +258,7 @@ export function unknownVariableProblem(names: readonly string[]): string | undef
   const hint =
     distance(unknown, nearest) <= Math.ceil(unknown.length / 3)
       ? `did you mean ${nearest}?`
-      : 'no setting has that name (see the settings table in README.md)';
+      : 'no setting has that name (see the settings table in docs/configuration.md)';
   return `Unknown variable ${unknown}: ${hint} Unset or rename it`;
 }
 

@@ -475,9 +475,9 @@ test('a scheduled and a manual sync of one client never run at once, whichever s
   expect((await cli('schedule', 'pause', 'slow2')).code).toBe(1);
 });
 
-test("the README's `temporal schedule` commands work as shown, and `schedule list` sees what they made", async () => {
-  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
-  const block = /The same with the `temporal` CLI:\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+test("docs/usage.md's `temporal schedule` commands work as shown, and `schedule list` sees what they made", async () => {
+  const doc = readFileSync(join(PROJECT_ROOT, 'docs', 'usage.md'), 'utf8');
+  const block = /The same with the `temporal` CLI:\n\n```sh\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
   const commands = block
     .replace(/\\\n\s*/g, ' ')
     .split('\n')

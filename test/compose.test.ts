@@ -121,10 +121,10 @@ describe('docker-compose.yml (production)', () => {
     for (const [, s] of services(dev)) for (const port of s.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
 
-  test("the README's port table says what the file publishes, and where", () => {
-    const readme = read('README.md').split('\n');
-    const header = readme.indexOf('| port | service | published on | who can reach it |');
-    const rows = readme.slice(header + 2, readme.indexOf('', header)).map((line) => {
+  test("docs/operating.md's port table says what the file publishes, and where", () => {
+    const doc = read('docs/operating.md').split('\n');
+    const header = doc.indexOf('| port | service | published on | who can reach it |');
+    const rows = doc.slice(header + 2, doc.indexOf('', header)).map((line) => {
       const [ports, , where] = line.split(' | ');
       return { ports: ports!.replace(/^\| /, '').split(', '), where: where! };
     });
@@ -230,7 +230,7 @@ describe('docker-compose.yml (production)', () => {
     const used = new Set(services(production).flatMap(([, s]) => s.secrets ?? []));
     for (const secret of Object.keys(production.secrets!)) {
       expect({ secret, used: used.has(secret) }).toEqual({ secret, used: true });
-      if (secret === 'platform-credentials') continue; // the operator's own file (README)
+      if (secret === 'platform-credentials') continue; // the operator's own file (docs/operating.md)
       const file = secretFile(production, secret, secrets);
       if (file.endsWith('.pem')) continue; // certificates are public
       expect({ secret, mode: statSync(file).mode & 0o077 }).toEqual({ secret, mode: 0 });

@@ -4,7 +4,7 @@
 # compose service name `temporal`, and localhost for an operator's tunnel) and one client
 # certificate the server requires (mutual TLS). Run once; it never overwrites what exists.
 #   deploy/tls/make-certs.sh [output folder, default ./secrets/tls]
-# Keys are 0600: the containers read them as uid 1000 (see the README's "Containers" section).
+# Keys are 0600: the containers read them as uid 1000 (see docs/operating.md, "Containers").
 set -eu
 OUT=${1:-./secrets/tls}
 DAYS=${CERT_DAYS:-825}
