@@ -41,6 +41,9 @@ export function createMockPlatform(config: MockConfig) {
       route(platform, req, res, Buffer.concat(chunks).toString('utf8')).catch((err: unknown) => sendError(res, err));
     });
   });
+  // Like a platform behind a load balancer: idle connections kept a minute. Node's 5 s default
+  // raced clients that reuse a connection after a stall of a second (ECONNRESET in a loaded test run).
+  server.keepAliveTimeout = 65_000;
 
   return {
     server,

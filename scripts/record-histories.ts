@@ -1,5 +1,5 @@
 /**
- * Records real workflow histories for the replay test (test/replay.test.ts): runs syncs on the
+ * Records real workflow histories for the replay test (test/workflows/replay.test.ts): runs syncs on the
  * real stack (dev server, PostgreSQL, mock platform, a worker process) and saves each history
  * with its workflow id, under names starting with the given prefix. After a deliberate, versioned
  * workflow change, record the new version's histories under a new prefix and keep the old ones,

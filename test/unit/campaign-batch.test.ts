@@ -11,8 +11,8 @@ import { saveClient } from '../../src/db/clients';
 import { PlatformApi } from '../../src/platform/api';
 import type { SyncMetrics } from '../../src/metrics';
 import { createCredentialStore, credentialEnvNames } from '../../src/platform/credentials';
-import { json, startServer, type TestServer } from './helpers/http-server';
-import { useUnitTestDatabase } from './helpers/database';
+import { json, startServer, type TestServer } from '../helpers/http-server';
+import { useUnitTestDatabase } from '../helpers/database';
 import { plainCampaign } from '../helpers/campaigns';
 
 // Known flake (seen once in a fresh-clone CI on 2026-12-03: 8 arrivals in a 300 ms window for a

@@ -6,7 +6,7 @@ import {
   upsertCampaigns,
 } from '../../src/db/campaigns';
 import type { Campaign } from '../../src/contract/activities';
-import { addTestClient, useUnitTestDatabase } from './helpers/database';
+import { addTestClient, useUnitTestDatabase } from '../helpers/database';
 
 let clientId: string;
 

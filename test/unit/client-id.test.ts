@@ -1,5 +1,5 @@
 import { CLIENT_ID_PATTERN } from '../../src/db/clients';
-import { useUnitTestDatabase } from './helpers/database';
+import { useUnitTestDatabase } from '../helpers/database';
 
 const database = useUnitTestDatabase();
 

@@ -1,7 +1,7 @@
 import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCredentialStore, MissingCredentials } from '../../src/platform/credentials';
-import { tempFolder } from './helpers/temp-files';
+import { tempFolder } from '../helpers/temp-files';
 
 // The secrets file as an operator edits it, in a real folder: rewritten in place, replaced, broken, fixed.
 const folder = tempFolder('credentials-reload');

@@ -5,7 +5,7 @@ import {
   hostAdmits,
   MissingCredentials,
 } from '../../src/platform/credentials';
-import { tempFolder } from './helpers/temp-files';
+import { tempFolder } from '../helpers/temp-files';
 
 const folder = tempFolder('credentials');
 afterAll(() => folder.remove());

@@ -1,5 +1,5 @@
 import { migrate, shippedMigrations } from '../../src/infra/database';
-import { useUnitTestDatabase } from './helpers/database';
+import { useUnitTestDatabase } from '../helpers/database';
 
 const database = useUnitTestDatabase();
 

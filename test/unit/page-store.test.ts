@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { storePage } from '../../src/activities/page-store';
 import type { Campaign } from '../../src/contract/activities';
 import { plainCampaign } from '../helpers/campaigns';
-import { addTestClient, useUnitTestDatabase } from './helpers/database';
+import { addTestClient, useUnitTestDatabase } from '../helpers/database';
 
 // storePage on PostgreSQL: a page goes in as one statement; records PostgreSQL refuses are found by
 // halving the page and reported, and the rest is stored. The records here bypass the platform

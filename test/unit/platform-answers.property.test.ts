@@ -6,7 +6,7 @@ import { PlatformApi } from '../../src/platform/api';
 import type { CampaignPage } from '../../src/contract/activities';
 import { PlatformError } from '../../src/platform/errors';
 import { FailureType } from '../../src/contract/failure-types';
-import { startServer, type TestServer } from './helpers/http-server';
+import { startServer, type TestServer } from '../helpers/http-server';
 
 // Whatever the platform answers (any status, any headers, any body), the PlatformApi either hands back
 // something within the bounds or fails with a PlatformError of a Platform* kind; it never throws

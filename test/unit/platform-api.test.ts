@@ -2,7 +2,7 @@ import { PlatformApi, type PlatformLimits, type PlatformMisbehaviour } from '../
 import { MAX_CAMPAIGN_ID_BYTES, MAX_RECORD_BYTES } from '../../src/platform/answer-bounds';
 import type { PlatformFailureType } from '../../src/contract/failure-types';
 import { PlatformError } from '../../src/platform/errors';
-import { drip, hang, json, refusedUrl, resetAfter, startServer, text, type Handler, type TestServer } from './helpers/http-server';
+import { drip, hang, json, refusedUrl, resetAfter, startServer, text, type Handler, type TestServer } from '../helpers/http-server';
 
 const TIMEOUTS = { connectMs: 1000, headersMs: 300, bodyMs: 300 };
 

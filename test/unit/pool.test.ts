@@ -1,5 +1,5 @@
 import { createPool } from '../../src/db/pool';
-import { useUnitTestDatabase } from './helpers/database';
+import { useUnitTestDatabase } from '../helpers/database';
 
 const database = useUnitTestDatabase();
 

@@ -1,5 +1,5 @@
 import { planSlots, releaseRateSlots, reserveRateSlots, type RateSlot } from '../../src/db/rate-reservations';
-import { addTestClient, useUnitTestDatabase } from './helpers/database';
+import { addTestClient, useUnitTestDatabase } from '../helpers/database';
 
 const LIMIT = 5;
 const WINDOW_MS = 1000;

@@ -1,6 +1,6 @@
 import { chmodSync } from 'node:fs';
 import { readSecretFile, SecretFileError, unsafeSecretMode } from '../../src/secret-file';
-import { tempFolder } from './helpers/temp-files';
+import { tempFolder } from '../helpers/temp-files';
 
 const folder = tempFolder('secret-file');
 afterAll(() => folder.remove());
