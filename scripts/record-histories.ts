@@ -21,8 +21,13 @@ import { PROJECT_ROOT } from '../src/config';
 const OUT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 const LOGIN = generatedAccountCredentials(1);
 
-const PREFIX = process.argv[2] ?? '';
+// Required: the empty prefix filed the histories of v1, a retired version (test/workflows/replay.test.ts).
+const PREFIX = process.argv[2];
 const ONLY = process.argv[3]?.split(',');
+if (!PREFIX) {
+  console.error('usage: node dist/scripts/record-histories.js PREFIX [scenario,...]  (PREFIX names the version, e.g. search-attributes-)');
+  process.exit(2);
+}
 
 /** The CLI's JSON export is the format the SDK's historyFromJSON reads. */
 function save(stack: Stack, name: string, handle: WorkflowHandle, runId: string) {

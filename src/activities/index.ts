@@ -5,11 +5,8 @@ import type {
   CampaignBatchCall,
   CampaignPageRequest,
   CampaignPageUpsert,
-  CampaignsSynced,
-  CampaignSyncRequest,
   ClientPolicy,
   StoredPage,
-  SyncConfirmation,
   SyncRunRecord,
   SyncRunRecording,
   SyncRunStart,
@@ -18,7 +15,7 @@ import type {
 import { FailureType } from '../contract/failure-types';
 import { syncOutcome } from '../contract/sync';
 import { NO_COUNTS, type SyncCounts } from '../contract/sync-counts';
-import { markCampaignsSynced, markUnlistedCampaignsRemoved, unconfirmedCampaignIds } from '../db/campaigns';
+import { markUnlistedCampaignsRemoved, unconfirmedCampaignIds } from '../db/campaigns';
 import { findClient, type ClientRecord } from '../db/clients';
 import { lastFinishedListingRun, otherRunningRuns, saveSyncRun, type RunningRun } from '../db/sync-runs';
 import { repairAbandonedRuns } from '../temporal-ops/abandoned-runs';
@@ -236,24 +233,6 @@ function campaignActivities(
   };
 }
 
-/** How batches started before the batch activity sync: an activity per campaign, confirmations stored at the batch's end. */
-function perCampaignActivities({ pool, platform }: ActivityDependencies, reported: Reported, callPlatform: CallPlatform) {
-  return {
-    async syncCampaign(input: CampaignSyncRequest): Promise<SyncConfirmation> {
-      const { syncedAt } = await reported(() =>
-        callPlatform(input.clientId, (client, token, signal) =>
-          platform.syncCampaign(client.apiBaseUrl, token, client.id, input.campaignId, signal),
-        ),
-      );
-      return { campaignId: input.campaignId, syncedAt };
-    },
-
-    async recordCampaignsSynced(input: CampaignsSynced) {
-      await reported(() => markCampaignsSynced(pool, input.clientId, null, input.confirmations));
-    },
-  };
-}
-
 /** Activities are plain async functions over injected dependencies, as in Temporal's samples. */
 export function createActivities(deps: ActivityDependencies) {
   // Passwords, Basic headers and tokens the worker has handled; scrubbed from every failure message.
@@ -265,7 +244,6 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...syncRunActivities(deps, reported),
     ...campaignActivities(deps, reported, callPlatform, batchDeps),
-    ...perCampaignActivities(deps, reported, callPlatform),
   };
 }
 

@@ -130,20 +130,8 @@ export interface CampaignBatchOutcome {
   nextSlotInMs?: number;
 }
 
-/** `syncCampaign` (batches started before the batch activity): one campaign. */
-export interface CampaignSyncRequest {
-  clientId: string;
-  campaignId: string;
-}
-
 /** The platform's confirmation that it synced a campaign. */
 export interface SyncConfirmation {
   campaignId: string;
   syncedAt: string;
-}
-
-/** `recordCampaignsSynced` (batches started before the batch activity): a batch's confirmations, stored at its end. */
-export interface CampaignsSynced {
-  clientId: string;
-  confirmations: SyncConfirmation[];
 }

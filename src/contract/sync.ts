@@ -66,12 +66,13 @@ export interface CampaignBatchInput {
   campaignIds: string[];
   maxAttempts?: number;
   /**
-   * Set by client workflows since BATCH_ACTIVITY_PATCH: sync with one activity per rate window.
-   * Batches of older client workflows (and their recorded histories) sync one activity per campaign.
+   * Every batch syncs with one activity per rate window now. Still sent: during a rolling upgrade
+   * a worker of a release before v1's retirement may run the batch, and it runs a batch without
+   * this flag one activity per campaign.
    */
-  batchActivity?: true;
+  batchActivity: true;
   /** The client workflow that receives this batch's live count. */
-  parentWorkflowId?: string;
+  parentWorkflowId: string;
 }
 
 export interface CampaignBatchResult {

@@ -1,9 +1,13 @@
 // The versions of syncClientWorkflow that running syncs may be on. A version is named by the
-// patches its runs record (`patched()` markers, which the SDK also lists in the run's
-// TemporalChangeVersion search attribute), so the server can say how many runs each version still
-// has. Retiring one follows ARCHITECTURE.md, "Workflow versions": count, deprecate, remove.
+// patches its runs record (`patched()` and `deprecatePatch()` markers, which the SDK also lists in
+// the run's TemporalChangeVersion search attribute), so the server can say how many runs each
+// version still has. Retiring one follows ARCHITECTURE.md, "Workflow versions": count, deprecate,
+// remove.
 
-/** Syncs that run a batch with one activity per rate window instead of one per campaign. */
+/**
+ * Syncs that run a batch with one activity per rate window instead of one per campaign. Every
+ * alive version records it; v1, which did not, is retired (the sync calls `deprecatePatch`).
+ */
 export const BATCH_ACTIVITY_PATCH = 'campaign-batch-activity';
 
 /** Syncs that keep their search attributes (client, outcome) themselves. */
@@ -15,9 +19,11 @@ export interface SyncWorkflowVersion {
   patches: readonly string[];
 }
 
-/** Oldest first; the last is what new syncs run. A version leaves this list only when no run of it can be left. */
+/**
+ * Oldest first; the last is what new syncs run. A version leaves this list only when no run of it
+ * can be left: v1 (an activity per campaign, no patch) has left it.
+ */
 export const SYNC_WORKFLOW_VERSIONS: readonly SyncWorkflowVersion[] = [
-  { name: 'v1 (an activity per campaign)', patches: [] },
   { name: 'v2 (one batch activity per rate window)', patches: [BATCH_ACTIVITY_PATCH] },
   { name: 'v3 (search attributes kept by the sync)', patches: [BATCH_ACTIVITY_PATCH, SEARCH_ATTRIBUTES_PATCH] },
 ];

@@ -57,14 +57,11 @@ export async function upsertCampaigns(pool: Pool, clientId: string, syncRunId: s
   return { inserted: Number(row.inserted), updated: Number(row.updated), unchanged: Number(row.unchanged) };
 }
 
-/**
- * Stores the platform's sync confirmations in one statement, with the sync run that obtained
- * them (null for confirmations stored by batches of older versions).
- */
+/** Stores the platform's sync confirmations in one statement, with the sync run that obtained them. */
 export async function markCampaignsSynced(
   pool: Pool,
   clientId: string,
-  syncRunId: string | null,
+  syncRunId: string,
   confirmations: SyncConfirmation[],
 ): Promise<void> {
   await pool.query(

@@ -1,9 +1,8 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { SyncConfirmation } from '../contract/activities';
 import { maxAttemptsOf } from '../contract/retries';
 import type { CampaignBatchInput, CampaignBatchResult } from '../contract/sync';
-import { campaignBatchOptions, databaseOptions, platformCallOptions } from './activity-options';
+import { campaignBatchOptions } from './activity-options';
 
 /** A batch wakes this long before its next rate slot, so the slot is not missed while it starts up. */
 export const WAKE_BEFORE_SLOT_MS = 1000;
@@ -15,7 +14,6 @@ export const WAKE_BEFORE_SLOT_MS = 1000;
  * A campaign that still fails after its retries is reported, not fatal to the batch.
  */
 export async function syncCampaignBatchWorkflow(input: CampaignBatchInput): Promise<CampaignBatchResult> {
-  if (!input.batchActivity) return syncOneCampaignAtATime(input);
   const maxAttempts = maxAttemptsOf(input);
   let pending = input.campaignIds;
   const result: CampaignBatchResult = { synced: 0, failed: [] };
@@ -37,7 +35,7 @@ export async function syncCampaignBatchWorkflow(input: CampaignBatchInput): Prom
             syncRun: input.syncRun,
             campaignIds: pending,
             maxAttempts,
-            progress: input.parentWorkflowId ? { workflowId: input.parentWorkflowId, syncedBefore: result.synced } : undefined,
+            progress: { workflowId: input.parentWorkflowId, syncedBefore: result.synced },
           },
         ],
       );
@@ -62,22 +60,4 @@ export async function syncCampaignBatchWorkflow(input: CampaignBatchInput): Prom
 function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause.message;
   return err instanceof Error ? err.message : String(err);
-}
-
-/** How batches ran before BATCH_ACTIVITY_PATCH: an activity per campaign, confirmations stored at the end. */
-async function syncOneCampaignAtATime(input: CampaignBatchInput): Promise<CampaignBatchResult> {
-  const { recordCampaignsSynced } = proxyActivities<Activities>(databaseOptions);
-  const { syncCampaign } = proxyActivities<Activities>(platformCallOptions(input.policy, maxAttemptsOf(input)));
-  const confirmations: SyncConfirmation[] = [];
-  const failed: CampaignBatchResult['failed'] = [];
-  for (const campaignId of input.campaignIds) {
-    try {
-      confirmations.push(await syncCampaign({ clientId: input.policy.id, campaignId }));
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      failed.push({ campaignId, error: failureMessage(err) });
-    }
-  }
-  if (confirmations.length) await recordCampaignsSynced({ clientId: input.policy.id, confirmations });
-  return { synced: confirmations.length, failed };
 }

@@ -5,6 +5,7 @@ import {
   ContinueAsNew,
   ParentClosePolicy,
   continueAsNew,
+  deprecatePatch,
   executeChild,
   isCancellation,
   patched,
@@ -56,12 +57,10 @@ const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const DEFAULT_PAGE_SIZE = 100;
 
 /**
- * Batching before and after BATCH_ACTIVITY_PATCH. An activity per campaign wanted small batches,
- * as many in flight as the rate limit; a batch activity paces itself by the rate budget, so a
- * page makes one batch and two in flight keep the budget busy while the next page is listed.
+ * A batch activity paces itself by the rate budget, so a page makes one batch and two batches in
+ * flight keep the budget busy while the next page is listed.
  */
-const batchDefaults = (batchActivity: boolean, policy: ClientPolicy, pageSize: number) =>
-  batchActivity ? { batchSize: pageSize, maxBatchesInFlight: 2 } : { batchSize: 5, maxBatchesInFlight: policy.rateLimit };
+const DEFAULT_BATCHES_IN_FLIGHT = 2;
 
 type ActivityProxies = ReturnType<typeof proxyActivities<Activities>>;
 
@@ -85,10 +84,12 @@ export async function syncClientWorkflow(input: SyncClientInput): Promise<SyncSu
   const problem = syncInputProblem(input);
   if (problem)
     throw ApplicationFailure.create({ type: FailureType.InvalidSyncInput, message: `Invalid sync input: ${problem}`, nonRetryable: true });
-  const batchActivity = patched(BATCH_ACTIVITY_PATCH);
+  // v1 (no BATCH_ACTIVITY_PATCH) is retired: runs still record the marker, so histories of v2 and
+  // v3 replay and one of v1 no longer does (ARCHITECTURE.md, "Workflow versions").
+  deprecatePatch(BATCH_ACTIVITY_PATCH);
   const keepsSearchAttributes = patched(SEARCH_ATTRIBUTES_PATCH);
   if (keepsSearchAttributes) addMissingSearchAttributes(input.clientId);
-  const sync = new ClientSync(input, batchActivity, keepsSearchAttributes);
+  const sync = new ClientSync(input, keepsSearchAttributes);
   setHandler(progressQuery, () => sync.progress());
   setHandler(batchProgressSignal, (update) => sync.batchProgressed(update));
   const plan = await sync.plan();
@@ -121,9 +122,9 @@ function addMissingSearchAttributes(clientId: string): void {
  */
 class ClientSync {
   private readonly info = workflowInfo();
-  // Since BATCH_ACTIVITY_PATCH the short database steps run as local activities: in the workflow
-  // task that asks for them, with no round trip through the server's task queue.
-  private readonly db: ActivityProxies;
+  // The short database steps run as local activities: in the workflow task that asks for them,
+  // with no round trip through the server's task queue.
+  private readonly db = proxyLocalActivities<Activities>(databaseOptions);
   private readonly pageSize: number;
   private readonly maxAttempts: number;
   private readonly cursor: SyncCursor;
@@ -139,10 +140,8 @@ class ClientSync {
 
   constructor(
     private readonly input: SyncClientInput,
-    private readonly batchActivity: boolean,
     private readonly keepsSearchAttributes: boolean,
   ) {
-    this.db = batchActivity ? proxyLocalActivities<Activities>(databaseOptions) : proxyActivities<Activities>(databaseOptions);
     this.pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
     this.maxAttempts = maxAttemptsOf(input);
     this.cursor = input.resume ?? { syncRun: this.info.runId, nextPage: 1, total: null, counts: { ...NO_COUNTS } };
@@ -185,34 +184,31 @@ class ClientSync {
     this.showProgress();
   }
 
-  /** Reads what a retry syncs again and the client's policy; since the patch a new sync also records itself running here. */
+  /**
+   * Reads what a retry syncs again and the client's policy. A new sync reads its policy and records
+   * itself running in one step; a run continued as new is recorded already.
+   */
   async plan(): Promise<SyncPlan> {
     const { input, info, cursor } = this;
     // A retry syncs what an earlier run listed, and its confirmations count for that run.
     const retried = input.retryFailed ? await this.db.findFailedCampaigns(input.clientId) : undefined;
-    const policy: ClientPolicy = this.startsWithRun
-      ? await this.db.startSyncRun({
+    const policy: ClientPolicy = input.resume
+      ? await this.db.loadClientPolicy(input.clientId)
+      : await this.db.startSyncRun({
           workflowId: info.workflowId,
           runId: cursor.syncRun,
           clientId: input.clientId,
           retryOf: retried?.syncRun,
-        })
-      : await this.db.loadClientPolicy(input.clientId);
+        });
     const { fetchCampaignPage } = proxyActivities<Activities>(platformCallOptions(policy, this.maxAttempts));
-    const defaults = batchDefaults(this.batchActivity, policy, this.pageSize);
     return {
       policy,
       retried,
       confirmingRun: retried?.syncRun ?? cursor.syncRun,
       fetchCampaignPage,
-      batchSize: input.batchSize ?? defaults.batchSize,
-      maxBatchesInFlight: input.maxBatchesInFlight ?? defaults.maxBatchesInFlight,
+      batchSize: input.batchSize ?? this.pageSize,
+      maxBatchesInFlight: input.maxBatchesInFlight ?? DEFAULT_BATCHES_IN_FLIGHT,
     };
-  }
-
-  /** Since the patch, a new sync reads its policy and records itself as running in one step. */
-  private get startsWithRun(): boolean {
-    return this.batchActivity && !this.input.resume;
   }
 
   private saveRun(plan: SyncPlan, status: SyncRunStatus, error?: string, listedEveryPage = false) {
@@ -235,7 +231,6 @@ class ClientSync {
 
   /** Lists every page (or takes the retried campaigns) and syncs what it finds, until every batch is done. */
   async syncCampaigns(plan: SyncPlan): Promise<void> {
-    if (!this.input.resume && !this.startsWithRun) await this.saveRun(plan, 'running');
     if (this.input.retryFailed) {
       this.cursor.total = plan.retried?.campaignIds.length ?? 0;
       await this.startBatches(plan, plan.retried?.campaignIds ?? [], 'retry');
@@ -360,7 +355,8 @@ class ClientSync {
             syncRun: plan.confirmingRun,
             campaignIds,
             maxAttempts: this.maxAttempts,
-            ...(this.batchActivity ? { batchActivity: true as const, parentWorkflowId: info.workflowId } : {}),
+            batchActivity: true,
+            parentWorkflowId: info.workflowId,
           },
         ],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,

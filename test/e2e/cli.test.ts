@@ -301,7 +301,6 @@ test('cancel stops a running sync and records it; remove refuses while a client 
   const versions = await cli('versions');
   expect(versions.code).toBe(0);
   expect(versions.stdout.trim().split('\n')).toEqual([
-    'v1 (an activity per campaign)\t0 running\tnone left',
     'v2 (one batch activity per rate window)\t0 running\tnone left',
     expect.stringMatching(/^v3 \(search attributes kept by the sync\)\t[1-9]\d* running\tcurrent$/),
   ]);

@@ -10,8 +10,8 @@ import { bundleSyncWorkflows } from '../helpers/workflow-bundle';
 const DIR = join(__dirname, '..', 'fixtures', 'histories');
 const recorded = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
-/** What the first version (an activity per campaign) recorded; each later version recorded these again. */
-const FIRST_SCENARIOS = [
+/** What every version alive recorded (v1, retired, recorded them first). */
+const BASE_SCENARIOS = [
   'campaign-batch',
   'sync-completed-with-retries',
   'sync-continued-as-new-first-run',
@@ -25,16 +25,15 @@ const FIRST_SCENARIOS = [
  * ones take the old paths on replay), and the histories recorded.
  */
 const ALIVE = [
-  { prefix: '', patches: [], histories: FIRST_SCENARIOS },
   {
     prefix: 'batch-activity-',
     patches: [BATCH_ACTIVITY_PATCH],
-    histories: [...FIRST_SCENARIOS, 'campaign-batch-waiting-for-rate-window'],
+    histories: [...BASE_SCENARIOS, 'campaign-batch-waiting-for-rate-window'],
   },
   {
     prefix: 'search-attributes-',
     patches: [BATCH_ACTIVITY_PATCH, SEARCH_ATTRIBUTES_PATCH],
-    histories: [...FIRST_SCENARIOS, 'campaign-batch-waiting-for-rate-window', 'scheduled-sync', 'sync-retry-failed'],
+    histories: [...BASE_SCENARIOS, 'campaign-batch-waiting-for-rate-window', 'scheduled-sync', 'sync-retry-failed'],
   },
 ];
 
@@ -49,7 +48,7 @@ interface RecordedHistory {
 }
 const read = (file: string): RecordedHistory => JSON.parse(readFileSync(join(DIR, file), 'utf8'));
 
-/** The patch ids a history's `patched()` calls recorded, in order. */
+/** The patch ids a history's `patched()` and `deprecatePatch()` calls recorded, in order. */
 const patchesIn = ({ history }: RecordedHistory) =>
   history.events.flatMap(({ markerRecordedEventAttributes: marker }) =>
     marker?.markerName === 'core_patch'
