@@ -15,10 +15,9 @@ import { generatedAccountCredentials } from '../../mock-api/accounts';
  * Issue 16's proof: Temporal's own server (built from Go, v1.30.1) with TLS on its frontend, in
  * the three ways a production cluster is secured; a worker process and the CLI sync a client
  * through each, configured only by Temporal's environment variables, and a wrong certificate or
- * key is refused in one line that says what to fix. One server per mode.
+ * key is refused in one line that says what to fix. One server per mode, one test file per mode
+ * (test/e2e/secure-temporal-*.test.ts), so the three run side by side.
  */
-
-jest.setTimeout(300_000);
 
 const LOGIN = generatedAccountCredentials(1);
 const CAMPAIGNS = 12;
@@ -26,13 +25,6 @@ const NAMESPACE = 'default';
 
 let certificates: TestCertificates;
 let identityProvider: TestIdentityProvider;
-
-beforeAll(async () => {
-  [certificates, identityProvider] = await Promise.all([makeTestCertificates(), startTestIdentityProvider()]);
-});
-afterAll(async () => {
-  await identityProvider?.close();
-});
 
 interface Run {
   code: number;
@@ -131,9 +123,17 @@ const REFUSALS: Record<FrontendSecurityMode, Refusal[]> = {
   ],
 };
 
-describe.each<FrontendSecurityMode>(['tls', 'mtls', 'jwt'])(
-  `Temporal server ${TEMPORAL_SERVER_VERSION}, frontend secured by %s`,
-  (mode) => {
+/** The tests of one way of securing the frontend, against a server of their own. */
+export function describeSecuredFrontend(mode: FrontendSecurityMode): void {
+  jest.setTimeout(300_000);
+  beforeAll(async () => {
+    [certificates, identityProvider] = await Promise.all([makeTestCertificates(), startTestIdentityProvider()]);
+  });
+  afterAll(async () => {
+    await identityProvider?.close();
+  });
+
+  describe(`Temporal server ${TEMPORAL_SERVER_VERSION}, frontend secured by ${mode}`, () => {
     let stack: Stack;
     /** The worker's and CLI's settings besides Temporal's: the stack's database and task queue. */
     let appEnv: Record<string, string>;
@@ -226,5 +226,5 @@ describe.each<FrontendSecurityMode>(['tls', 'mtls', 'jwt'])(
         expectOneLineRefusal(fromCli, 'campaign-sync', refusal.fix);
         expectOneLineRefusal(fromWorker, 'worker', refusal.fix);
       });
-  },
-);
+  });
+}

@@ -1,0 +1,3 @@
+import { describeSecuredFrontend } from '../helpers/secure-temporal-suite';
+
+describeSecuredFrontend('jwt');
