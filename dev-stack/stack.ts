@@ -45,7 +45,7 @@ type History = proto.api.history.v1.IHistory;
 export class Stack {
   readonly taskQueue = `sync-${randomUUID()}`;
   readonly workers: WorkerProcess[] = [];
-  /** Every login given to addClient: secrets the leak search (dev-stack/secret-leaks.ts) looks for. */
+  /** Every login given to addClient: secrets the leak search (test/helpers/secret-leaks.ts) looks for. */
   readonly logins: { email: string; password: string }[] = [];
   /** The key ring the stack encrypts with, when it does (its keys are secrets the leak search looks for). */
   encryption?: StackEncryption;

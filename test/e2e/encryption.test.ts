@@ -10,7 +10,7 @@ import { EncryptionCodec } from '../../src/codec/encryption-codec';
 import { generatedAccountCredentials } from '../../mock-api/accounts';
 import { encryptionCodecFor, encryptionEnv, Stack } from '../../dev-stack/stack';
 import { freePort, spawnTied } from '../../dev-stack/processes';
-import { findSecretLeaks, stackSecrets } from '../../dev-stack/secret-leaks';
+import { findSecretLeaks, stackSecrets } from '../helpers/secret-leaks';
 import { BUILT } from '../../dev-stack/built';
 import { failureReason } from '../../src/cli/progress';
 import { setClientSchedule } from '../../src/temporal-ops/schedules';

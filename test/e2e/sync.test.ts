@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { REFERENCE_ACCOUNT } from '../../mock-api/accounts';
 import { byId, Stack } from '../../dev-stack/stack';
-import { findSecretLeaks, stackSecrets } from '../../dev-stack/secret-leaks';
+import { findSecretLeaks, stackSecrets } from '../helpers/secret-leaks';
 import { METRIC_NAMES } from '../../src/metrics';
 
 jest.setTimeout(300_000);

@@ -1,6 +1,6 @@
 import { CHAOS_SCALE, recordResult, type ScenarioResult } from '../../dev-stack/chaos-results';
 import { byId, type Stack } from '../../dev-stack/stack';
-import { findSecretLeaks, loginSecrets, type NamedSecret } from '../../dev-stack/secret-leaks';
+import { findSecretLeaks, loginSecrets, type NamedSecret } from './secret-leaks';
 import type { AccountLogin } from '../../mock-api/accounts';
 
 export const FULL = CHAOS_SCALE === 'full';

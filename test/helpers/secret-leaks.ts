@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Payload } from '@temporalio/common';
-import type { Stack } from './stack';
+import type { Stack } from '../../dev-stack/stack';
 
 /** A secret to look for, and what to call it in a report (never its value). */
 export interface NamedSecret {
