@@ -14,6 +14,8 @@ export interface DevServerOptions {
   ip?: string;
   port: number;
   uiPort: number;
+  /** Its Prometheus `/metrics` port (absent: the CLI picks a free one and does not say which). */
+  metricsPort?: number;
   /** A codec server the Web UI calls to show encrypted payloads. */
   uiCodecEndpoint?: string;
   /** false: the namespace lacks our search attributes, like a cluster nobody has set up for campaign-sync (default true). */
@@ -25,6 +27,8 @@ export interface DevServer {
   options: DevServerOptions;
   address: string;
   uiUrl: string;
+  /** Its Prometheus metrics (service requests, persistence requests, tasks by operation), when known. */
+  metricsUrl?: string;
   process: TiedProcess;
   /** What a client needs to reach it, as Temporal's environment variables (TEMPORAL_ADDRESS, TEMPORAL_TLS_*, TEMPORAL_API_KEY); absent: the address alone. */
   connectEnv?: Record<string, string>;
@@ -62,6 +66,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
     '--log-level',
     'warn',
     ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
+    ...(options.metricsPort ? ['--metrics-port', String(options.metricsPort)] : []),
   ];
 }
 
@@ -103,6 +108,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     options,
     address,
     uiUrl: `http://${ip === '127.0.0.1' ? 'localhost' : ip}:${options.uiPort}`,
+    ...(options.metricsPort && { metricsUrl: `http://${ip}:${options.metricsPort}/metrics` }),
     process: server,
     stop: () => server.stop('SIGTERM', 15_000),
   };
@@ -126,6 +132,8 @@ export async function startThrowawayDevServer(options: Pick<DevServerOptions, 's
         dbFilename: join(dir, `temporal-${attempt}.sqlite`),
         port: await freePort(),
         uiPort: await freePort(),
+        // The CLI serves metrics on a random port anyway: this one is known (bench-fleet reads it).
+        metricsPort: await freePort(),
       });
     } catch (err) {
       if (attempt >= 3 || !String(err).includes('address already in use')) throw err;

@@ -206,6 +206,7 @@ export async function startTemporalServer(pg: PostgresServer, security?: Fronten
     options: { cliPath: server, dbFilename: databases.main, port: ports.frontendGrpc!, uiPort: 0 },
     address,
     uiUrl: '',
+    metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
     connectEnv,
     output: () => output,
     get process() {

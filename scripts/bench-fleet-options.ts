@@ -23,8 +23,13 @@ export interface FleetLoad {
 export interface BenchOptions {
   load: FleetLoad;
   explain: boolean;
+  /** The history census reads this many clients' histories (all when the fleet has no more; 0: no census). */
+  censusSample: number;
   resultsFile: string;
 }
+
+/** Clients whose histories the census reads unless told otherwise: a few seconds of reading after a run. */
+export const DEFAULT_CENSUS_SAMPLE = 100;
 
 function integer(values: Record<string, unknown>, name: string, min = 1): number {
   const value = Number(values[name]);
@@ -75,6 +80,7 @@ export function parseBenchOptions(argv: string[], defaults: { resultsFile: strin
         'worker-env': { type: 'string', multiple: true, default: [] },
         label: { type: 'string', default: '' },
         explain: { type: 'boolean', default: false },
+        'census-sample': { type: 'string', default: String(DEFAULT_CENSUS_SAMPLE) },
         results: { type: 'string', default: defaults.resultsFile },
       },
     }),
@@ -94,6 +100,7 @@ export function parseBenchOptions(argv: string[], defaults: { resultsFile: strin
       label: values.label,
     },
     explain: values.explain,
+    censusSample: integer(values, 'census-sample', 0),
     resultsFile: values.results,
   };
 }

@@ -19,7 +19,15 @@ import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
 import { postgresServerOf, startTemporalServer } from '../dev-stack/temporal-server';
 import { BUILT } from '../dev-stack/built';
 import { fleetBound, type FleetLoad } from './bench-fleet-options';
-import type { ClientRequests, FleetMeasurements, StoredOutcome } from './bench-fleet-report';
+import {
+  censusSample,
+  serverCounters,
+  type ClientHistories,
+  type ClientRequests,
+  type ExecutionHistory,
+  type FleetMeasurements,
+  type StoredOutcome,
+} from './bench-fleet-report';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -140,6 +148,84 @@ async function countWrongValues(mock: MockProcess, database: TestDatabase, ids: 
   return wrong;
 }
 
+/** The Temporal server's counters now, or undefined when it has no known metrics endpoint. */
+async function readServerCounters(metricsUrl: string | undefined) {
+  if (!metricsUrl) return undefined;
+  const response = await fetch(metricsUrl);
+  if (!response.ok) throw new Error(`${metricsUrl} answered ${response.status}`);
+  return serverCounters(await response.text());
+}
+
+type HistoryEvent = temporal_api.api.history.v1.IHistoryEvent;
+
+const eventTypeName = (event: HistoryEvent) => String(temporal_api.api.enums.v1.EventType[event.eventType ?? 0]).replace('EVENT_TYPE_', '');
+
+/** A history as the census counts it, with the run it continued as and the children it started. */
+function countHistory(role: ExecutionHistory['role'], history: temporal_api.api.history.v1.IHistory) {
+  const events: Record<string, number> = {};
+  let activityRetries = 0;
+  let continuedAs: string | undefined;
+  const children: { workflowId: string; runId: string }[] = [];
+  for (const event of history.events ?? []) {
+    const type = eventTypeName(event);
+    const key = type === 'MARKER_RECORDED' ? `${type}:${event.markerRecordedEventAttributes?.markerName ?? ''}` : type;
+    events[key] = (events[key] ?? 0) + 1;
+    activityRetries += Math.max(0, (event.activityTaskStartedEventAttributes?.attempt ?? 1) - 1);
+    continuedAs = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? continuedAs;
+    const child = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+    if (child?.workflowId && child.runId) children.push({ workflowId: child.workflowId, runId: child.runId });
+  }
+  const bytes = temporal_api.api.history.v1.History.encode(history).finish().length;
+  const execution: ExecutionHistory = { role, events, activityRetries, bytes };
+  return { execution, continuedAs, children };
+}
+
+/** Every run of one workflow from `runId` on (continue-as-new followed), and the children they started. */
+async function readRuns(temporal: Client, role: ExecutionHistory['role'], workflowId: string, runId: string) {
+  const executions: ExecutionHistory[] = [];
+  const children: { workflowId: string; runId: string }[] = [];
+  for (let run: string | undefined = runId; run;) {
+    const counted = countHistory(role, await temporal.workflow.getHandle(workflowId, run).fetchHistory());
+    executions.push(counted.execution);
+    children.push(...counted.children);
+    run = counted.continuedAs;
+  }
+  return { executions, children };
+}
+
+/**
+ * The history census's reading (--census-sample): the histories of every run of the sampled
+ * clients' sync workflows and of every batch child they started, 8 clients at a time.
+ */
+async function readHistories(address: string, database: TestDatabase, sampleSize: number): Promise<ClientHistories[]> {
+  if (sampleSize === 0) return [];
+  const { rows } = await database.pool.query<{ client_id: string; workflow_id: string; run_id: string }>(
+    'SELECT client_id, workflow_id, run_id FROM sync_runs ORDER BY client_id, started_at',
+  );
+  const syncsOf = new Map<string, { workflowId: string; runId: string }[]>();
+  for (const r of rows) syncsOf.set(r.client_id, [...(syncsOf.get(r.client_id) ?? []), { workflowId: r.workflow_id, runId: r.run_id }]);
+  const sampled = censusSample([...syncsOf.keys()], sampleSize);
+  const connection = await Connection.connect({ address });
+  try {
+    const temporal = new Client({ connection, namespace: 'default' });
+    const readClient = async (clientId: string): Promise<ClientHistories> => {
+      const executions: ExecutionHistory[] = [];
+      for (const sync of syncsOf.get(clientId) ?? []) {
+        const parent = await readRuns(temporal, 'sync', sync.workflowId, sync.runId);
+        executions.push(...parent.executions);
+        for (const child of parent.children)
+          executions.push(...(await readRuns(temporal, 'batch', child.workflowId, child.runId)).executions);
+      }
+      return { clientId, executions };
+    };
+    const read: ClientHistories[] = [];
+    for (let i = 0; i < sampled.length; i += 8) read.push(...(await Promise.all(sampled.slice(i, i + 8).map(readClient))));
+    return read;
+  } finally {
+    await connection.close();
+  }
+}
+
 /** --explain: the event timeline of the client that finished last (parent and first batch), for finding where time goes. */
 async function explainSlowest(address: string, database: TestDatabase, startMs: number): Promise<string[]> {
   const { rows } = await database.pool.query<{ workflow_id: string; run_id: string }>(
@@ -154,9 +240,12 @@ async function explainSlowest(address: string, database: TestDatabase, startMs: 
       lines.push(`--- ${workflowId}`);
       for (const event of history.events ?? []) {
         const at = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
-        const type = String(temporal_api.api.enums.v1.EventType[event.eventType ?? 0]).replace('EVENT_TYPE_', '');
+        const type = eventTypeName(event);
+        const upserted = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
         const activity =
-          event.activityTaskScheduledEventAttributes?.activityType?.name ?? event.markerRecordedEventAttributes?.markerName ?? '';
+          event.activityTaskScheduledEventAttributes?.activityType?.name ??
+          event.markerRecordedEventAttributes?.markerName ??
+          (upserted ? Object.keys(upserted).join(', ') : '');
         lines.push(`${((at - startMs) / 1000).toFixed(3).padStart(8)} s  ${type} ${activity}`);
       }
     };
@@ -213,7 +302,10 @@ async function startParts(lifecycle: Lifecycle, load: FleetLoad) {
 }
 
 /** Starts the parts, syncs the fleet, and measures it; the parts are stopped however it ends. */
-export async function runFleet(load: FleetLoad, explain: boolean): Promise<{ measured: FleetMeasurements; explanation: string[] }> {
+export async function runFleet(
+  load: FleetLoad,
+  { explain, censusSample: sampleSize }: { explain: boolean; censusSample: number },
+): Promise<{ measured: FleetMeasurements; explanation: string[] }> {
   return withLifecycle(async (lifecycle) => {
     const { work, database, mock, devServer, workers } = await startParts(lifecycle, load);
     const { ids, secretsFile } = await registerClients(load, database, mock.url, work);
@@ -231,6 +323,7 @@ export async function runFleet(load: FleetLoad, explain: boolean): Promise<{ mea
     for (let i = 0; i < load.workers; i++) await startWorker();
 
     const meters = startMeters(workers, devServer, mock);
+    const serverBefore = await readServerCounters(devServer.metricsUrl);
     const startedAtMs = await databaseNowMs(database);
     const startedAt = Date.now();
     await syncAllThroughCli(env);
@@ -238,6 +331,7 @@ export async function runFleet(load: FleetLoad, explain: boolean): Promise<{ mea
     const { finished, kills } = await waitForFleet(load, database, workers, startWorker, meters.all);
     meters.all.forEach((m) => m.sample());
     const machineAfter = machineTicks();
+    const serverAfter = await readServerCounters(devServer.metricsUrl);
 
     const measured: FleetMeasurements = {
       startedAtMs,
@@ -256,6 +350,9 @@ export async function runFleet(load: FleetLoad, explain: boolean): Promise<{ mea
       },
       peakRssMb: { worker: meters.workers.peakRssMb(), temporalServer: meters.temporalServer.peakRssMb() },
       machine: { before: meters.machineBefore, after: machineAfter },
+      server: serverBefore && serverAfter ? { before: serverBefore, after: serverAfter } : null,
+      // Read after the meters and the server's counters: the reading's own work is in no figure.
+      histories: await readHistories(devServer.address, database, sampleSize),
     };
     const explanation = explain ? await explainSlowest(devServer.address, database, startedAtMs) : [];
     return { measured, explanation };

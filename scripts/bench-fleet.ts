@@ -11,7 +11,11 @@
  * (SIGKILL a worker every S seconds in rotation and start a new one), --temporal dev|server (the CLI's
  * dev server on SQLite, or Temporal's own server on PostgreSQL), --worker-env K=V
  * (repeatable), --label TEXT, --results FILE (JSON lines, default data/bench-fleet.jsonl),
- * --explain (the event timeline of the client that finished last).
+ * --explain (the event timeline of the client that finished last), --census-sample N (the history
+ * census: events by type per client and per campaign, read from the histories of N clients drawn
+ * at random, or of all when the fleet has no more; default 100, 0 for none). It also prints the
+ * server's work during the run from its Prometheus counters (frontend requests, history tasks and
+ * persistence requests by operation, per client and per campaign of the whole fleet).
  *
  * Parse (bench-fleet-options.ts), run (bench-fleet-run.ts), report (bench-fleet-report.ts).
  */
@@ -21,7 +25,7 @@ import { dirname, join } from 'node:path';
 import { PROJECT_ROOT } from '../src/config';
 import { parseBenchOptions } from './bench-fleet-options';
 import { runFleet } from './bench-fleet-run';
-import { fleetResult, formatResult } from './bench-fleet-report';
+import { fleetResult, formatCensus, formatResult, formatServerWork } from './bench-fleet-report';
 
 /** The code measured, so a table row can say which revision its figures belong to. */
 function revision(): string {
@@ -35,9 +39,11 @@ function revision(): string {
 
 async function main() {
   const options = parseBenchOptions(process.argv.slice(2), { resultsFile: join(PROJECT_ROOT, 'data', 'bench-fleet.jsonl') });
-  const { measured, explanation } = await runFleet(options.load, options.explain);
+  const { measured, explanation } = await runFleet(options.load, options);
   const result = fleetResult(options.load, measured, { revision: revision(), at: new Date().toISOString() });
   console.log(formatResult(result));
+  if (result.census) for (const line of formatCensus(result.census)) console.log(line);
+  if (result.serverWork) for (const line of formatServerWork(result.serverWork)) console.log(line);
   for (const line of explanation) console.log(line);
   mkdirSync(dirname(options.resultsFile), { recursive: true });
   appendFileSync(options.resultsFile, `${JSON.stringify(result)}\n`);

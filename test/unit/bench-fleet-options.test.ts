@@ -21,6 +21,7 @@ describe('parseBenchOptions: good arguments', () => {
         label: '',
       },
       explain: false,
+      censusSample: 100,
       resultsFile: defaults.resultsFile,
     });
     expect(Object.keys(options.load)).toEqual([
@@ -47,8 +48,13 @@ describe('parseBenchOptions: good arguments', () => {
     expect(parse(args).load).toMatchObject(load);
   });
 
-  it('reads --explain and --results', () => {
-    expect(parse('--explain --results /tmp/r.jsonl')).toMatchObject({ explain: true, resultsFile: '/tmp/r.jsonl' });
+  it('reads --explain, --census-sample and --results', () => {
+    expect(parse('--explain --census-sample 0 --results /tmp/r.jsonl')).toMatchObject({
+      explain: true,
+      censusSample: 0,
+      resultsFile: '/tmp/r.jsonl',
+    });
+    expect(parse('--census-sample 25').censusSample).toBe(25);
   });
 });
 
@@ -61,6 +67,7 @@ describe('parseBenchOptions: bad arguments, each a one-line error', () => {
     ['--sync-latency-ms -5', "use '--sync-latency-ms=-XYZ'"],
     ['--window-ms=-1', '--window-ms must be an integer >= 1 (got -1)'],
     ['--kill-every-s x', '--kill-every-s must be an integer >= 0 (got x)'],
+    ['--census-sample=-1', '--census-sample must be an integer >= 0 (got -1)'],
     ['--faults yes', '--faults must be on or off (got yes)'],
     ['--temporal cloud', '--temporal must be dev or server (got cloud)'],
     ['--worker-env NOEQUALS', '--worker-env must be KEY=VALUE (got NOEQUALS)'],

@@ -1,5 +1,20 @@
 import { parseBenchOptions } from '../../scripts/bench-fleet-options';
-import { clientTimelines, fleetResult, formatResult, platformFigures, type FleetMeasurements } from '../../scripts/bench-fleet-report';
+import {
+  censusRow,
+  censusSample,
+  clientTimelines,
+  fleetResult,
+  formatCensus,
+  formatResult,
+  formatServerWork,
+  historyCensus,
+  platformFigures,
+  prometheusCounters,
+  serverCounters,
+  serverWork,
+  type ClientHistories,
+  type FleetMeasurements,
+} from '../../scripts/bench-fleet-report';
 import type { MockAccountStats } from '../../dev-stack/mock-platform-process';
 
 const load = parseBenchOptions(['--clients', '2', '--campaigns', '3', '--limit', '2', '--window-ms', '1000', '--sync-latency-ms', '500'], {
@@ -42,6 +57,8 @@ const measured: FleetMeasurements = {
   cpuS: { workers: 1.26, temporalServer: 2.04, mock: 0.31, postgres: 0.55 },
   peakRssMb: { worker: 300.4, temporalServer: 150.6 },
   machine: { before: { busy: 100, total: 1000 }, after: { busy: 400, total: 2000 } },
+  histories: [],
+  server: null,
 };
 
 describe('the fleet report', () => {
@@ -94,6 +111,290 @@ describe('the fleet report', () => {
     const text = formatResult(result);
     expect(JSON.parse(text)).toEqual(result);
     expect(text.split('\n').slice(0, 4)).toEqual(['{', ' "label": "",', ' "revision": "abc1234",', ' "at": "2026-01-01T00:00:00.000Z",']);
-    expect(Object.keys(result).slice(-3)).toEqual(['peakRssMb', 'timeline', 'machineBusyPct']);
+    expect(Object.keys(result).slice(-5)).toEqual(['peakRssMb', 'timeline', 'machineBusyPct', 'census', 'serverWork']);
+    const withCensus = fleetResult(load, { ...measured, histories }, { revision: 'abc1234', at: '2026-01-01T00:00:00.000Z' });
+    const printed = formatResult(withCensus);
+    expect(JSON.parse(printed)).toEqual(withCensus);
+    expect(printed.split('\n').at(-3)).toBe(` "census": ${JSON.stringify(withCensus.census)},`);
+    expect(printed.split('\n').at(-2)).toBe(' "serverWork": null');
+  });
+});
+
+/** A workflow task: scheduled, started, completed. */
+const task = (n = 1) => ({ WORKFLOW_TASK_SCHEDULED: n, WORKFLOW_TASK_STARTED: n, WORKFLOW_TASK_COMPLETED: n });
+
+/**
+ * Two clients of 3 campaigns. Client a: a sync run that continued as new (11 events), the run after
+ * it (10), one batch (13): 34. Client b: one sync run (18, an activity retried twice), two batches
+ * (8 and 5): 31.
+ */
+const histories: ClientHistories[] = [
+  {
+    clientId: 'a',
+    executions: [
+      {
+        role: 'sync',
+        events: {
+          WORKFLOW_EXECUTION_STARTED: 1,
+          ...task(2),
+          'MARKER_RECORDED:core_local_activity': 1,
+          'MARKER_RECORDED:core_patch': 1,
+          UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: 1,
+          WORKFLOW_EXECUTION_CONTINUED_AS_NEW: 1,
+        },
+        activityRetries: 0,
+        bytes: 1024,
+      },
+      {
+        role: 'sync',
+        events: {
+          WORKFLOW_EXECUTION_STARTED: 1,
+          ...task(2),
+          START_CHILD_WORKFLOW_EXECUTION_INITIATED: 1,
+          CHILD_WORKFLOW_EXECUTION_STARTED: 1,
+          CHILD_WORKFLOW_EXECUTION_COMPLETED: 1,
+        },
+        activityRetries: 0,
+        bytes: 1024,
+      },
+      {
+        role: 'batch',
+        events: {
+          WORKFLOW_EXECUTION_STARTED: 1,
+          ...task(2),
+          ACTIVITY_TASK_SCHEDULED: 1,
+          ACTIVITY_TASK_STARTED: 1,
+          ACTIVITY_TASK_COMPLETED: 1,
+          TIMER_STARTED: 1,
+          TIMER_FIRED: 1,
+          WORKFLOW_EXECUTION_COMPLETED: 1,
+        },
+        activityRetries: 0,
+        bytes: 2048,
+      },
+    ],
+  },
+  {
+    clientId: 'b',
+    executions: [
+      {
+        role: 'sync',
+        events: {
+          WORKFLOW_EXECUTION_STARTED: 1,
+          ...task(3),
+          WORKFLOW_TASK_TIMED_OUT: 1,
+          ACTIVITY_TASK_SCHEDULED: 1,
+          ACTIVITY_TASK_STARTED: 1,
+          ACTIVITY_TASK_COMPLETED: 1,
+          WORKFLOW_EXECUTION_SIGNALED: 3,
+          WORKFLOW_PROPERTIES_MODIFIED: 1,
+        },
+        activityRetries: 2,
+        bytes: 3072,
+      },
+      {
+        role: 'batch',
+        events: { WORKFLOW_EXECUTION_STARTED: 1, ...task(2), WORKFLOW_EXECUTION_COMPLETED: 1 },
+        activityRetries: 0,
+        bytes: 512,
+      },
+      {
+        role: 'batch',
+        events: { WORKFLOW_EXECUTION_STARTED: 1, ...task(1), WORKFLOW_EXECUTION_COMPLETED: 1 },
+        activityRetries: 0,
+        bytes: 512,
+      },
+    ],
+  },
+];
+
+describe('the history census', () => {
+  it.each([
+    ['WORKFLOW_TASK_SCHEDULED', 'workflowTasksScheduled'],
+    ['WORKFLOW_TASK_FAILED', 'workflowTasksFailed'],
+    ['WORKFLOW_TASK_TIMED_OUT', 'workflowTasksFailed'],
+    ['ACTIVITY_TASK_TIMED_OUT', 'activitiesFailed'],
+    ['MARKER_RECORDED:core_local_activity', 'localActivityMarkers'],
+    ['MARKER_RECORDED:core_patch', 'otherMarkers'],
+    ['MARKER_RECORDED:', 'otherMarkers'],
+    ['TIMER_FIRED', 'timersFired'],
+    ['WORKFLOW_EXECUTION_SIGNALED', 'signals'],
+    ['CHILD_WORKFLOW_EXECUTION_CANCELED', 'childrenFailed'],
+    ['UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'searchAttributeUpserts'],
+    ['WORKFLOW_EXECUTION_CONTINUED_AS_NEW', 'continuedAsNew'],
+    ['WORKFLOW_EXECUTION_TERMINATED', 'executionsFailed'],
+    ['WORKFLOW_PROPERTIES_MODIFIED', 'other'],
+    ['MARKER_RECORDED:core_local_activity:x', 'otherMarkers'],
+  ])('counts %s as %s', (key, row) => {
+    expect(censusRow(key)).toBe(row);
+  });
+
+  it.each([
+    [5, 0, [], undefined],
+    [3, 3, [0, 1, 2], undefined],
+    [3, 10, [0, 1, 2], undefined],
+    // random 0 keeps each position; 0.99 swaps in the last of the pool: [4, 1, 2, 3, 0], then [4, 0, 2, 3, 1].
+    [5, 2, [0, 1], () => 0],
+    [5, 2, [4, 0], () => 0.99],
+  ])('samples %i clients down to %i', (clients: number, size: number, expected: number[], random?: () => number) => {
+    expect(censusSample([...Array(clients).keys()], size, random)).toEqual(expected);
+  });
+
+  it('draws distinct clients', () => {
+    const sample = censusSample([...Array(1000).keys()], 100);
+    expect(new Set(sample).size).toBe(100);
+  });
+
+  it('counts per client (sync runs and batches apart) and per campaign', () => {
+    const census = historyCensus(histories, { clients: 10, campaigns: 3 });
+    // Events: 34 + 31 = 65 over 2 clients and 6 campaigns.
+    expect(census).toMatchObject({
+      clientsRead: 2,
+      ofClients: 10,
+      campaignsPerClient: 3,
+      executionsPerClient: { sync: 1.5, batch: 1.5 },
+      // Started tasks: a 2 + 2 + 2, b 3 + 2 + 1: 12.
+      workflowTasksPerClient: 6,
+      workflowTasksPerCampaign: 2,
+      eventsPerClient: { min: 31, max: 34, mean: 32.5 },
+      eventsPerCampaign: 10.833,
+      activityRetriesPerClient: 1,
+      historyKbPerClient: 4,
+    });
+    expect(census.perClient.sync).toMatchObject({
+      workflowTasksScheduled: 3.5,
+      workflowTasksFailed: 0.5,
+      localActivityMarkers: 0.5,
+      otherMarkers: 0.5,
+      signals: 1.5,
+      childrenInitiated: 0.5,
+      searchAttributeUpserts: 0.5,
+      continuedAsNew: 0.5,
+      executionsStarted: 1.5,
+      other: 0.5,
+      events: 19.5,
+    });
+    expect(census.perClient.batches).toMatchObject({ workflowTasksCompleted: 2.5, timersStarted: 0.5, activitiesStarted: 0.5, events: 13 });
+    expect(census.perClient.all).toMatchObject({
+      workflowTasksStarted: 6,
+      activitiesScheduled: 1,
+      executionsCompleted: 1.5,
+      events: 32.5,
+    });
+    expect(census.perCampaign).toMatchObject({ workflowTasksStarted: 2, signals: 0.5, timersFired: 0.167, events: 10.833 });
+    // Every row sums into `events`.
+    const { events, ...rows } = census.perClient.all;
+    expect(Object.values(rows).reduce((a, b) => a + b, 0)).toBeCloseTo(events);
+  });
+
+  it('reads nothing as zeros, and the result row has no census then', () => {
+    expect(historyCensus([], { clients: 10, campaigns: 3 })).toMatchObject({
+      clientsRead: 0,
+      workflowTasksPerClient: 0,
+      eventsPerCampaign: 0,
+    });
+    expect(fleetResult(load, measured, { revision: 'r', at: 'a' }).census).toBeNull();
+    expect(fleetResult(load, { ...measured, histories }, { revision: 'r', at: 'a' }).census).toEqual(historyCensus(histories, load));
+  });
+
+  it('prints a table with a row per kind of event seen', () => {
+    const lines = formatCensus(historyCensus(histories, { clients: 10, campaigns: 3 }));
+    expect(lines[0]).toBe(
+      'history census: 2 of 10 clients read, 3 campaigns each; executions per client 1.5 sync + 1.5 batches; ' +
+        'workflow tasks 6 per client, 2 per campaign; events per client 32.5 (min 31, max 34); ' +
+        'activity retries 1 per client; history 4 KB per client',
+    );
+    expect(lines.slice(1, 4)).toEqual([
+      '| events | sync workflow / client | batches / client | all / client | per campaign |',
+      '|---|---|---|---|---|',
+      '| workflow tasks scheduled | 3.5 | 2.5 | 6 | 2 |',
+    ]);
+    expect(lines).toContain('| signals received | 1.5 | 0 | 1.5 | 0.5 |');
+    expect(lines.some((l) => l.startsWith('| timers cancelled'))).toBe(false);
+    expect(lines.at(-1)).toBe('| all events | 19.5 | 13 | 32.5 | 10.833 |');
+  });
+});
+
+/** A dev server's /metrics, before and after a run of 2 clients × 3 campaigns. */
+const metrics = (polls: number, heartbeats: number, appends: number) => `# HELP service_requests service_requests counter
+# TYPE service_requests counter
+service_requests{namespace="default",operation="PollWorkflowTaskQueue",service_name="frontend"} ${polls}
+service_requests{namespace="default",operation="PollWorkflowTaskQueue",service_name="matching"} 1000
+service_requests{namespace="default",operation="RecordActivityTaskHeartbeat",service_name="frontend"} ${heartbeats}
+service_requests{namespace="temporal_system",operation="PollWorkflowTaskQueue",service_name="frontend"} 500
+task_requests{namespace="default",operation="TimerActiveTaskUserTimer",service_name="history",task_priority="high",task_type="TimerActiveTaskUserTimer"} 4
+persistence_requests{namespace="default",operation="AppendHistoryNodes",service_name="history"} ${appends}
+persistence_requests{namespace="system",operation="AppendHistoryNodes",service_name="history"} 1
+persistence_requests{namespace="system",operation="GetTimerTasks",service_name="history"} 7
+persistence_latency_bucket{namespace="default",operation="AppendHistoryNodes",le="0.001"} 99
+`;
+
+describe('the server’s work', () => {
+  it('sums a counter by a label, over the samples that match', () => {
+    const text = metrics(10, 20, 30);
+    expect(prometheusCounters(text, 'service_requests', 'operation', { service_name: 'frontend' })).toEqual({
+      PollWorkflowTaskQueue: 510,
+      RecordActivityTaskHeartbeat: 20,
+    });
+    expect(prometheusCounters(text, 'persistence_requests', 'namespace')).toEqual({ default: 30, system: 8 });
+    expect(prometheusCounters(text, 'persistence_latency', 'operation')).toEqual({});
+    expect(
+      prometheusCounters('service_requests{operation="a\\"b"} 2\nservice_requests{operation="c"} NaN', 'service_requests', 'operation'),
+    ).toEqual({ 'a\\"b': 2 });
+    expect(serverCounters(text)).toEqual({
+      requests: { PollWorkflowTaskQueue: 10, RecordActivityTaskHeartbeat: 20 },
+      tasks: { TimerActiveTaskUserTimer: 4 },
+      persistence: { AppendHistoryNodes: 31, GetTimerTasks: 7 },
+    });
+  });
+
+  it('counts what the run added, per client and per campaign of the fleet, most frequent first', () => {
+    // Heartbeats 20 → 32 (12), polls 10 → 13 (3); appends 31 → 91 (60); a counter first seen after the start counts whole.
+    const before = serverCounters(metrics(10, 20, 30));
+    const after = { ...serverCounters(metrics(13, 32, 90)), tasks: { TimerActiveTaskUserTimer: 4, TransferActiveTaskActivity: 6 } };
+    const work = serverWork(before, after, { clients: 2, campaigns: 3 });
+    expect(work).toEqual({
+      clients: 2,
+      campaigns: 6,
+      requests: {
+        total: 15,
+        perClient: 7.5,
+        perCampaign: 2.5,
+        byOperation: [
+          { operation: 'RecordActivityTaskHeartbeat', total: 12, perClient: 6, perCampaign: 2 },
+          { operation: 'PollWorkflowTaskQueue', total: 3, perClient: 1.5, perCampaign: 0.5 },
+        ],
+      },
+      tasks: {
+        total: 6,
+        perClient: 3,
+        perCampaign: 1,
+        byOperation: [{ operation: 'TransferActiveTaskActivity', total: 6, perClient: 3, perCampaign: 1 }],
+      },
+      persistence: {
+        total: 60,
+        perClient: 30,
+        perCampaign: 10,
+        byOperation: [{ operation: 'AppendHistoryNodes', total: 60, perClient: 30, perCampaign: 10 }],
+      },
+    });
+    expect(fleetResult(load, { ...measured, server: { before, after } }, { revision: 'r', at: 'a' }).serverWork).toEqual(
+      serverWork(before, after, load),
+    );
+  });
+
+  it('prints a table per kind, the operations past the top summed', () => {
+    const before = serverCounters(metrics(10, 20, 30));
+    const after = serverCounters(metrics(13, 32, 90));
+    const lines = formatServerWork(serverWork(before, after, { clients: 2, campaigns: 3 }), 1);
+    expect(lines.slice(0, 6)).toEqual([
+      '| frontend requests | total | per client | per campaign |',
+      '|---|---|---|---|',
+      '| RecordActivityTaskHeartbeat | 12 | 6 | 2 |',
+      '| 1 others | 3 | 1.5 | 0.5 |',
+      '| all | 15 | 7.5 | 2.5 |',
+      '',
+    ]);
+    expect(lines).toContain('| all | 0 | 0 | 0 |');
   });
 });
