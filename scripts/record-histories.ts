@@ -103,6 +103,15 @@ const SCENARIOS: { name: string; record: (stack: Stack) => Promise<void> }[] = [
     },
   },
   {
+    name: 'one-batch',
+    async record(stack) {
+      // One page of one batch, synced by the sync itself; its client's rate makes it sleep for the next window.
+      const oneBatch = await stack.startSync({ clientId: 'recorded-wait' });
+      await oneBatch.result();
+      save(stack, 'sync-one-batch-waiting-for-rate-window', oneBatch, oneBatch.firstExecutionRunId);
+    },
+  },
+  {
     name: 'bad-credentials',
     async record(stack) {
       const failed = await stack.startSync({ clientId: 'recorded-badpw' });
