@@ -94,7 +94,8 @@ const SCENARIOS: { name: string; record: (stack: Stack) => Promise<void> }[] = [
   {
     name: 'waiting',
     async record(stack) {
-      const waiting = await stack.startSync({ clientId: 'recorded-wait' });
+      // Two batches, so each runs as a child (one batch would run in the sync itself: 'one-batch').
+      const waiting = await stack.startSync({ clientId: 'recorded-wait', batchSize: 6 });
       await waiting.result();
       for await (const child of stack.temporal.workflow.list({ query: `WorkflowId STARTS_WITH '${waiting.workflowId}/'` })) {
         save(stack, 'campaign-batch-waiting-for-rate-window', stack.temporal.workflow.getHandle(child.workflowId), child.runId);

@@ -40,7 +40,7 @@ describe('batches', () => {
   test('a sync whose listing is one page of one batch syncs it itself, no child; more pages or batches each get a child', async () => {
     const callers: string[] = [];
     const batch = async (call: CampaignBatchCall) => {
-      callers.push(Context.current().info.workflowType);
+      callers.push(Context.current().info.workflowType ?? 'none');
       return { synced: call.campaignIds.length, failed: [], pending: [] };
     };
     const cases = [
