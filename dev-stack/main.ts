@@ -7,7 +7,7 @@ import { startClientSyncs, type SyncHandle } from '../src/temporal-ops/syncs';
 import { codecServerOptions, startCodecServer } from '../src/codec/codec-server';
 import { dataConverter, encryptionCodec, type EncryptionCodec } from '../src/codec/encryption-codec';
 import { dataPaths, databasePoolOptions, loadSettings, metricsAddress, platformLimits, type Settings } from '../src/config';
-import { countCampaignsOfClients } from '../src/db/campaigns';
+import { countCampaignsOfClients, countConfirmedCampaigns } from '../src/db/campaigns';
 import { saveClient } from '../src/db/clients';
 import { createPool } from '../src/db/pool';
 import { freePort, portIsFree } from './processes';
@@ -217,7 +217,7 @@ async function syncAndSummarise(demo: Demo, server: DemoTemporal, pool: Pool, cl
   say(`Syncing ${clientIds.length} clients; watch them at ${server.uiUrl}/namespaces/${namespace}/workflows`);
   if (metricsUrl) say(`Worker metrics: ${metricsUrl}`);
   const started = Date.now();
-  const outcomes = await followSyncs(handles, process.stdout);
+  const outcomes = await followSyncs(handles, (runs) => countConfirmedCampaigns(pool, runs), process.stdout);
   say(`\nSummary (${((Date.now() - started) / 1000).toFixed(1)} s):`);
   let failures = 0;
   for (const [clientId, outcome] of [...outcomes].sort(([a], [b]) => a.localeCompare(b))) {

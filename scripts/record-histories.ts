@@ -94,12 +94,22 @@ const SCENARIOS: { name: string; record: (stack: Stack) => Promise<void> }[] = [
   {
     name: 'waiting',
     async record(stack) {
-      const waiting = await stack.startSync({ clientId: 'recorded-wait' });
+      // Two batches, so each runs as a child (one batch would run in the sync itself: 'one-batch').
+      const waiting = await stack.startSync({ clientId: 'recorded-wait', batchSize: 6 });
       await waiting.result();
       for await (const child of stack.temporal.workflow.list({ query: `WorkflowId STARTS_WITH '${waiting.workflowId}/'` })) {
         save(stack, 'campaign-batch-waiting-for-rate-window', stack.temporal.workflow.getHandle(child.workflowId), child.runId);
         break;
       }
+    },
+  },
+  {
+    name: 'one-batch',
+    async record(stack) {
+      // One page of one batch, synced by the sync itself; its client's rate makes it sleep for the next window.
+      const oneBatch = await stack.startSync({ clientId: 'recorded-wait' });
+      await oneBatch.result();
+      save(stack, 'sync-one-batch-waiting-for-rate-window', oneBatch, oneBatch.firstExecutionRunId);
     },
   },
   {

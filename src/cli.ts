@@ -12,6 +12,7 @@ import {
   type ClientRecord,
   type RemovedClient,
 } from './db/clients';
+import { countConfirmedCampaigns } from './db/campaigns';
 import { listSyncRuns, type SyncRunRow } from './db/sync-runs';
 import { repairAbandonedRuns } from './temporal-ops/abandoned-runs';
 import { createPool } from './db/pool';
@@ -33,7 +34,7 @@ import {
   type ScheduleTiming,
 } from './temporal-ops/schedules';
 import { cancelClientSync, isSyncRunning, readProgress, startClientSyncs, type SyncHandle } from './temporal-ops/syncs';
-import { describeProgress, describeWaiting, failureReason, followSyncs } from './cli/progress';
+import { describeProgress, describeWaiting, failureReason, followSyncs, withLiveCount, type ConfirmedCounter } from './cli/progress';
 import { printable } from './printable';
 import { tabbed } from './cli/printable';
 import { describeSchedule } from './cli/schedule-list';
@@ -248,7 +249,11 @@ function addSyncCommands(program: Command, settings: () => Settings) {
   program
     .command('status <clientId>')
     .description("show a client's current or last sync")
-    .action(async (clientId: string) => withTemporal(settings(), (temporal) => showStatus(temporal, clientId)));
+    .action(async (clientId: string) =>
+      withDatabase(settings(), (pool) =>
+        withTemporal(settings(), (temporal) => showStatus(temporal, (runs) => countConfirmedCampaigns(pool, runs), clientId)),
+      ),
+    );
 }
 
 /**
@@ -285,24 +290,28 @@ async function syncClients(settings: Settings, ids: string[], options: SyncOptio
       console.log(`${clientId}: ${joined ? 'already syncing, following' : 'sync started'} (workflow ${handle.workflowId})`),
     );
     if (!options.wait) return 0;
-    return reportOutcomes(new Map<string, SyncHandle>(ids.map((clientId, i) => [clientId, started[i]!.handle])));
+    const handles = new Map<string, SyncHandle>(ids.map((clientId, i) => [clientId, started[i]!.handle]));
+    return withDatabase(settings, (pool) => reportOutcomes(handles, (runs) => countConfirmedCampaigns(pool, runs)));
   });
 }
 
 /** Follows the syncs to their ends, printing each one's; returns how many failed or left campaigns failed. */
-async function reportOutcomes(handles: Map<string, SyncHandle>): Promise<number> {
-  const outcomes = await followSyncs(handles);
+async function reportOutcomes(handles: Map<string, SyncHandle>, countConfirmed: ConfirmedCounter): Promise<number> {
+  const outcomes = await followSyncs(handles, countConfirmed);
   for (const [clientId, outcome] of outcomes) {
     console.log(outcome instanceof Error ? `${clientId}: FAILED: ${failureReason(outcome)}` : `${clientId}: ${describeProgress(outcome)}`);
   }
   return [...outcomes.values()].filter((o) => o instanceof Error || o.failed > 0).length;
 }
 
-async function showStatus(temporal: Client, clientId: string): Promise<void> {
+async function showStatus(temporal: Client, countConfirmed: ConfirmedCounter, clientId: string): Promise<void> {
   const handle = temporal.workflow.getHandle(syncWorkflowId(clientId));
   const description = await handle.describe().catch(() => undefined);
   if (!description) return console.log(`${clientId}: never synced`);
-  const progress = await readProgress(handle);
+  const read = await readProgress(handle);
+  const progress = read?.confirmedRun
+    ? withLiveCount(read, (await countConfirmed([{ clientId, syncRun: read.confirmedRun }]).catch(() => undefined))?.get(clientId))
+    : read;
   console.log(`${clientId}: ${description.status.name.toLowerCase()} since ${description.startTime.toISOString()}`);
   if (progress) console.log(`  ${describeProgress(progress)}; ${describeWaiting(progress)}`);
 }

@@ -4,7 +4,6 @@ import type { Pool } from 'pg';
 import type { CampaignBatchCall, CampaignBatchOutcome, FailedCampaign, SyncConfirmation } from '../contract/activities';
 import { FailureType } from '../contract/failure-types';
 import { FIRST_RETRY_DELAY_MS } from '../contract/retries';
-import { batchProgressSignal } from '../contract/sync';
 import { confirmedCampaignIds, markCampaignsSynced } from '../db/campaigns';
 import type { ClientRecord } from '../db/clients';
 import { releaseRateSlots, type RateReservation, type RateSlot } from '../db/rate-reservations';
@@ -19,8 +18,6 @@ import { latenessAllowedMs, reserveSlots } from './rate-budget';
 
 /** A batch call waits at most this long for a rate slot; a later slot is left to a durable sleep. */
 export const SLOT_HORIZON_MS = 2000;
-/** How long a live count waits for more confirmations to report with it. */
-const PROGRESS_DELAY_MS = 500;
 
 export interface CampaignBatchDependencies {
   pool: Pool;
@@ -45,10 +42,7 @@ export class ConfirmationWriter {
   stored = 0;
   error: unknown;
 
-  constructor(
-    private readonly write: (confirmations: SyncConfirmation[]) => Promise<void>,
-    private readonly onStored: () => void,
-  ) {}
+  constructor(private readonly write: (confirmations: SyncConfirmation[]) => Promise<void>) {}
 
   add(confirmation: SyncConfirmation): void {
     this.waiting.push(confirmation);
@@ -63,7 +57,6 @@ export class ConfirmationWriter {
         this.waiting = [];
         await this.write(group);
         this.stored += group.length;
-        this.onStored();
       }
     } catch (err) {
       this.error = err;
@@ -75,56 +68,6 @@ export class ConfirmationWriter {
   /** Resolves once everything added so far is stored (or a write has failed). */
   async flush(): Promise<void> {
     while (this.draining) await this.writing;
-  }
-}
-
-/**
- * Sends the batch's running total to the client workflow, so its progress moves per campaign.
- * Each signal costs the client workflow a task, so confirmations that arrive together (a rate
- * window's requests answer at about the same time) share one: a signal goes out
- * PROGRESS_DELAY_MS after the first confirmation it reports.
- */
-class ProgressReporter {
-  private lastSent = -1;
-  private timer: NodeJS.Timeout | undefined;
-  private sending: Promise<void> = Promise.resolve();
-  private readonly context = Context.current();
-
-  constructor(
-    private readonly target: CampaignBatchCall['progress'],
-    private readonly total: () => number,
-  ) {}
-
-  /** A confirmation was stored: report it soon, with whatever follows it shortly. */
-  changed(): void {
-    if (this.target && !this.timer) this.timer = setTimeout(() => this.send(), PROGRESS_DELAY_MS);
-  }
-
-  /** Reports the total now, if it changed; returns once the signal has gone. */
-  async flush(): Promise<void> {
-    this.send();
-    await this.sending;
-  }
-
-  /** Nothing more to report from this call (its result, or its failure, says the rest). */
-  stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private send(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const target = this.target;
-    const total = this.total();
-    if (!target || total === this.lastSent) return;
-    this.lastSent = total;
-    // The batch is known to the client workflow by its workflow id.
-    const update = { batch: this.context.info.workflowExecution?.workflowId ?? '', synced: target.syncedBefore + total };
-    // Best effort: the batch's result carries the authoritative count.
-    this.sending = this.sending
-      .then(() => this.context.client.workflow.getHandle(target.workflowId).signal(batchProgressSignal, update))
-      .catch(() => undefined);
   }
 }
 
@@ -171,7 +114,6 @@ class BatchSending {
   private throttled = false;
   private throttledForMs: number | undefined;
   private readonly writer: ConfirmationWriter;
-  private readonly progress: ProgressReporter;
 
   constructor(
     private readonly deps: CampaignBatchDependencies,
@@ -180,14 +122,10 @@ class BatchSending {
     private readonly confirmedBefore: Set<string>,
   ) {
     this.queue = call.campaignIds.filter((id) => !confirmedBefore.has(id));
-    this.writer = new ConfirmationWriter(
-      async (confirmations) => {
-        await markCampaignsSynced(deps.pool, client.id, call.syncRun, confirmations);
-        deps.metrics.campaigns(client.id, 'synced', confirmations.length);
-      },
-      () => this.progress.changed(),
-    );
-    this.progress = new ProgressReporter(call.progress, () => this.synced());
+    this.writer = new ConfirmationWriter(async (confirmations) => {
+      await markCampaignsSynced(deps.pool, client.id, call.syncRun, confirmations);
+      deps.metrics.campaigns(client.id, 'synced', confirmations.length);
+    });
   }
 
   private synced(): number {
@@ -199,12 +137,7 @@ class BatchSending {
    * campaign is answered or the next slot is beyond SLOT_HORIZON_MS (returned: when it is due).
    */
   async sendAsSlotsAllow(): Promise<number | undefined> {
-    let nextDueAt: number | undefined;
-    try {
-      nextDueAt = await withHeartbeats(this.sendAll());
-    } finally {
-      this.progress.stop();
-    }
+    const nextDueAt = await withHeartbeats(this.sendAll());
     if (this.fatal !== undefined) throw this.fatal;
     if (this.writer.error !== undefined) throw this.writer.error;
     return nextDueAt;
@@ -337,8 +270,6 @@ class BatchSending {
     });
     if (verdict.kind === 'retry') throw this.retryFailure(verdict.unsynced);
     const { failed, pending } = verdict;
-    // A call that leaves nothing pending is followed at once by the batch's result: no signal needed.
-    if (pending.length > 0) await this.progress.flush();
     return { synced: this.synced(), failed, pending, nextSlotInMs: nextSlotInMs(pending.length, nextDueAt, Date.now()) };
   }
 

@@ -115,8 +115,6 @@ export interface CampaignBatchCall {
   campaignIds: string[];
   /** On its last attempt a call reports the campaigns that keep failing instead of failing itself. */
   maxAttempts: number;
-  /** Where the live count goes, and how many of the batch earlier calls synced. */
-  progress?: { workflowId: string; syncedBefore: number };
 }
 
 export interface CampaignBatchOutcome {

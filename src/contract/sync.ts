@@ -71,7 +71,11 @@ export interface CampaignBatchInput {
    * this flag one activity per campaign.
    */
   batchActivity: true;
-  /** The client workflow that receives this batch's live count. */
+  /**
+   * The client workflow. Batches no longer signal it their live count (the CLI counts
+   * confirmations in the database); still sent because a worker of an earlier release may run
+   * the batch during a rolling upgrade, and its batch signals there.
+   */
   parentWorkflowId: string;
 }
 
@@ -87,6 +91,12 @@ export interface SyncProgress extends SyncCounts {
   waitingFor: string;
   total: number | null;
   batchesInFlight: number;
+  /**
+   * The sync run every campaign confirmed in the database for this client counts for, when all
+   * of them are this sync's (not for a retry, which confirms for the run it retries). `synced`
+   * counts finished batch calls; the CLI adds the live count from the database with it.
+   */
+  confirmedRun?: string;
 }
 
 export const progressQuery = defineQuery<SyncProgress>('progress');

@@ -83,6 +83,18 @@ export async function confirmedCampaignIds(pool: Pool, clientId: string, syncRun
   return new Set(rows.map((r) => r.campaign_id));
 }
 
+/** How many campaigns the platform has confirmed so far in each of these clients' sync runs, in one statement (a live count). */
+export async function countConfirmedCampaigns(pool: Pool, runs: { clientId: string; syncRun: string }[]): Promise<Map<string, number>> {
+  const { rows } = await pool.query<{ client_id: string; confirmed: number }>(
+    `SELECT r.client_id, count(c.campaign_id)::int AS confirmed
+       FROM unnest($1::text[], $2::text[]) AS r(client_id, sync_run)
+       LEFT JOIN campaigns c ON c.client_id = r.client_id AND c.platform_sync_run = r.sync_run
+      GROUP BY r.client_id`,
+    [runs.map((r) => r.clientId), runs.map((r) => r.syncRun)],
+  );
+  return new Map(rows.map((r) => [r.client_id, r.confirmed]));
+}
+
 /**
  * After a sync that listed every page: the client's campaigns it did not list are marked removed
  * (never deleted). Returns how many this run has marked, counting those a retried call marked

@@ -15,7 +15,7 @@ export function platformCallOptions(policy: ClientPolicy, maxAttempts: number): 
   return {
     // A call may first wait up to a window or two for its rate slot, then for the platform.
     startToCloseTimeout: policy.rateWindowMs * 3 + SLOWEST_ANSWER_MS,
-    // A call heartbeats every 2 s; a killed worker's calls are retried elsewhere after 10 s
+    // A call heartbeats from 4 s on (heartbeats.ts); a killed worker's calls are retried elsewhere after 10 s
     // (20 s cost a fleet about a window per kill: ARCHITECTURE.md).
     heartbeatTimeout: '10 seconds',
     retry: {

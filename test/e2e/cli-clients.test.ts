@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { findTemporalCli } from '../../dev-stack/temporal-cli';
 import { FailureType } from '../../src/contract/failure-types';
-import { CLI, LOGIN, useCliStack } from '../helpers/cli-stack';
+import { CLI, LOGIN, eventually, useCliStack } from '../helpers/cli-stack';
 
 jest.setTimeout(180_000);
 
@@ -37,6 +37,26 @@ test('clients add, clients list, sync --wait and status', async () => {
   const status = await cli('status', 'acme');
   expect(status.stdout).toMatch(/^acme: completed since /);
   expect(status.stdout).toContain('synced 12');
+});
+
+test("status counts a running sync's confirmations as the platform makes them, not only as its batch ends", async () => {
+  // 2 requests per 2 s: the list call and 11 sync calls take six windows, all in one batch.
+  const added = await cli(
+    ...['clients', 'add', 'slow', '--api-url', stack().mock.url, '--credentials-ref', 'acme-login'],
+    ...['--rate-limit', '2', '--rate-window-ms', '2000'],
+  );
+  expect(added.code).toBe(0);
+  expect((await cli('sync', 'slow')).code).toBe(0);
+
+  const midway = await eventually(async () => {
+    const { stdout } = await cli('status', 'slow');
+    const synced = Number(/synced (\d+)/.exec(stdout)?.[1] ?? 0);
+    return stdout.startsWith('slow: running') && synced > 0 && synced < 12 ? synced : undefined;
+  });
+
+  expect(midway).toBeGreaterThan(0);
+  const done = await cli('sync', 'slow', '--wait');
+  expect(done.stdout).toContain('slow: pages 1, listed 12, upserted 12, synced 12, failed 0');
 });
 
 test('bad input gets a one-line error that says what to fix', async () => {

@@ -1,6 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Client } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
@@ -102,22 +101,12 @@ async function scenario(options: {
   });
   await upsertCampaigns(database().pool, clientId, 'run-1', options.campaigns.map(plainCampaign));
   const activities = createActivities({ pool: database().pool, platform, credentials, metrics });
-  const signals: unknown[] = [];
-  const fakeClient = {
-    withAbortSignal: <R>(_signal: AbortSignal, fn: () => R) => fn(),
-    workflow: { getHandle: () => ({ signal: async (_def: unknown, update: unknown) => void signals.push(update) }) },
-  } as unknown as Client;
-  const run = (
-    call: Partial<CampaignBatchCall> = {},
-    attempt = 1,
-    environment = new MockActivityEnvironment({ attempt }, { client: fakeClient }),
-  ) =>
+  const run = (call: Partial<CampaignBatchCall> = {}, attempt = 1, environment = new MockActivityEnvironment({ attempt })) =>
     environment.run(activities.syncCampaignBatch, {
       clientId,
       syncRun: 'run-1',
       campaignIds: options.campaigns,
       maxAttempts: 3,
-      progress: { workflowId: 'parent', syncedBefore: 0 },
       ...call,
     }) as Promise<CampaignBatchOutcome>;
   const syncCalls = () => server!.requests.filter((r) => r.url.endsWith('/sync')).map((r) => decodeURIComponent(r.url.split('/')[3]!));
@@ -136,7 +125,7 @@ async function scenario(options: {
   };
   /** The most sync calls sent within any `windowMs`. */
   const mostInWindow = (windowMs: number) => Math.max(0, ...sentAt.map((at) => sentAt.filter((t) => t >= at && t < at + windowMs).length));
-  return { clientId, run, syncCalls, confirmed, reservations, signals, mostInWindow, measured };
+  return { clientId, run, syncCalls, confirmed, reservations, mostInWindow, measured };
 }
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
@@ -191,8 +180,6 @@ test('a slot further off than the horizon is not waited for: the rest is pending
   expect(outcome.nextSlotInMs).toBeGreaterThan(4000);
   expect(outcome.nextSlotInMs).toBeLessThanOrEqual(5000 + rateMarginMs(5000) + rateMarginMs(5000)); // the window, the margin, the lead
   expect(await s.reservations()).toBe(2);
-  // The client workflow heard about the two confirmed before the batch slept.
-  expect(s.signals).toEqual([{ batch: expect.any(String), synced: 2 }]);
 });
 
 test('a refused campaign is reported at once; the others sync; the attempt does not fail', async () => {
@@ -285,7 +272,7 @@ test('wrong credentials fail the call before any rate slot is taken, without the
 test('a cancelled call stops sending and reports the cancellation', async () => {
   const s = await scenario({ campaigns: ids(6), rateLimit: 2, rateWindowMs: 1500 });
   const environment = new MockActivityEnvironment({ attempt: 1 });
-  const running = s.run({ progress: undefined }, 1, environment);
+  const running = s.run({}, 1, environment);
   setTimeout(() => environment.cancel(), 300);
 
   const err = await running.then(
@@ -303,13 +290,10 @@ describe('ConfirmationWriter', () => {
   test('confirmations that arrive during a write go together in the next one; flush waits for all', async () => {
     const writes: string[][] = [];
     let release!: () => void;
-    const writer = new ConfirmationWriter(
-      async (group) => {
-        writes.push(group.map((c) => c.campaignId));
-        if (writes.length === 1) await new Promise<void>((resolve) => (release = resolve));
-      },
-      () => undefined,
-    );
+    const writer = new ConfirmationWriter(async (group) => {
+      writes.push(group.map((c) => c.campaignId));
+      if (writes.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    });
 
     writer.add(confirmation('a'));
     writer.add(confirmation('b'));
@@ -325,13 +309,10 @@ describe('ConfirmationWriter', () => {
 
   test('after a failed write it stores nothing more, and flush still returns', async () => {
     let calls = 0;
-    const writer = new ConfirmationWriter(
-      async () => {
-        calls += 1;
-        throw new Error('connection terminated');
-      },
-      () => undefined,
-    );
+    const writer = new ConfirmationWriter(async () => {
+      calls += 1;
+      throw new Error('connection terminated');
+    });
 
     writer.add(confirmation('a'));
     await writer.flush();

@@ -1,5 +1,6 @@
 import {
   confirmedCampaignIds,
+  countConfirmedCampaigns,
   markCampaignsSynced,
   markUnlistedCampaignsRemoved,
   unconfirmedCampaignIds,
@@ -197,6 +198,29 @@ describe('confirmedCampaignIds', () => {
     const confirmed = await confirmedCampaignIds(database().pool, clientId, 'run-1', ['c1', 'c3', 'c4', 'unknown']);
 
     expect([...confirmed]).toEqual(['c1']);
+  });
+});
+
+describe('countConfirmedCampaigns', () => {
+  test('counts per client the campaigns confirmed in its run, in one statement; a run with none counts 0', async () => {
+    const other = await addTestClient(database());
+    const idle = await addTestClient(database());
+    await upsert([campaign('c1'), campaign('c2'), campaign('c3')]);
+    await upsert([campaign('c1'), campaign('c2')], 'run-1', other);
+    await markCampaignsSynced(database().pool, clientId, 'run-1', [
+      { campaignId: 'c1', syncedAt: '2024-11-22T10:00:00.000Z' },
+      { campaignId: 'c2', syncedAt: '2024-11-22T10:00:00.000Z' },
+    ]);
+    await markCampaignsSynced(database().pool, clientId, 'run-0', [{ campaignId: 'c3', syncedAt: '2024-11-22T09:00:00.000Z' }]);
+    await markCampaignsSynced(database().pool, other, 'run-2', [{ campaignId: 'c1', syncedAt: '2024-11-22T10:00:00.000Z' }]);
+
+    const counts = await countConfirmedCampaigns(database().pool, [
+      { clientId, syncRun: 'run-1' },
+      { clientId: other, syncRun: 'run-2' },
+      { clientId: idle, syncRun: 'run-1' },
+    ]);
+
+    expect(Object.fromEntries(counts)).toEqual({ [clientId]: 2, [other]: 1, [idle]: 0 });
   });
 });
 

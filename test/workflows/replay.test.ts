@@ -2,7 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { BATCH_ACTIVITY_PATCH, SEARCH_ATTRIBUTES_PATCH, SYNC_WORKFLOW_VERSIONS } from '../../src/contract/versions';
+import {
+  BATCH_ACTIVITY_PATCH,
+  ONE_BATCH_IN_SYNC_PATCH,
+  SEARCH_ATTRIBUTES_PATCH,
+  SYNC_WORKFLOW_VERSIONS,
+} from '../../src/contract/versions';
 import { bundleSyncWorkflows } from '../helpers/workflow-bundle';
 
 // Histories recorded from real runs (scripts/record-histories.ts). Replaying them against the
@@ -34,6 +39,12 @@ const ALIVE = [
     prefix: 'search-attributes-',
     patches: [BATCH_ACTIVITY_PATCH, SEARCH_ATTRIBUTES_PATCH],
     histories: [...BASE_SCENARIOS, 'campaign-batch-waiting-for-rate-window', 'scheduled-sync', 'sync-retry-failed'],
+  },
+  {
+    // Only the new path: every other v4 sync records v3's patches and commands.
+    prefix: 'one-batch-sync-',
+    patches: [BATCH_ACTIVITY_PATCH, SEARCH_ATTRIBUTES_PATCH, ONE_BATCH_IN_SYNC_PATCH],
+    histories: ['sync-one-batch-waiting-for-rate-window'],
   },
 ];
 

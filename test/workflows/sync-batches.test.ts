@@ -33,11 +33,43 @@ describe('batches', () => {
       nextSlotInMs: 1100,
     });
     const { outcome, log } = await runSync({ list: listing(10), batch: inSteps });
-    expect(log.batchCalls.map((c) => [c.campaignIds.length, c.progress?.syncedBefore])).toEqual([
-      [10, 0],
-      [6, 4],
-      [2, 8],
-    ]);
+    expect(log.batchCalls.map((c) => c.campaignIds.length)).toEqual([10, 6, 2]);
+    expect(summaryOf(outcome)).toMatchObject({ synced: 10, failed: 0 });
+  });
+
+  test('a sync whose listing is one page of one batch syncs it itself, no child; more pages or batches each get a child', async () => {
+    const callers: string[] = [];
+    const batch = async (call: CampaignBatchCall) => {
+      callers.push(Context.current().info.workflowType ?? 'none');
+      return { synced: call.campaignIds.length, failed: [], pending: [] };
+    };
+    const cases = [
+      { input: {}, callers: ['syncClientWorkflow'] },
+      { input: { pageSize: 5 }, callers: ['syncCampaignBatchWorkflow', 'syncCampaignBatchWorkflow'] },
+      { input: { batchSize: 5 }, callers: ['syncCampaignBatchWorkflow', 'syncCampaignBatchWorkflow'] },
+    ];
+    for (const { input, callers: expected } of cases) {
+      callers.length = 0;
+      const { outcome } = await runSync({ list: listing(10), batch }, input);
+      expect({ input, callers, synced: summaryOf(outcome).synced }).toEqual({ input, callers: expected, synced: 10 });
+    }
+  });
+
+  test("a sync's own batch counts its confirmations in the sync's progress as each call ends", async () => {
+    const inSteps = async (call: CampaignBatchCall) => ({
+      synced: Math.min(4, call.campaignIds.length),
+      failed: [],
+      pending: call.campaignIds.slice(4),
+      nextSlotInMs: 3000,
+    });
+    let seen: number | undefined;
+    const { outcome } = await runSync({ list: listing(10), batch: inSteps }, {}, async (handle) => {
+      for (let i = 0; i < 100 && seen !== 4; i++) {
+        seen = (await handle.query(progressQuery)).synced;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    });
+    expect(seen).toBe(4);
     expect(summaryOf(outcome)).toMatchObject({ synced: 10, failed: 0 });
   });
 
@@ -74,27 +106,30 @@ test('continue-as-new carries every counter and the failed and rejected lists of
   expect(summary.rejectedRecords.map((r) => r.page)).toEqual([1, 4]);
 });
 
-test("progress moves per campaign: a batch's live count shows before the batch ends", async () => {
+test('a batch of an earlier release that signals its live count: the count shows before the batch ends', async () => {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   const batch = async (call: CampaignBatchCall): Promise<CampaignBatchOutcome> => {
     const context = Context.current();
-    await context.client.workflow.getHandle(call.progress!.workflowId).signal(batchProgressSignal, {
-      batch: context.info.workflowExecution!.workflowId,
+    const batchId = context.info.workflowExecution!.workflowId;
+    // A batch's workflow id starts with its client workflow's.
+    await context.client.workflow.getHandle(batchId.split('/')[0]!).signal(batchProgressSignal, {
+      batch: batchId,
       synced: 3,
     });
     await released;
     return { synced: call.campaignIds.length, failed: [], pending: [] };
   };
   let seen: number | undefined;
-  const { outcome } = await runSync({ list: listing(10), batch }, {}, async (handle) => {
-    for (let i = 0; i < 100 && seen !== 3; i++) {
+  // Two batches, so they run as children, as every batch did then.
+  const { outcome } = await runSync({ list: listing(10), batch }, { batchSize: 5 }, async (handle) => {
+    for (let i = 0; i < 100 && seen !== 6; i++) {
       seen = (await handle.query(progressQuery)).synced;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     release();
   });
-  expect(seen).toBe(3);
+  expect(seen).toBe(6); // 3 of each batch
   expect(summaryOf(outcome).synced).toBe(10);
 });
 
