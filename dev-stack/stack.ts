@@ -137,24 +137,35 @@ export class Stack {
     this.credentialsEnv[names.host] = new URL(this.mock.url).host;
   }
 
-  /** A worker process; it serves /metrics on a free port unless `env` names one (WORKER_METRICS_PORT). */
+  /**
+   * A worker process; it serves /metrics on a free port unless `env` names one (WORKER_METRICS_PORT).
+   * A port freePort found can be taken before the worker binds it (servers start beside it): then
+   * it starts again on another.
+   */
   async startWorker(env: Record<string, string> = {}, script?: string) {
-    const worker = await startWorkerProcess(
-      {
-        WORKER_METRICS_PORT: String(await freePort()),
-        DATABASE_URL: this.database.connectionString,
-        ...this.temporalEnv,
-        TEMPORAL_TASK_QUEUE: this.taskQueue,
-        PLATFORM_HEADERS_TIMEOUT_MS: '2000',
-        PLATFORM_BODY_TIMEOUT_MS: '2000',
-        ...this.credentialsEnv,
-        ...this.workerEnv,
-        ...env,
-      },
-      script,
-    );
-    this.workers.push(worker);
-    return worker;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const worker = await startWorkerProcess(
+          {
+            WORKER_METRICS_PORT: String(await freePort()),
+            DATABASE_URL: this.database.connectionString,
+            ...this.temporalEnv,
+            TEMPORAL_TASK_QUEUE: this.taskQueue,
+            PLATFORM_HEADERS_TIMEOUT_MS: '2000',
+            PLATFORM_BODY_TIMEOUT_MS: '2000',
+            ...this.credentialsEnv,
+            ...this.workerEnv,
+            ...env,
+          },
+          script,
+        );
+        this.workers.push(worker);
+        return worker;
+      } catch (err) {
+        const portTaken = String(err).includes('metrics exporter: Address already in use');
+        if (attempt >= 3 || !portTaken || 'WORKER_METRICS_PORT' in env || 'WORKER_METRICS_PORT' in this.workerEnv) throw err;
+      }
+    }
   }
 
   /** Starts (or joins) a client's sync the way the CLI and `npm start` do. */

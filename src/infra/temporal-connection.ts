@@ -4,7 +4,7 @@
  * @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*,
  * TEMPORAL_PROFILE / temporal.toml), so a profile that works for `temporal workflow list` works here.
  */
-import { readFileSync, statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { Connection, ServiceError } from '@temporalio/client';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile, type ConfigDataSource } from '@temporalio/envconfig';
@@ -237,20 +237,20 @@ export async function connectNativeTemporal(config: TemporalConnectionConfig): P
     (err: unknown) => explainFailure(err, config),
   );
   await requireNamespaceAccess(connection, config);
-  if (reader && config.apiKey?.file !== undefined) {
-    const file = config.apiKey.file;
+  if (reader) {
     let sent = apiKey;
-    // NativeConnection has no per-call hook, so the file is polled; not persistent: it never keeps the process alive.
-    const onChange = () => {
+    // NativeConnection has no per-call hook, so the file is polled; unref'd: it never keeps the
+    // process alive. The reader compares with what it read first, synchronously: fs.watchFile
+    // takes its first look later, and missed a key rotated before that look (seen under load).
+    const poll = setInterval(() => {
       const key = reader.current();
       if (key === sent) return;
       sent = key;
       connection.setApiKey(key).catch(() => undefined); // a closed connection: nothing to update
-    };
-    watchFile(file, { persistent: false, interval: API_KEY_FILE_POLL_MS }, onChange);
+    }, API_KEY_FILE_POLL_MS).unref();
     const close = connection.close.bind(connection);
     connection.close = async () => {
-      unwatchFile(file, onChange);
+      clearInterval(poll);
       await close();
     };
   }
