@@ -86,7 +86,24 @@ export async function waitForFrontend(what: string, frontend: ConnectionOptions,
   );
 }
 
+/**
+ * The CLI picks its internal services' ports (history, matching, worker) as it starts; an outgoing
+ * connection of any process can take one before the service binds it. The server then logs this,
+ * does not exit (the CLI's logger does not end the process on Fatal) and panics on a nil listener.
+ * Its next start picks other ports.
+ */
+const INTERNAL_PORT_TAKEN = 'Failed to start gRPC listener';
+const STARTS_WHEN_INTERNAL_PORT_TAKEN = 3;
+
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  for (let start = 1; ; start++) {
+    const started = await startDevServerOnce(options);
+    if ('server' in started) return started.server;
+    if (start >= STARTS_WHEN_INTERNAL_PORT_TAKEN || !started.output.includes(INTERNAL_PORT_TAKEN)) throw started.error;
+  }
+}
+
+async function startDevServerOnce(options: DevServerOptions): Promise<{ server: DevServer } | { error: unknown; output: string }> {
   mkdirSync(dirname(options.dbFilename), { recursive: true });
   let output = '';
   const server = spawnTied(options.cliPath, devServerArgs(options), {
@@ -100,17 +117,19 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const exitedEarly = () => (server.child.exitCode !== null ? `the dev server exited: ${output.trim().slice(-500)}` : undefined);
   try {
     await waitForFrontend(`Temporal dev server at ${address}`, { address }, { timeoutMs: 90_000, intervalMs: 300, gaveUp: exitedEarly });
-  } catch (err) {
+  } catch (error) {
     await server.stop('SIGKILL');
-    throw err;
+    return { error, output };
   }
   return {
-    options,
-    address,
-    uiUrl: `http://${ip === '127.0.0.1' ? 'localhost' : ip}:${options.uiPort}`,
-    ...(options.metricsPort && { metricsUrl: `http://${ip}:${options.metricsPort}/metrics` }),
-    process: server,
-    stop: () => server.stop('SIGTERM', 15_000),
+    server: {
+      options,
+      address,
+      uiUrl: `http://${ip === '127.0.0.1' ? 'localhost' : ip}:${options.uiPort}`,
+      ...(options.metricsPort && { metricsUrl: `http://${ip}:${options.metricsPort}/metrics` }),
+      process: server,
+      stop: () => server.stop('SIGTERM', 15_000),
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,5 +35,32 @@ test('a dev server whose Web UI port is taken says so (the throwaway server then
     expect(childCommands()).toEqual(before);
   } finally {
     taken.close();
+  }
+});
+
+test('a dev server whose internal service lost its port to another process starts again (the CLI picks other internal ports)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'campaign-sync-temporal-'));
+  const failedOnce = join(dir, 'failed-once');
+  // The first start fails as the CLI does when a port it picked for its history service is taken:
+  // the server logs the listener's failure, then panics on the nil listener.
+  const cliPath = join(dir, 'temporal');
+  writeFileSync(
+    cliPath,
+    `#!/bin/sh
+if [ ! -e '${failedOnce}' ]; then
+  touch '${failedOnce}'
+  echo 'time=2026-12-03T15:35:27.000 level=ERROR msg="Failed to start gRPC listener" service=history error="listen tcp 127.0.0.1:40001: bind: address already in use"'
+  echo 'panic: runtime error: invalid memory address or nil pointer dereference' >&2
+  exit 2
+fi
+exec '${findTemporalCli()!}' "$@"
+`,
+  );
+  chmodSync(cliPath, 0o755);
+  const server = await startDevServer({ cliPath, dbFilename: join(dir, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort() });
+  try {
+    expect(existsSync(failedOnce)).toBe(true);
+  } finally {
+    await server.stop();
   }
 });
