@@ -45,22 +45,39 @@ export interface MockRequest {
   campaignId?: string;
   /** The poison the answer carried (mock-api/poisons.ts). */
   poison?: Poison;
+  /** A 429 from a rate window: the account's own, or the application's that all accounts share. */
+  limitedBy?: 'account' | 'application';
 }
 
 export interface MockAccountStats {
   tokensIssued: number;
   requests: Record<string, Record<string, number>>;
+  /** 429s from the account's own window. */
   rateLimited: number;
+  /** 429s from the application's window (optional: mocks before the application limit do not send it). */
+  appRateLimited?: number;
   maxArrivalsInWindow: number;
   syncedCampaignIds: string[];
   /** Successful sync calls per campaign id. */
   syncCalls: Record<string, number>;
 }
 
+/** The application-wide rate limit all accounts share (MOCK_APP_RATE_LIMIT, 0: off) and what its windows saw. */
+export interface MockApplicationStats {
+  rateLimit: number;
+  rateWindowMs: number;
+  maxArrivalsInWindow: number;
+  maxAcceptedInWindow: number;
+  /** 429s from the application's window, over all accounts. */
+  rateLimited: number;
+}
+
 export interface MockStats {
   accounts: Record<string, MockAccountStats>;
   /** How many answers carried each poison. */
   poisonsServed: Record<Poison, number>;
+  /** Optional: mocks before the application limit do not send it. */
+  application?: MockApplicationStats;
 }
 
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {

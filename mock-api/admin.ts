@@ -15,7 +15,19 @@ export function handleAdmin(platform: PlatformState, req: IncomingMessage, res: 
     const summaries = Object.fromEntries(
       [...platform.accounts].map(([id, s]) => [id, s.stats.summary(s.arrivals.maxInWindow, s.accepted.maxInWindow)]),
     );
-    return sendJson(res, 200, { config: platform.config, poisonsServed: poisonsServed(platform), accounts: summaries });
+    const { config, application } = platform;
+    return sendJson(res, 200, {
+      config,
+      poisonsServed: poisonsServed(platform),
+      accounts: summaries,
+      application: {
+        rateLimit: config.appRateLimit,
+        rateWindowMs: config.appRateWindowMs,
+        maxArrivalsInWindow: application.arrivals.maxInWindow,
+        maxAcceptedInWindow: application.accepted.maxInWindow,
+        rateLimited: Object.values(summaries).reduce((sum, summary) => sum + summary.appRateLimited, 0),
+      },
+    });
   }
   if (req.method === 'GET' && path === '/__mock/requests') {
     return sendJson(res, 200, platform.account(url.searchParams.get('account') ?? '').stats.requests);

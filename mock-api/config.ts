@@ -57,7 +57,7 @@ export const MOCK_SETTINGS = {
     default: false,
     about: 'adds account `hostile` whose campaigns have quotes, SQL, unicode and 10 KB strings in ids and names',
   }),
-  // Tokens and the rate limit.
+  // Tokens, and the rate limits of each account and of the application all accounts share.
   tokenTtlSeconds: setting({
     env: 'MOCK_TOKEN_TTL_S',
     value: positive,
@@ -78,6 +78,20 @@ export const MOCK_SETTINGS = {
     default: 60_000,
     live: true,
     about: 'the sliding window of the rate limit',
+  }),
+  appRateLimit: setting({
+    env: 'MOCK_APP_RATE_LIMIT',
+    value: count,
+    default: 0,
+    live: true,
+    about: "requests per sliding window over all accounts together, the application's limit (`0`: none)",
+  }),
+  appRateWindowMs: setting({
+    env: 'MOCK_APP_RATE_WINDOW_MS',
+    value: positive,
+    default: 60_000,
+    live: true,
+    about: "the sliding window of the application's rate limit",
   }),
   retryAfterHeader: setting({
     env: 'MOCK_RETRY_AFTER_HEADER',

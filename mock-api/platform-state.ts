@@ -9,13 +9,23 @@ import type { Scenario } from './scenarios';
 import { SlidingWindow } from './sliding-window';
 import { AccountStats } from './stats';
 
-export interface AccountState {
-  account: Account;
-  stats: AccountStats;
+/** The sliding windows of one rate limit, an account's or the application's. */
+export interface RateWindows {
   /** Requests the rate limiter let through (what it enforces). */
   accepted: SlidingWindow;
   /** Every request that reached the limiter, rejected or not (what a well-behaved client keeps under the limit). */
   arrivals: SlidingWindow;
+}
+
+/** `windowMs` is read on every use, so PATCH /__mock/config changes a window's length at once. */
+const rateWindows = (windowMs: () => number): RateWindows => ({
+  accepted: new SlidingWindow(windowMs),
+  arrivals: new SlidingWindow(windowMs),
+});
+
+export interface AccountState extends RateWindows {
+  account: Account;
+  stats: AccountStats;
   /** An injected burst of 429s lasts until then. */
   burstUntil: number;
 }
@@ -27,9 +37,14 @@ export interface Token {
 
 const TEXT_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** What the running mock holds: its accounts with their stats and windows, issued tokens, hostile scenarios, poisons served, and the dice. */
+/**
+ * What the running mock holds: its accounts with their stats and windows, the application's windows,
+ * issued tokens, hostile scenarios, poisons served, and the dice.
+ */
 export class PlatformState {
   readonly accounts = new Map<string, AccountState>();
+  /** The application (developer token) every account is synced with: its rate limit counts the requests of all accounts. */
+  application = this.applicationWindows();
   readonly byEmail = new Map<string, AccountState>();
   readonly tokens = new Map<string, Token>();
   readonly scenarios = new Map<string, Scenario>();
@@ -63,19 +78,23 @@ export class PlatformState {
     return state;
   }
 
-  /** Fresh stats and windows for every account, and every poison armed again (campaigns and tokens stay). */
+  /** Fresh stats and windows for every account and the application, and every poison armed again (campaigns and tokens stay). */
   resetStats() {
     for (const state of [...this.accounts.values()]) this.track(state.account);
+    this.application = this.applicationWindows();
     this.poisonsServed.clear();
     this.poisonsSpent.clear();
+  }
+
+  private applicationWindows() {
+    return rateWindows(() => this.config.appRateWindowMs);
   }
 
   private track(account: Account) {
     const state: AccountState = {
       account,
       stats: new AccountStats(),
-      accepted: new SlidingWindow(() => this.config.rateWindowMs),
-      arrivals: new SlidingWindow(() => this.config.rateWindowMs),
+      ...rateWindows(() => this.config.rateWindowMs),
       burstUntil: 0,
     };
     this.accounts.set(account.id, state);

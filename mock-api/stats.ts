@@ -12,6 +12,8 @@ export interface RequestRecord {
   clientIdHeader?: string;
   /** A 429 from an injected burst, not from the window. */
   injected?: boolean;
+  /** A 429 from a rate window: the account's own, or the application's that all accounts share. */
+  limitedBy?: 'account' | 'application';
   /** A fault injected into an answer that was sent. */
   fault?: 'reset' | 'drip';
   /** The poison the answer carried (mock-api/poisons.ts). */
@@ -37,7 +39,8 @@ export class AccountStats {
     return {
       tokensIssued: this.tokensIssued,
       requests: byEndpoint,
-      rateLimited: this.requests.filter((r) => r.status === 429 && !r.injected).length,
+      rateLimited: this.requests.filter((r) => r.limitedBy === 'account').length,
+      appRateLimited: this.requests.filter((r) => r.limitedBy === 'application').length,
       injected429: this.requests.filter((r) => r.status === 429 && r.injected).length,
       maxArrivalsInWindow,
       maxAcceptedInWindow,

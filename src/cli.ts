@@ -13,6 +13,7 @@ import {
   type RemovedClient,
 } from './db/clients';
 import { countConfirmedCampaigns } from './db/campaigns';
+import { deleteSharedBudget, listSharedBudgets, saveSharedBudget } from './db/shared-budgets';
 import { listSyncRuns, type SyncRunRow } from './db/sync-runs';
 import { repairAbandonedRuns } from './temporal-ops/abandoned-runs';
 import { createPool } from './db/pool';
@@ -78,6 +79,7 @@ async function chosenClientIds(settings: Settings, clientIds: string[], all: boo
 export function buildCli(settings: () => Settings = loadSettings): Command {
   const program = new Command('campaign-sync').description('Sync advertising campaigns from the ad platform into PostgreSQL, on Temporal');
   addClientCommands(program, settings);
+  addSharedBudgetCommands(program, settings);
   addSyncCommands(program, settings);
   addScheduleCommands(program, settings);
   addDatabaseCommands(program, settings);
@@ -115,9 +117,17 @@ function addClientCommands(program: Command, settings: () => Settings) {
     .option('--name <name>', 'display name')
     .option('--rate-limit <n>', 'requests allowed per window', positiveInt, 10)
     .option('--rate-window-ms <ms>', 'sliding window length in ms', positiveInt, 60_000)
+    .option('--shared-budget <id>', "a limit above the account its requests also count against (see `campaign-sync shared-budgets`)")
     .option('--disabled', 'keep the client but do not sync it')
     .action(async (id: string, options: ClientAddOptions) => {
-      await withDatabase(settings(), (pool) => saveClient(pool, clientRecord(id, options)));
+      const client = clientRecord(id, options);
+      await withDatabase(settings(), (pool) => saveClient(pool, client)).catch((err: unknown) => {
+        // The foreign key names the shared budget the client would count against: it must exist first.
+        if ((err as { code?: string }).code !== '23503') throw err;
+        throw new Error(
+          `no shared budget "${options.sharedBudget}": add it first with \`campaign-sync shared-budgets set ${options.sharedBudget} --rate-limit N --rate-window-ms MS\``,
+        );
+      });
       console.log(`client ${id} saved`);
     });
 
@@ -133,6 +143,7 @@ function addClientCommands(program: Command, settings: () => Settings) {
             c.id,
             c.enabled ? 'enabled' : 'disabled',
             `${c.rateLimit}/${c.rateWindowMs}ms`,
+            ...(c.sharedBudgetId ? [`shared budget: ${c.sharedBudgetId}`] : []),
             c.apiBaseUrl,
             `credentials: ${c.credentialsRef}`,
           ]),
@@ -169,6 +180,7 @@ interface ClientAddOptions {
   name?: string;
   rateLimit: number;
   rateWindowMs: number;
+  sharedBudget?: string;
   disabled?: boolean;
   allowInsecureHttp?: boolean;
 }
@@ -185,8 +197,46 @@ function clientRecord(id: string, options: ClientAddOptions): ClientRecord {
     credentialsRef: options.credentialsRef,
     rateLimit: options.rateLimit,
     rateWindowMs: options.rateWindowMs,
+    sharedBudgetId: options.sharedBudget,
     enabled: !options.disabled,
   };
+}
+
+function addSharedBudgetCommands(program: Command, settings: () => Settings) {
+  const budgets = program
+    .command('shared-budgets')
+    .description("manage limits above the account: requests per window summed over every client that names one (an application's or developer token's)");
+
+  budgets
+    .command('set <id>')
+    .description('add or change a shared budget; clients join it with `clients add --shared-budget <id>`')
+    .requiredOption('--rate-limit <n>', 'requests allowed per window, over all its clients', positiveInt)
+    .requiredOption('--rate-window-ms <ms>', 'sliding window length in ms', positiveInt)
+    .action(async (id: string, options: { rateLimit: number; rateWindowMs: number }) => {
+      if (!CLIENT_ID_PATTERN.test(id)) throw new Error(`shared budget id "${id}" must be lower-case letters, digits, - or _`);
+      await withDatabase(settings(), (pool) => saveSharedBudget(pool, { id, ...options }));
+      console.log(`shared budget ${id} saved`);
+    });
+
+  budgets
+    .command('list')
+    .description('list the shared budgets and how many clients count against each')
+    .action(async () => {
+      const rows = await withDatabase(settings(), listSharedBudgets);
+      if (!rows.length) console.log('no shared budgets: add one with `campaign-sync shared-budgets set`');
+      for (const b of rows) console.log(tabbed([b.id, `${b.rateLimit}/${b.rateWindowMs}ms`, `${b.clients} clients`]));
+    });
+
+  budgets
+    .command('remove <id>')
+    .description('delete a shared budget no client names')
+    .action(async (id: string) => {
+      const removed = await withDatabase(settings(), (pool) => deleteSharedBudget(pool, id));
+      if (!removed) throw new Error(`no shared budget "${id}": see \`campaign-sync shared-budgets list\``);
+      if (!removed.deleted)
+        throw new Error(`shared budget ${id} is named by ${removed.clients} clients: \`clients add\` them without --shared-budget first`);
+      console.log(`shared budget ${id} removed`);
+    });
 }
 
 /** Deletes a client that is not syncing, with what was stored for it, then its schedule. */

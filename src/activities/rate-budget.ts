@@ -20,8 +20,7 @@ export function reserveSlots(
   count: number,
   horizonMs: number,
 ): Promise<RateReservation> {
-  const marginMs = rateMarginMs(client.rateWindowMs);
-  return reserveRateSlots(pool, client.id, { count, horizonMs, marginMs, leadMs: marginMs });
+  return reserveRateSlots(pool, client.id, { count, horizonMs, marginFor: rateMarginMs, leadMs: rateMarginMs(client.rateWindowMs) });
 }
 
 const MAX_RESERVATIONS = 5;

@@ -13,20 +13,32 @@ export interface ClientRecord {
   credentialsRef: string;
   rateLimit: number;
   rateWindowMs: number;
+  /** A limit above the account this client's requests also count against (src/db/shared-budgets.ts). */
+  sharedBudgetId?: string | null;
   enabled: boolean;
 }
 
 const CLIENT_COLUMNS = `id, name, api_base_url AS "apiBaseUrl", credentials_ref AS "credentialsRef",
-  rate_limit AS "rateLimit", rate_window_ms AS "rateWindowMs", enabled`;
+  rate_limit AS "rateLimit", rate_window_ms AS "rateWindowMs", shared_budget_id AS "sharedBudgetId", enabled`;
 
 export async function saveClient(pool: Pool, client: ClientRecord): Promise<void> {
   await pool.query(
-    `INSERT INTO clients (id, name, api_base_url, credentials_ref, rate_limit, rate_window_ms, enabled)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO clients (id, name, api_base_url, credentials_ref, rate_limit, rate_window_ms, shared_budget_id, enabled)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (id) DO UPDATE
        SET name = excluded.name, api_base_url = excluded.api_base_url, credentials_ref = excluded.credentials_ref,
-           rate_limit = excluded.rate_limit, rate_window_ms = excluded.rate_window_ms, enabled = excluded.enabled`,
-    [client.id, client.name, client.apiBaseUrl, client.credentialsRef, client.rateLimit, client.rateWindowMs, client.enabled],
+           rate_limit = excluded.rate_limit, rate_window_ms = excluded.rate_window_ms,
+           shared_budget_id = excluded.shared_budget_id, enabled = excluded.enabled`,
+    [
+      client.id,
+      client.name,
+      client.apiBaseUrl,
+      client.credentialsRef,
+      client.rateLimit,
+      client.rateWindowMs,
+      client.sharedBudgetId ?? null,
+      client.enabled,
+    ],
   );
 }
 

@@ -9,6 +9,8 @@ import { MIGRATIONS_TABLE } from './schema';
  *   client's row FOR UPDATE to serialise its rate budget (FOR UPDATE needs UPDATE);
  * - campaigns, sync_runs: workers upsert and mark them; `clients remove` deletes a client's;
  * - rate_reservations: rows are inserted, read and deleted, never updated;
+ * - shared_rate_budgets: the CLI adds, changes, lists and removes them; workers lock a budget's
+ *   row FOR UPDATE to serialise its clients' reservations;
  * - pgmigrations: read only, for the schema check at start.
  * A table a new migration creates gets no rights until it is listed here (a test compares this
  * list with the migrated schema).
@@ -18,6 +20,7 @@ export const RUNTIME_TABLE_PRIVILEGES: Readonly<Record<string, readonly string[]
   campaigns: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   sync_runs: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   rate_reservations: ['SELECT', 'INSERT', 'DELETE'],
+  shared_rate_budgets: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   [MIGRATIONS_TABLE]: ['SELECT'],
 };
 

@@ -16,77 +16,163 @@ export interface RateReservation {
   nextDueAt?: number;
 }
 
-export interface BudgetPolicy {
+/** One sliding-window limit a slot must keep, with the latest slots it already counts. */
+export interface SlotRule {
   limit: number;
   windowMs: number;
   /** Spacing added to every window: covers the time between our send and the platform's count. */
   marginMs: number;
+  /** Slots already handed out under this rule (epoch ms; at least its latest `limit`), in any order. */
+  recent: readonly number[];
 }
 
 /**
- * The rule of the budget: a slot is never closer than a window (plus the margin) to the slot
- * `limit` places before it, so no sliding window holds more than `limit` slots. Given the latest
- * `limit` slots (epoch ms), plans up to `count` more, none before `notBefore`, stopping at the
- * first that lies beyond `notAfter`, whose time it returns as `nextAt`.
+ * The rule of the budget: under each rule, a slot is never closer than a window (plus the margin)
+ * to the slot `limit` places before it, so no sliding window holds more than `limit` slots. Plans
+ * up to `count` slots keeping every rule at once, none before `notBefore`, stopping at the first
+ * that lies beyond `notAfter`, whose time it returns as `nextAt`.
  */
 export function planSlots(
-  recent: readonly number[],
+  rules: readonly SlotRule[],
   { notBefore, notAfter }: { notBefore: number; notAfter: number },
-  policy: BudgetPolicy,
   count: number,
 ): { slots: number[]; nextAt?: number } {
-  const times = [...recent].sort((a, b) => a - b);
+  const counted = rules.map((rule) => ({ rule, times: [...rule.recent].sort((a, b) => a - b) }));
   const slots: number[] = [];
   while (slots.length < count) {
-    const limiting = times.length >= policy.limit ? times[times.length - policy.limit]! + policy.windowMs + policy.marginMs : notBefore;
-    const slot = Math.max(notBefore, limiting);
+    const slot = Math.max(
+      notBefore,
+      ...counted.map(({ rule, times }) =>
+        times.length >= rule.limit ? times[times.length - rule.limit]! + rule.windowMs + rule.marginMs : notBefore,
+      ),
+    );
     if (slot > notAfter) return { slots, nextAt: slot };
-    times.push(slot);
+    for (const { times } of counted) insertSorted(times, slot);
     slots.push(slot);
   }
   return { slots };
 }
 
-async function lockClientBudget(tx: PoolClient, clientId: string): Promise<{ limit: number; windowMs: number }> {
+function insertSorted(times: number[], time: number) {
+  let at = times.length;
+  while (at > 0 && times[at - 1]! > time) at--;
+  times.splice(at, 0, time);
+}
+
+/** A sliding-window limit as a table row holds it. */
+interface RateLimitRow {
+  limit: number;
+  windowMs: number;
+}
+
+async function lockClientBudget(tx: PoolClient, clientId: string): Promise<RateLimitRow & { sharedBudgetId: string | null }> {
   // Serialises reservations of one client across all workers; other clients are not blocked.
   // A statement of its own: the next statement's snapshot then sees what the previous holder wrote.
-  const { rows } = await tx.query<{ limit: number; window_ms: number }>(
-    'SELECT rate_limit AS limit, rate_window_ms AS window_ms FROM clients WHERE id = $1 FOR UPDATE',
+  const { rows } = await tx.query<{ limit: number; window_ms: number; shared_budget_id: string | null }>(
+    'SELECT rate_limit AS limit, rate_window_ms AS window_ms, shared_budget_id FROM clients WHERE id = $1 FOR UPDATE',
     [clientId],
   );
   if (!rows[0]) throw new Error(`client ${clientId} is not in the clients table`);
+  return { limit: rows[0].limit, windowMs: rows[0].window_ms, sharedBudgetId: rows[0].shared_budget_id };
+}
+
+/**
+ * Serialises reservations of every client of a shared budget (taken after the client's lock, in
+ * that order only, so no two reservations wait for each other), and notes that this client wants it now.
+ */
+async function lockSharedBudget(tx: PoolClient, clientId: string, sharedBudgetId: string): Promise<RateLimitRow> {
+  const { rows } = await tx.query<{ limit: number; window_ms: number }>(
+    `WITH asking AS (UPDATE clients SET shared_budget_asked_at = clock_timestamp() WHERE id = $1)
+     SELECT rate_limit AS limit, rate_window_ms AS window_ms FROM shared_rate_budgets WHERE id = $2 FOR UPDATE`,
+    [clientId, sharedBudgetId],
+  );
+  if (!rows[0]) throw new Error(`shared budget ${sharedBudgetId} of client ${clientId} is not in the shared_rate_budgets table`);
   return { limit: rows[0].limit, windowMs: rows[0].window_ms };
 }
 
-async function latestSlots(tx: PoolClient, clientId: string, limit: number): Promise<{ nowMs: number; recentMs: number[] }> {
-  const { rows } = await tx.query<{ now_ms: number; recent_ms: number[] }>(
+interface LatestSlots {
+  nowMs: number;
+  /** The client's latest slots, as many as the larger of its limit and the shared one. */
+  clientMs: number[];
+  /** The shared budget's latest slots, over all its clients (none without a shared budget). */
+  sharedMs: number[];
+  /** Clients (this one included) that asked for a slot of the shared budget within its window. */
+  sharedClientsAsking: number;
+}
+
+async function latestSlots(
+  tx: PoolClient,
+  clientId: string,
+  clientLimit: number,
+  shared: (RateLimitRow & { id: string }) | undefined,
+): Promise<LatestSlots> {
+  const { rows } = await tx.query<{ now_ms: number; client_ms: number[]; shared_ms: number[]; asking: number }>(
     `SELECT extract(epoch FROM clock_timestamp())::float8 * 1000 AS now_ms,
             array(SELECT extract(epoch FROM slot_at)::float8 * 1000
                     FROM rate_reservations
                    WHERE client_id = $1
                    ORDER BY slot_at DESC
-                   LIMIT $2) AS recent_ms`,
-    [clientId, limit],
+                   LIMIT greatest($2::int, $4::int)) AS client_ms,
+            array(SELECT extract(epoch FROM slot_at)::float8 * 1000
+                    FROM rate_reservations
+                   WHERE shared_budget_id = $3
+                   ORDER BY slot_at DESC
+                   LIMIT $4) AS shared_ms,
+            (SELECT count(*)::int
+               FROM clients
+              WHERE shared_budget_id = $3
+                AND shared_budget_asked_at > clock_timestamp() - make_interval(secs => $5 / 1000.0)) AS asking`,
+    [clientId, clientLimit, shared?.id ?? null, shared?.limit ?? 0, shared?.windowMs ?? 0],
   );
-  return { nowMs: rows[0]!.now_ms, recentMs: rows[0]!.recent_ms.map(Number) };
+  const row = rows[0]!;
+  return { nowMs: row.now_ms, clientMs: row.client_ms.map(Number), sharedMs: row.shared_ms.map(Number), sharedClientsAsking: row.asking };
+}
+
+/**
+ * The rules a client's next slots keep: its own limit; with a shared budget, the shared limit,
+ * and its fair share of it: no more than the shared limit divided among the clients asking for it
+ * (rounded up, so the budget is never left unused for want of a client to take it). A client
+ * that holds the shared window alone takes all of it; one that arrives later is counted at its
+ * first request and gets its share as the others' slots leave the window.
+ */
+export function slotRules(
+  own: RateLimitRow,
+  shared: RateLimitRow | undefined,
+  latest: Omit<LatestSlots, 'nowMs'>,
+  marginFor: (windowMs: number) => number,
+): SlotRule[] {
+  const ownRule = { ...own, marginMs: marginFor(own.windowMs), recent: latest.clientMs };
+  if (!shared) return [ownRule];
+  const sharedMarginMs = marginFor(shared.windowMs);
+  return [
+    ownRule,
+    { ...shared, marginMs: sharedMarginMs, recent: latest.sharedMs },
+    {
+      limit: Math.ceil(shared.limit / Math.max(1, latest.sharedClientsAsking)),
+      windowMs: shared.windowMs,
+      marginMs: sharedMarginMs,
+      recent: latest.clientMs,
+    },
+  ];
 }
 
 async function insertSlots(
   tx: PoolClient,
   clientId: string,
+  sharedBudgetId: string | null,
   slotsMs: number[],
-  windowMs: number,
+  keepMs: number,
 ): Promise<{ id: string; slotMs: number }[]> {
-  // Slots older than two windows can no longer limit anything: they go in the same statement.
+  // Slots that can no longer limit anything (older than two of the longest window) go in the same statement.
   const { rows } = await tx.query<{ id: string; slot_ms: number }>(
     `WITH expired AS (
        DELETE FROM rate_reservations
         WHERE client_id = $1 AND slot_at < clock_timestamp() - make_interval(secs => $3 * 2 / 1000.0)
      )
-     INSERT INTO rate_reservations (client_id, slot_at)
-     SELECT $1, to_timestamp(slot_ms / 1000.0) FROM unnest($2::float8[]) AS s(slot_ms)
+     INSERT INTO rate_reservations (client_id, slot_at, shared_budget_id)
+     SELECT $1, to_timestamp(slot_ms / 1000.0), $4 FROM unnest($2::float8[]) AS s(slot_ms)
      RETURNING id::text, extract(epoch FROM slot_at)::float8 * 1000 AS slot_ms`,
-    [clientId, slotsMs, windowMs],
+    [clientId, slotsMs, keepMs, sharedBudgetId],
   );
   return rows.map((r) => ({ id: r.id, slotMs: r.slot_ms })).sort((a, b) => a.slotMs - b.slotMs);
 }
@@ -100,23 +186,24 @@ async function insertSlots(
 export async function reserveRateSlots(
   pool: Pool,
   clientId: string,
-  request: { count: number; horizonMs: number; marginMs: number; leadMs: number },
+  request: { count: number; horizonMs: number; marginFor: (windowMs: number) => number; leadMs: number },
 ): Promise<RateReservation> {
   const tx = await pool.connect();
   try {
     await tx.query('BEGIN');
-    const policy = await lockClientBudget(tx, clientId);
-    const { nowMs, recentMs } = await latestSlots(tx, clientId, policy.limit);
+    const { sharedBudgetId, ...own } = await lockClientBudget(tx, clientId);
+    const shared = sharedBudgetId === null ? undefined : { id: sharedBudgetId, ...(await lockSharedBudget(tx, clientId, sharedBudgetId)) };
+    const { nowMs, ...latest } = await latestSlots(tx, clientId, own.limit, shared);
     // The database's `now` was read a moment before this: local times derived from it are, if anything, late.
     const readAt = Date.now();
     const earliest = nowMs + request.leadMs;
     const plan = planSlots(
-      recentMs,
+      slotRules(own, shared, latest, request.marginFor),
       { notBefore: earliest, notAfter: earliest + request.horizonMs },
-      { ...policy, marginMs: request.marginMs },
       request.count,
     );
-    const inserted = plan.slots.length ? await insertSlots(tx, clientId, plan.slots, policy.windowMs) : [];
+    const keepMs = Math.max(own.windowMs, shared?.windowMs ?? 0);
+    const inserted = plan.slots.length ? await insertSlots(tx, clientId, sharedBudgetId, plan.slots, keepMs) : [];
     await tx.query('COMMIT');
     const local = (slotMs: number) => readAt + (slotMs - nowMs);
     return {

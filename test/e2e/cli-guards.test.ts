@@ -53,6 +53,46 @@ test('clients add takes https, plain http only on this machine or with --allow-i
   expect((await cli('clients', 'remove', 'remote')).code).toBe(0);
 });
 
+test('shared budgets: set, list, clients joining one, and each mistake refused in one line', async () => {
+  const addTo = (budget: string) =>
+    cli('clients', 'add', 'app-member', '--api-url', 'https://ads.example.com', '--credentials-ref', 'm-login', '--shared-budget', budget);
+  expect(await addTo('app-token')).toEqual({
+    code: 1,
+    stdout: '',
+    stderr:
+      'campaign-sync: no shared budget "app-token": add it first with `campaign-sync shared-budgets set app-token --rate-limit N --rate-window-ms MS`\n',
+  });
+  expect(await cli('shared-budgets', 'set', 'App Token', '--rate-limit', '100', '--rate-window-ms', '60000')).toEqual({
+    code: 1,
+    stdout: '',
+    stderr: 'campaign-sync: shared budget id "App Token" must be lower-case letters, digits, - or _\n',
+  });
+  expect((await cli('shared-budgets', 'set', 'app-token', '--rate-limit', '0', '--rate-window-ms', '60000')).stderr).toContain(
+    "option '--rate-limit <n>' argument '0' is invalid. must be a positive integer",
+  );
+
+  expect(await cli('shared-budgets', 'set', 'app-token', '--rate-limit', '100', '--rate-window-ms', '60000')).toMatchObject({
+    code: 0,
+    stdout: 'shared budget app-token saved\n',
+  });
+  expect(await addTo('app-token')).toMatchObject({ code: 0 });
+  expect((await cli('clients', 'list')).stdout).toContain('app-member\tenabled\t10/60000ms\tshared budget: app-token\thttps://ads.example.com');
+  expect((await cli('shared-budgets', 'list')).stdout).toBe('app-token\t100/60000ms\t1 clients\n');
+  expect(await cli('shared-budgets', 'remove', 'app-token')).toEqual({
+    code: 1,
+    stdout: '',
+    stderr: 'campaign-sync: shared budget app-token is named by 1 clients: `clients add` them without --shared-budget first\n',
+  });
+
+  expect((await cli('clients', 'remove', 'app-member')).code).toBe(0);
+  expect(await cli('shared-budgets', 'remove', 'app-token')).toMatchObject({ code: 0, stdout: 'shared budget app-token removed\n' });
+  expect(await cli('shared-budgets', 'remove', 'app-token')).toEqual({
+    code: 1,
+    stdout: '',
+    stderr: 'campaign-sync: no shared budget "app-token": see `campaign-sync shared-budgets list`\n',
+  });
+});
+
 test('a worker with bad configuration exits with a one-line error, no stack trace', async () => {
   const worker = BUILT.worker;
   const run = (env: Record<string, string>) =>

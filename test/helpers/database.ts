@@ -21,7 +21,7 @@ let clients = 0;
 /** Registers a client under a fresh id, so tests in one database do not see each other's rows. */
 export async function addTestClient(
   db: TestDatabase,
-  rate: { rateLimit: number; rateWindowMs: number } = { rateLimit: 10, rateWindowMs: 60_000 },
+  rate: { rateLimit: number; rateWindowMs: number; sharedBudgetId?: string } = { rateLimit: 10, rateWindowMs: 60_000 },
 ): Promise<string> {
   const id = `unit-${process.pid}-${++clients}`;
   await saveClient(db.pool, { id, name: id, apiBaseUrl: 'http://127.0.0.1:1', credentialsRef: `${id}-login`, enabled: true, ...rate });

@@ -16,6 +16,8 @@ test('the statements: connect, schema usage, then per table its earlier rights r
     'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."sync_runs" TO "campaign_sync_worker"',
     'REVOKE ALL ON TABLE "public"."rate_reservations" FROM "campaign_sync_worker"',
     'GRANT SELECT, INSERT, DELETE ON TABLE "public"."rate_reservations" TO "campaign_sync_worker"',
+    'REVOKE ALL ON TABLE "public"."shared_rate_budgets" FROM "campaign_sync_worker"',
+    'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."shared_rate_budgets" TO "campaign_sync_worker"',
     'REVOKE ALL ON TABLE "public"."pgmigrations" FROM "campaign_sync_worker"',
     'GRANT SELECT ON TABLE "public"."pgmigrations" TO "campaign_sync_worker"',
   ]);

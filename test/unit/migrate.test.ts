@@ -4,7 +4,7 @@ import { useUnitTestDatabase } from '../helpers/database';
 const database = useUnitTestDatabase();
 
 /** The tables the migrations make, and node-pg-migrate's own record of them. */
-const TABLES = ['campaigns', 'clients', 'pgmigrations', 'rate_reservations', 'sync_runs'];
+const TABLES = ['campaigns', 'clients', 'pgmigrations', 'rate_reservations', 'shared_rate_budgets', 'sync_runs'];
 
 test('processes migrating at the same time all succeed (the lock losers wait, then find nothing to do)', async () => {
   const { connectionString, pool } = database();

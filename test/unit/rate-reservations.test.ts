@@ -1,41 +1,91 @@
-import { planSlots, releaseRateSlots, reserveRateSlots, type RateSlot } from '../../src/db/rate-reservations';
+import { planSlots, releaseRateSlots, reserveRateSlots, slotRules, type RateSlot } from '../../src/db/rate-reservations';
+import { saveSharedBudget } from '../../src/db/shared-budgets';
 import { addTestClient, useUnitTestDatabase } from '../helpers/database';
 
 const LIMIT = 5;
 const WINDOW_MS = 1000;
 const MARGIN_MS = 50;
 const POLICY = { limit: LIMIT, windowMs: WINDOW_MS, marginMs: MARGIN_MS };
+const ownRule = (recent: number[]) => [{ ...POLICY, recent }];
 
 describe('planSlots (the rule)', () => {
   const from = (notBefore: number, horizon = Infinity) => ({ notBefore, notAfter: notBefore + horizon });
 
   test('with no history, the first `limit` slots are now and the next ones a window plus the margin later', () => {
-    const { slots, nextAt } = planSlots([], from(10_000), POLICY, 12);
+    const { slots, nextAt } = planSlots(ownRule([]), from(10_000), 12);
     expect(nextAt).toBeUndefined();
     expect(slots).toEqual([...Array(5).fill(10_000), ...Array(5).fill(11_050), 12_100, 12_100]);
   });
 
   test('stops at the first slot beyond the horizon and says when it is', () => {
-    const { slots, nextAt } = planSlots([], from(10_000, 500), POLICY, 8);
+    const { slots, nextAt } = planSlots(ownRule([]), from(10_000, 500), 8);
     expect(slots).toEqual(Array(5).fill(10_000));
     expect(nextAt).toBe(11_050);
   });
 
   test('counts the slots already handed out, in whatever order they come', () => {
     const recent = [9_900, 9_500, 9_700, 9_600, 9_800];
-    const { slots } = planSlots(recent, from(10_000), POLICY, 2);
+    const { slots } = planSlots(ownRule(recent), from(10_000), 2);
     expect(slots).toEqual([10_550, 10_650]);
   });
 
   test('old slots no longer limit: a slot is never earlier than now', () => {
-    const { slots } = planSlots([1_000, 1_100, 1_200, 1_300, 1_400], from(10_000, 0), POLICY, 3);
+    const { slots } = planSlots(ownRule([1_000, 1_100, 1_200, 1_300, 1_400]), from(10_000, 0), 3);
     expect(slots).toEqual([10_000, 10_000, 10_000]);
   });
 
   test('any `limit + 1` consecutive planned slots span at least a window plus the margin', () => {
-    const { slots } = planSlots([9_990, 9_995], from(10_000), POLICY, 40);
+    const { slots } = planSlots(ownRule([9_990, 9_995]), from(10_000), 40);
     const all = [9_990, 9_995, ...slots];
     for (let i = LIMIT; i < all.length; i++) expect(all[i]! - all[i - LIMIT]!).toBeGreaterThanOrEqual(WINDOW_MS + MARGIN_MS);
+  });
+});
+
+describe('planSlots with several rules (a shared budget)', () => {
+  const from = (notBefore: number, horizon = Infinity) => ({ notBefore, notAfter: notBefore + horizon });
+  const shared = (limit: number, recent: number[]) => ({ limit, windowMs: WINDOW_MS, marginMs: MARGIN_MS, recent });
+
+  test('every slot keeps every rule: the tighter one sets the pace', () => {
+    // Own limit 5 per window, the shared one 3 per window, already holding 2 of another client's slots.
+    const { slots } = planSlots([...ownRule([]), shared(3, [9_900, 9_950])], from(10_000), 4);
+    expect(slots).toEqual([10_000, 10_950, 11_000, 11_050]);
+  });
+
+  test('beyond the horizon, nextAt is the first time both rules allow', () => {
+    const { slots, nextAt } = planSlots([...ownRule([9_000, 9_000, 9_000, 9_000, 9_000]), shared(2, [9_990, 9_995])], from(10_000, 500), 1);
+    expect(slots).toEqual([]);
+    expect(nextAt).toBe(11_040);
+  });
+
+  test('a slot may come before one already held far ahead: every window still holds at most the limit', () => {
+    const { slots } = planSlots([{ limit: 2, windowMs: 1000, marginMs: 0, recent: [15_000] }], from(10_000), 3);
+    expect(slots).toEqual([10_000, 11_000, 12_000]);
+  });
+});
+
+describe('slotRules (a client\'s own limit, the shared one and its fair share)', () => {
+  const own = { limit: 10, windowMs: 60_000 };
+  const margin = (windowMs: number) => windowMs / 100;
+  const latest = (sharedClientsAsking: number) => ({ clientMs: [1, 2], sharedMs: [3], sharedClientsAsking });
+
+  test.each([
+    // [clients asking, shared limit, fair share]
+    [1, 30, 30],
+    [2, 30, 15],
+    [4, 30, 8], // rounded up: the budget is never left unused for want of a taker
+    [100, 30, 1],
+    [0, 30, 30], // a budget nobody asked for yet: this client alone
+  ])('%i clients asking for %i per window: a share of %i each', (asking, limit, share) => {
+    const rules = slotRules(own, { limit, windowMs: 6000 }, latest(asking), margin);
+    expect(rules).toEqual([
+      { limit: 10, windowMs: 60_000, marginMs: 600, recent: [1, 2] },
+      { limit, windowMs: 6000, marginMs: 60, recent: [3] },
+      { limit: share, windowMs: 6000, marginMs: 60, recent: [1, 2] },
+    ]);
+  });
+
+  test('without a shared budget, the client\'s own limit alone', () => {
+    expect(slotRules(own, undefined, latest(0), margin)).toEqual([{ limit: 10, windowMs: 60_000, marginMs: 600, recent: [1, 2] }]);
   });
 });
 
@@ -43,7 +93,7 @@ describe('reserveRateSlots (in PostgreSQL)', () => {
   const database = useUnitTestDatabase();
   const addClient = () => addTestClient(database(), { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
   const reserve = (clientId: string, count = 1, horizonMs = Infinity, leadMs = 0) =>
-    reserveRateSlots(database().pool, clientId, { count, horizonMs, marginMs: MARGIN_MS, leadMs });
+    reserveRateSlots(database().pool, clientId, { count, horizonMs, marginFor: () => MARGIN_MS, leadMs });
   /** How long after `since` each slot is due, by this process's clock. */
   const waits = (slots: RateSlot[], since: number) => slots.map((s) => s.dueAt - since);
 
@@ -157,5 +207,80 @@ describe('reserveRateSlots (in PostgreSQL)', () => {
 
   test('an unknown client is an error, not an unlimited budget', async () => {
     await expect(reserve('no-such-client')).rejects.toThrow(/no-such-client/);
+  });
+  describe('with a shared budget', () => {
+    const SHARED_LIMIT = 4;
+    let budgets = 0;
+    async function sharedBudget(limit = SHARED_LIMIT): Promise<string> {
+      const id = `unit-${process.pid}-shared-${++budgets}`;
+      await saveSharedBudget(database().pool, { id, rateLimit: limit, rateWindowMs: WINDOW_MS });
+      return id;
+    }
+    const addSharingClient = (sharedBudgetId: string) =>
+      addTestClient(database(), { rateLimit: LIMIT, rateWindowMs: WINDOW_MS, sharedBudgetId });
+    /** Every slot counted against the budget, oldest first (epoch ms). */
+    async function sharedSlots(sharedBudgetId: string): Promise<number[]> {
+      const { rows } = await database().pool.query<{ at_ms: number }>(
+        `SELECT (extract(epoch FROM slot_at) * 1000)::float8 AS at_ms FROM rate_reservations
+          WHERE shared_budget_id = $1 ORDER BY slot_at`,
+        [sharedBudgetId],
+      );
+      return rows.map((row) => row.at_ms);
+    }
+
+    test('concurrent reservations of three clients never put more than the shared limit into one window', async () => {
+      const budget = await sharedBudget();
+      const clients = await Promise.all([1, 2, 3].map(() => addSharingClient(budget)));
+
+      const reservations = await Promise.all(clients.flatMap((id) => [reserve(id, 3), reserve(id), reserve(id, 2)]));
+
+      expect(reservations.flatMap((r) => r.slots)).toHaveLength(18);
+      const stored = await sharedSlots(budget);
+      expect(stored).toHaveLength(18);
+      const tightest = Math.min(...stored.slice(SHARED_LIMIT).map((at, i) => at - stored[i]!));
+      expect(tightest).toBeGreaterThanOrEqual(WINDOW_MS + MARGIN_MS - 0.01);
+    });
+
+    test('a client alone takes the whole shared window; once another asks, each holds at most its share', async () => {
+      const budget = await sharedBudget();
+      const big = await addSharingClient(budget);
+      const small = await addSharingClient(budget);
+      const before = Date.now();
+
+      const alone = await reserve(big, SHARED_LIMIT);
+      const smallFirst = await reserve(small);
+      const bigNext = await reserve(big, SHARED_LIMIT);
+
+      expect(waits(alone.slots, before).every((wait) => wait < 50)).toBe(true);
+      // The window is full: the small client's first slot comes when the big one's first slots leave it.
+      const smallDue = waits(smallFirst.slots, before)[0]!;
+      expect(smallDue).toBeGreaterThanOrEqual(WINDOW_MS + MARGIN_MS - 50);
+      // Two clients asking, a share of 2 each: of the 3 places left beside the small client's slot,
+      // the big one takes 2 (without the share, all 3).
+      const dueWithSmall = waits(bigNext.slots, before).filter((wait) => wait < smallDue + WINDOW_MS / 2);
+      expect(dueWithSmall).toHaveLength(2);
+    });
+
+    test('a client without the shared budget is not held back by it', async () => {
+      const budget = await sharedBudget(1);
+      await reserve(await addSharingClient(budget), 3);
+      const outsider = await addClient();
+      const before = Date.now();
+
+      const { slots } = await reserve(outsider, LIMIT);
+
+      expect(waits(slots, before).every((wait) => wait < 50)).toBe(true);
+    });
+
+    test('slots are kept for two of the longest window: the shared one when it is longer than the client\'s', async () => {
+      const id = `unit-${process.pid}-shared-long`;
+      await saveSharedBudget(database().pool, { id, rateLimit: 100, rateWindowMs: 10 * WINDOW_MS });
+      const clientId = await addSharingClient(id);
+      const stillCounted = await addSlotAgo(clientId, 5 * WINDOW_MS);
+
+      await reserve(clientId);
+
+      expect((await slotsOf(clientId)).map((s) => s.id)).toContain(stillCounted);
+    });
   });
 });

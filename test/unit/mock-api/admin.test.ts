@@ -23,6 +23,7 @@ const EMPTY_SUMMARY = {
   tokensIssued: 0,
   requests: {},
   rateLimited: 0,
+  appRateLimited: 0,
   injected429: 0,
   maxArrivalsInWindow: 0,
   maxAcceptedInWindow: 0,
@@ -35,6 +36,13 @@ describe('GET /__mock/stats', () => {
     const platform = await startMock({ generatedAccounts: 1 });
     const { accounts } = await stats(platform);
     expect(accounts).toEqual({ [REFERENCE_ACCOUNT.id]: EMPTY_SUMMARY, 'client-001': EMPTY_SUMMARY });
+    expect((await call(platform, '/__mock/stats')).body.application).toEqual({
+      rateLimit: 0,
+      rateWindowMs: 60_000,
+      maxArrivalsInWindow: 0,
+      maxAcceptedInWindow: 0,
+      rateLimited: 0,
+    });
   });
 
   test('reports requests by endpoint and status, 429s and the most arrivals in one window', async () => {
