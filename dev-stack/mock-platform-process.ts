@@ -54,8 +54,8 @@ export interface MockAccountStats {
   requests: Record<string, Record<string, number>>;
   /** 429s from the account's own window. */
   rateLimited: number;
-  /** 429s from the application's window (optional: mocks before the application limit do not send it). */
-  appRateLimited?: number;
+  /** 429s from the application's window. */
+  appRateLimited: number;
   maxArrivalsInWindow: number;
   syncedCampaignIds: string[];
   /** Successful sync calls per campaign id. */
@@ -76,8 +76,7 @@ export interface MockStats {
   accounts: Record<string, MockAccountStats>;
   /** How many answers carried each poison. */
   poisonsServed: Record<Poison, number>;
-  /** Optional: mocks before the application limit do not send it. */
-  application?: MockApplicationStats;
+  application: MockApplicationStats;
 }
 
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { temporal as proto } from '@temporalio/proto';
-import { saveClient } from '../src/db/clients';
+import { saveClient, type ClientRecord } from '../src/db/clients';
 import { startDevServer, startThrowawayDevServer, type DevServer } from './temporal-dev-server';
 import { credentialEnvNames } from '../src/platform/credentials';
 import { dataConverter, EncryptionCodec } from '../src/codec/encryption-codec';
@@ -120,7 +120,11 @@ export class Stack {
   }
 
   /** Registers a client (credentials by reference, for the mock's host and port, given to workers through their environment). */
-  async addClient(id: string, login: { email: string; password: string }, rate: { rateLimit: number; rateWindowMs: number }) {
+  async addClient(
+    id: string,
+    login: { email: string; password: string },
+    rate: Pick<ClientRecord, 'rateLimit' | 'rateWindowMs' | 'sharedBudgetId'>,
+  ) {
     const ref = `${id}-login`;
     await saveClient(this.database.pool, {
       id,

@@ -1,5 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { REFERENCE_ACCOUNT } from '../../mock-api/accounts';
+import { generatedAccountCredentials, REFERENCE_ACCOUNT } from '../../mock-api/accounts';
+import { saveSharedBudget } from '../../src/db/shared-budgets';
 import { byId, Stack } from '../../dev-stack/stack';
 import { findSecretLeaks, stackSecrets } from '../helpers/secret-leaks';
 import { METRIC_NAMES } from '../../src/metrics';
@@ -134,5 +135,46 @@ describe('the mock configured like the reference (wait only in the 429 body, 10 
     console.log(
       `reference-like sync: ${requests.length} requests, first to last ${spanS} s, bound ${boundS} s (+${(((spanS - boundS) / boundS) * 100).toFixed(1)}%)`,
     );
+  });
+});
+
+describe('four clients sharing an application budget (12 per 2 s over all; 10 per 2 s each)', () => {
+  const CLIENTS = [1, 2, 3, 4].map(generatedAccountCredentials);
+  const SHARED = { rateLimit: 12, rateWindowMs: 2000 };
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await Stack.start({
+      ...MOCK_FAST,
+      generatedAccounts: CLIENTS.length,
+      campaignsPerAccount: 15,
+      appRateLimit: SHARED.rateLimit,
+      appRateWindowMs: SHARED.rateWindowMs,
+      rate503: 0,
+      hangRate: 0,
+    });
+    await saveSharedBudget(stack.database.pool, { id: 'app', ...SHARED });
+    for (const login of CLIENTS) await stack.addClient(login.id, login, { ...FAST_WINDOW, sharedBudgetId: 'app' });
+    await stack.startWorker();
+  });
+  afterAll(() => stack?.stop());
+
+  test('both limits hold (no 429 from either) and the clients take turns: none finishes before the others are half done', async () => {
+    const handles = await Promise.all(CLIENTS.map(({ id }) => stack.startSync({ clientId: id, pageSize: 100 })));
+    for (const summary of await Promise.all(handles.map((handle) => handle.result())))
+      expect(summary).toMatchObject({ state: 'completed', listed: 15, synced: 15, failed: 0 });
+
+    const stats = await stack.mock.stats();
+    for (const { id } of CLIENTS) expect(stats.accounts[id]).toMatchObject({ rateLimited: 0, appRateLimited: 0 });
+    expect(stats.application).toMatchObject({ rateLimited: 0, maxArrivalsInWindow: SHARED.rateLimit });
+    // Fairness, counted in requests: when the first client's last request arrived, each other client
+    // had sent at least half of its 16 (1 list, 15 syncs). First come, first served would let the
+    // first client take 10 of every 12 places until it is done.
+    const arrivals = await Promise.all(
+      CLIENTS.map(async ({ id }) => (await stack.mock.requests(id)).filter((r) => r.endpoint !== 'auth').map((r) => r.at)),
+    );
+    const firstDone = Math.min(...arrivals.map((times) => Math.max(...times)));
+    const sentByThen = arrivals.map((times) => times.filter((at) => at <= firstDone).length);
+    console.log(`shared budget: requests each client had sent when the first finished: ${sentByThen.join(', ')} of 16`);
+    for (const sent of sentByThen) expect(sent).toBeGreaterThanOrEqual(8);
   });
 });
