@@ -10,6 +10,9 @@ export interface FleetLoad {
   campaigns: number;
   limit: number;
   windowMs: number;
+  /** One shared budget every client names, and the mock's application limit (0: none). */
+  sharedLimit: number;
+  sharedWindowMs: number;
   workers: number;
   syncLatencyMs: number;
   faults: boolean;
@@ -72,6 +75,9 @@ export function parseBenchOptions(argv: string[], defaults: { resultsFile: strin
         campaigns: { type: 'string', default: '100' },
         limit: { type: 'string', default: '10' },
         'window-ms': { type: 'string', default: '6000' },
+        'shared-limit': { type: 'string', default: '0' },
+        // No default here: it is --window-ms's value.
+        'shared-window-ms': { type: 'string' },
         workers: { type: 'string', default: '1' },
         'sync-latency-ms': { type: 'string', default: '2000' },
         faults: { type: 'string', default: 'off' },
@@ -85,12 +91,15 @@ export function parseBenchOptions(argv: string[], defaults: { resultsFile: strin
       },
     }),
   );
+  const windowMs = integer(values, 'window-ms');
   return {
     load: {
       clients: integer(values, 'clients'),
       campaigns: integer(values, 'campaigns'),
       limit: integer(values, 'limit'),
-      windowMs: integer(values, 'window-ms'),
+      windowMs,
+      sharedLimit: integer(values, 'shared-limit', 0),
+      sharedWindowMs: values['shared-window-ms'] === undefined ? windowMs : integer(values, 'shared-window-ms'),
       workers: integer(values, 'workers'),
       syncLatencyMs: integer(values, 'sync-latency-ms', 0),
       faults: oneOf(values, 'faults', ['on', 'off'] as const) === 'on',
@@ -105,13 +114,26 @@ export function parseBenchOptions(argv: string[], defaults: { resultsFile: strin
   };
 }
 
+/** The earliest the last of `requests` can be sent at `limit` per sliding window of `windowMs`: W × floor((R − 1) / L). */
+const lastRequestMs = (requests: number, limit: number, windowMs: number) => windowMs * Math.floor((requests - 1) / limit);
+
 /**
  * The bound: a client needs R = pages + campaigns requests; with L per window W the last one
- * cannot be sent before W × floor((R − 1) / L), and it takes the /sync latency to answer.
+ * cannot be sent before W × floor((R − 1) / L), and it takes the /sync latency to answer. With a
+ * shared budget the fleet's clients × R requests share its limit too, and the bound is the later
+ * of the two (`boundBy`: which; the client's own on a tie).
  */
-export function fleetBound(load: FleetLoad): { pages: number; requestsPerClient: number; boundS: number } {
+export function fleetBound(load: FleetLoad): {
+  pages: number;
+  requestsPerClient: number;
+  boundS: number;
+  boundBy: 'client' | 'shared';
+} {
   const pages = Math.max(1, Math.ceil(load.campaigns / PAGE_SIZE));
   const requestsPerClient = pages + load.campaigns;
-  const boundS = (load.windowMs * Math.floor((requestsPerClient - 1) / load.limit) + load.syncLatencyMs) / 1000;
-  return { pages, requestsPerClient, boundS };
+  const clientMs = lastRequestMs(requestsPerClient, load.limit, load.windowMs);
+  const sharedMs = load.sharedLimit ? lastRequestMs(load.clients * requestsPerClient, load.sharedLimit, load.sharedWindowMs) : 0;
+  const boundBy = sharedMs > clientMs ? 'shared' : 'client';
+  const boundS = (Math.max(clientMs, sharedMs) + load.syncLatencyMs) / 1000;
+  return { pages, requestsPerClient, boundS, boundBy };
 }

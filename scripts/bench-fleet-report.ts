@@ -1,5 +1,5 @@
 /** The fleet benchmark's figures from what a run measured (pure: the run's numbers in, the result out). */
-import type { MockAccountStats } from '../dev-stack/mock-platform-process';
+import type { MockAccountStats, MockApplicationStats } from '../dev-stack/mock-platform-process';
 import { fleetBound, type FleetLoad } from './bench-fleet-options';
 
 /** What the syncs left in PostgreSQL: when the last finished, how they ended, and the campaign rows. */
@@ -27,6 +27,8 @@ export interface FleetMeasurements {
   kills: number;
   outcome: StoredOutcome;
   platform: MockAccountStats[];
+  /** The mock's application-wide window: the shared budget's, when the run has one. */
+  application: MockApplicationStats;
   clients: ClientRequests[];
   wrongValues: number;
   cpuS: { workers: number; temporalServer: number; mock: number; postgres: number };
@@ -72,8 +74,8 @@ export function clientTimelines(clients: ClientRequests[], startMs: number, load
   return { firstRequestS: summary(firstRequest), windowLateS: summary(windowLate), afterLastRequestS: summary(afterLastRequest) };
 }
 
-/** The mock's account of the run: requests, confirmations, repeated sync calls, 429s. */
-export function platformFigures(stats: MockAccountStats[]) {
+/** The mock's account of the run: requests, confirmations, repeated sync calls, 429s (the accounts' windows' and the application's). */
+export function platformFigures(stats: MockAccountStats[], application: MockApplicationStats) {
   const sum = (f: (s: MockAccountStats) => number) => stats.reduce((total, s) => total + f(s), 0);
   return {
     requests: sum((s) =>
@@ -84,14 +86,18 @@ export function platformFigures(stats: MockAccountStats[]) {
     confirmedByPlatform: sum((s) => s.syncedCampaignIds.length),
     repeatedSyncCalls: sum((s) => Object.values(s.syncCalls).reduce((n, calls) => n + Math.max(0, calls - 1), 0)),
     window429s: sum((s) => s.rateLimited),
+    // The shared budget's window on the platform: like the accounts', its 429s mean the reservations let too many through.
+    application429s: application.rateLimited,
     mostInAWindow: Math.max(...stats.map((s) => s.maxArrivalsInWindow)),
+    // Accepted, not arrivals: how full the fleet kept the shared budget (the mock takes no more than its limit).
+    mostInTheApplicationWindow: application.maxAcceptedInWindow,
   };
 }
 
 /** The result row: what bench-fleet prints and appends to its results file (fleet-table.ts reads it). */
 export function fleetResult(load: FleetLoad, m: FleetMeasurements, meta: { revision: string; at: string }) {
-  const { pages, requestsPerClient, boundS } = fleetBound(load);
-  const platform = platformFigures(m.platform);
+  const { pages, requestsPerClient, boundS, boundBy } = fleetBound(load);
+  const platform = platformFigures(m.platform, m.application);
   const expected = load.clients * load.campaigns;
   const wallS = m.outcome.last_finished - m.startedAtMs / 1000;
   const campaignsCpu = m.cpuS.workers + m.cpuS.temporalServer;
@@ -103,7 +109,10 @@ export function fleetResult(load: FleetLoad, m: FleetMeasurements, meta: { revis
     load: { ...load, pages, requestsPerClient },
     wallS: round(wallS, 1),
     boundS,
+    boundBy,
     ratio: round(wallS / boundS, 3),
+    // Each client's sync from the start to its end: how evenly a skewed or shared fleet is served.
+    clientFinishS: summary(m.clients.flatMap(({ finishedMs }) => (finishedMs === undefined ? [] : [finishedMs - m.startedAtMs]))),
     cliS: round(m.cliS, 1),
     syncs: { finished: m.finished, completed: m.outcome.completed, failedOrPartial: m.outcome.failed_runs },
     campaignsExpected: expected,
@@ -116,7 +125,10 @@ export function fleetResult(load: FleetLoad, m: FleetMeasurements, meta: { revis
     confirmedByPlatform: platform.confirmedByPlatform,
     requests: platform.requests,
     window429s: platform.window429s,
+    application429s: platform.application429s,
     mostInAWindow: platform.mostInAWindow,
+    // Against --shared-limit; without one the mock's application window counts against no limit.
+    mostInASharedWindow: load.sharedLimit ? platform.mostInTheApplicationWindow : null,
     repeatedSyncCalls: platform.repeatedSyncCalls,
     kills: m.kills,
     repeatedSyncCallsPerKill: m.kills ? round(platform.repeatedSyncCalls / m.kills, 2) : null,

@@ -18,6 +18,7 @@ import { startWorkerProcess, type WorkerProcess } from '../dev-stack/worker-proc
 import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
 import { postgresServerOf, startTemporalServer } from '../dev-stack/temporal-server';
 import { BUILT } from '../dev-stack/built';
+import { saveSharedBudget } from '../src/db/shared-budgets';
 import { fleetBound, type FleetLoad } from './bench-fleet-options';
 import {
   censusSample,
@@ -31,7 +32,13 @@ import {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The fleet's clients as a user registers them: credentials in a secrets file, by reference. */
+/** The shared budget every client of the fleet names (--shared-limit). */
+const SHARED_BUDGET_ID = 'fleet';
+
+/**
+ * The fleet's clients as a user registers them: credentials in a secrets file, by reference; with
+ * --shared-limit, all naming one shared budget.
+ */
 async function registerClients(load: FleetLoad, database: TestDatabase, mockUrl: string, work: string) {
   const secrets: Record<string, { email: string; password: string; host: string }> = {};
   const ids: string[] = [];
@@ -43,10 +50,13 @@ async function registerClients(load: FleetLoad, database: TestDatabase, mockUrl:
   }
   const secretsFile = join(work, 'secrets.json');
   writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
+  const sharedBudgetId = load.sharedLimit ? SHARED_BUDGET_ID : null;
+  if (sharedBudgetId)
+    await saveSharedBudget(database.pool, { id: sharedBudgetId, rateLimit: load.sharedLimit, rateWindowMs: load.sharedWindowMs });
   await database.pool.query(
-    `INSERT INTO clients (id, name, api_base_url, credentials_ref, rate_limit, rate_window_ms)
-     SELECT id, id, $2, id, $3, $4 FROM unnest($1::text[]) AS id`,
-    [ids, mockUrl, load.limit, load.windowMs],
+    `INSERT INTO clients (id, name, api_base_url, credentials_ref, rate_limit, rate_window_ms, shared_budget_id)
+     SELECT id, id, $2, id, $3, $4, $5 FROM unnest($1::text[]) AS id`,
+    [ids, mockUrl, load.limit, load.windowMs, sharedBudgetId],
   );
   return { ids, secretsFile };
 }
@@ -287,6 +297,9 @@ async function startParts(lifecycle: Lifecycle, load: FleetLoad) {
         campaignsPerAccount: load.campaigns,
         rateLimit: load.limit,
         rateWindowMs: load.windowMs,
+        // The platform's limit above the account is the shared budget (0: off, as the budget is then none).
+        appRateLimit: load.sharedLimit,
+        appRateWindowMs: load.sharedWindowMs,
         syncLatencyMs: load.syncLatencyMs,
         rate503: load.faults ? 0.1 : 0,
         hangRate: load.faults ? 0.05 : 0,
@@ -333,13 +346,15 @@ export async function runFleet(
     const machineAfter = machineTicks();
     const serverAfter = await readServerCounters(devServer.metricsUrl);
 
+    const mockStats = await mock.stats();
     const measured: FleetMeasurements = {
       startedAtMs,
       cliS,
       finished,
       kills,
       outcome: await storedOutcome(database),
-      platform: Object.values((await mock.stats()).accounts),
+      platform: Object.values(mockStats.accounts),
+      application: mockStats.application,
       clients: await clientRequests(mock, database, ids),
       wrongValues: await countWrongValues(mock, database, ids),
       cpuS: {

@@ -6,8 +6,11 @@
  *   npm run bench:fleet -- --clients 100 --campaigns 100 --limit 10 --window-ms 6000 --workers 1
  *
  * Options: --clients N, --campaigns N (per client), --limit N and --window-ms MS (each client's
- * sliding window, on the mock and in the clients table), --workers N, --sync-latency-ms MS (how
- * long the platform's /sync takes), --faults on|off (10% 503s, 5% hung requests), --kill-every-s S
+ * sliding window, on the mock and in the clients table), --shared-limit N and --shared-window-ms MS
+ * (a shared budget every client names, and the mock's application-wide limit the same; default 0,
+ * none, and the window of --window-ms; the bound is then the later of each client's and the
+ * fleet's under the shared one), --workers N, --sync-latency-ms MS (how long the platform's /sync
+ * takes), --faults on|off (10% 503s, 5% hung requests), --kill-every-s S
  * (SIGKILL a worker every S seconds in rotation and start a new one), --temporal dev|server (the CLI's
  * dev server on SQLite, or Temporal's own server on PostgreSQL), --worker-env K=V
  * (repeatable), --label TEXT, --results FILE (JSON lines, default data/bench-fleet.jsonl),

@@ -15,7 +15,7 @@ import {
   type ClientHistories,
   type FleetMeasurements,
 } from '../../scripts/bench-fleet-report';
-import type { MockAccountStats } from '../../dev-stack/mock-platform-process';
+import type { MockAccountStats, MockApplicationStats } from '../../dev-stack/mock-platform-process';
 
 const load = parseBenchOptions(['--clients', '2', '--campaigns', '3', '--limit', '2', '--window-ms', '1000', '--sync-latency-ms', '500'], {
   resultsFile: 'unused',
@@ -25,11 +25,21 @@ const account = (over: Partial<MockAccountStats>): MockAccountStats => ({
   tokensIssued: 1,
   requests: { auth: { '200': 1 }, list: { '200': 1 }, sync: { '200': 3 } },
   rateLimited: 0,
+  appRateLimited: 0,
   maxArrivalsInWindow: 2,
   syncedCampaignIds: ['1', '2', '3'],
   syncCalls: { '1': 1, '2': 1, '3': 1 },
   ...over,
 });
+
+/** The mock's application window without a shared budget: off, but counting. */
+const noApplicationLimit: MockApplicationStats = {
+  rateLimit: 0,
+  rateWindowMs: 1000,
+  maxArrivalsInWindow: 4,
+  maxAcceptedInWindow: 4,
+  rateLimited: 0,
+};
 
 /** Two clients of 1 list + 3 syncs each, started at t = 10 s on the database clock, the last finished at 13.5 s. */
 const measured: FleetMeasurements = {
@@ -48,6 +58,7 @@ const measured: FleetMeasurements = {
       syncCalls: { '1': 3, '2': 1 },
     }),
   ],
+  application: noApplicationLimit,
   clients: [
     { arrivals: [12_100, 10_100, 11_100, 13_100], finishedMs: 13_500 },
     { arrivals: [10_200, 10_300, 11_400, 11_500], finishedMs: 12_000 },
@@ -63,12 +74,14 @@ const measured: FleetMeasurements = {
 
 describe('the fleet report', () => {
   it('sums the platform’s figures over accounts (auth requests are not counted)', () => {
-    expect(platformFigures(measured.platform)).toEqual({
+    expect(platformFigures(measured.platform, measured.application)).toEqual({
       requests: 4 + 5,
       confirmedByPlatform: 5,
       repeatedSyncCalls: 2,
       window429s: 1,
+      application429s: 0,
       mostInAWindow: 3,
+      mostInTheApplicationWindow: 4,
     });
   });
 
@@ -89,13 +102,21 @@ describe('the fleet report', () => {
       wallS: 3.5,
       // 4 requests, 2 per second: the 4th waits 1 window, then the 0.5 s /sync.
       boundS: 1.5,
+      boundBy: 'client',
       ratio: 2.333,
+      // Finished 3.5 s and 2 s after the start; the third client never did.
+      clientFinishS: { min: 2, median: 3.5, p90: 3.5, max: 3.5 },
       cliS: 0.4,
       syncs: { finished: 2, completed: 1, failedOrPartial: 1 },
       campaignsExpected: 6,
       lostCampaigns: 1,
       duplicatedRows: 1,
       wrongValues: 1,
+      window429s: 1,
+      application429s: 0,
+      mostInAWindow: 3,
+      // No shared budget: the application window's count is against no limit.
+      mostInASharedWindow: null,
       repeatedSyncCallsPerKill: 2,
       campaignsPerS: 1.4,
       cpuS: { workers: 1.3, temporalServer: 2, mock: 0.3, postgres: 0.6 },
@@ -104,6 +125,50 @@ describe('the fleet report', () => {
       machineBusyPct: 30,
     });
     expect(fleetResult(load, { ...measured, kills: 0 }, { revision: 'r', at: 'a' }).repeatedSyncCallsPerKill).toBeNull();
+  });
+
+  it('with a shared budget: its bound when later, the application’s 429s and how full its window was', () => {
+    const shared = parseBenchOptions(
+      [
+        '--clients',
+        '2',
+        '--campaigns',
+        '3',
+        '--limit',
+        '2',
+        '--window-ms',
+        '1000',
+        '--sync-latency-ms',
+        '500',
+        '--shared-limit',
+        '3',
+        '--shared-window-ms',
+        '2000',
+      ],
+      { resultsFile: 'unused' },
+    ).load;
+    const application: MockApplicationStats = {
+      rateLimit: 3,
+      rateWindowMs: 2000,
+      maxArrivalsInWindow: 4,
+      maxAcceptedInWindow: 3,
+      rateLimited: 1,
+    };
+    const platform = [measured.platform[0]!, { ...measured.platform[1]!, appRateLimited: 1 }];
+    const result = fleetResult(shared, { ...measured, platform, application }, { revision: 'r', at: 'a' });
+    expect(result).toMatchObject({
+      load: { sharedLimit: 3, sharedWindowMs: 2000 },
+      wallS: 3.5,
+      // 2 × 4 requests, 3 per 2 s: the 8th waits floor(7 / 3) = 2 windows (4 s), then the 0.5 s /sync; the clients' own say 1.5 s.
+      boundS: 4.5,
+      boundBy: 'shared',
+      ratio: 0.778,
+      clientFinishS: { min: 2, median: 3.5, p90: 3.5, max: 3.5 },
+      window429s: 1,
+      application429s: 1,
+      mostInASharedWindow: 3,
+    });
+    expect(JSON.parse(formatResult(result))).toEqual(result);
   });
 
   it('prints the row one field a line, in the order of the results file', () => {
