@@ -117,7 +117,7 @@ function addClientCommands(program: Command, settings: () => Settings) {
     .option('--name <name>', 'display name')
     .option('--rate-limit <n>', 'requests allowed per window', positiveInt, 10)
     .option('--rate-window-ms <ms>', 'sliding window length in ms', positiveInt, 60_000)
-    .option('--shared-budget <id>', "a limit above the account its requests also count against (see `campaign-sync shared-budgets`)")
+    .option('--shared-budget <id>', 'a limit above the account its requests also count against (`campaign-sync shared-budgets`; omitted: none)')
     .option('--disabled', 'keep the client but do not sync it')
     .action(async (id: string, options: ClientAddOptions) => {
       const client = clientRecord(id, options);
