@@ -1,5 +1,6 @@
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import type { MockConfig } from './config';
 
 export interface Campaign {
   id: string;
@@ -55,14 +56,40 @@ export function generatedAccountCredentials(index: number): AccountLogin {
   return { id, email: `${id}@mock.test`, password: `password-${String(index).padStart(3, '0')}` };
 }
 
-export function buildAccounts(seed: number, generatedAccounts: number, campaignsPerAccount: number, hostileAccount = false): Account[] {
+/** The generated account that MOCK_BIG_ACCOUNT_CAMPAIGNS makes big: a skewed fleet's one big client syncs it. */
+export const BIG_ACCOUNT_INDEX = 1;
+const BIG_ACCOUNT_ID = generatedAccountCredentials(BIG_ACCOUNT_INDEX).id;
+
+/** Whether the account is the big one: generated account BIG_ACCOUNT_INDEX, when MOCK_BIG_ACCOUNT_CAMPAIGNS asks for one. */
+export const isBigAccount = (config: Pick<MockConfig, 'bigAccountCampaigns'>, accountId: string) =>
+  config.bigAccountCampaigns > 0 && accountId === BIG_ACCOUNT_ID;
+
+/** An account's own rate limit: requests per sliding window. */
+export type AccountRateLimit = Pick<MockConfig, 'rateLimit' | 'rateWindowMs'>;
+
+/** The account's own limit and window: the accounts' settings, or the big account's where they are set (not 0). */
+export function accountRateLimit(
+  config: AccountRateLimit & Pick<MockConfig, 'bigAccountCampaigns' | 'bigAccountRateLimit' | 'bigAccountRateWindowMs'>,
+  accountId: string,
+): AccountRateLimit {
+  const { rateLimit, rateWindowMs } = config;
+  if (!isBigAccount(config, accountId)) return { rateLimit, rateWindowMs };
+  return { rateLimit: config.bigAccountRateLimit || rateLimit, rateWindowMs: config.bigAccountRateWindowMs || rateWindowMs };
+}
+
+export function buildAccounts(
+  config: Pick<MockConfig, 'seed' | 'generatedAccounts' | 'campaignsPerAccount' | 'bigAccountCampaigns' | 'hostileAccount'>,
+): Account[] {
+  const { seed } = config;
   return [
     { ...REFERENCE_ACCOUNT, campaigns: generateCampaigns(seed, 0, 100) },
-    ...Array.from({ length: generatedAccounts }, (_, i) => ({
-      ...generatedAccountCredentials(i + 1),
-      campaigns: generateCampaigns(seed, i + 1, campaignsPerAccount),
-    })),
-    ...(hostileAccount ? [{ ...HOSTILE_ACCOUNT, campaigns: generateHostileCampaigns(seed) }] : []),
+    ...Array.from({ length: config.generatedAccounts }, (_, i) => {
+      const login = generatedAccountCredentials(i + 1);
+      // Each account draws from its own seeded sequence, so the big one leaves the others' campaigns as they were.
+      const count = isBigAccount(config, login.id) ? config.bigAccountCampaigns : config.campaignsPerAccount;
+      return { ...login, campaigns: generateCampaigns(seed, i + 1, count) };
+    }),
+    ...(config.hostileAccount ? [{ ...HOSTILE_ACCOUNT, campaigns: generateHostileCampaigns(seed) }] : []),
   ];
 }
 

@@ -50,6 +50,13 @@ export const MOCK_SETTINGS = {
     default: 100,
     about: 'campaigns of each generated account',
   }),
+  bigAccountCampaigns: setting({
+    env: 'MOCK_BIG_ACCOUNT_CAMPAIGNS',
+    value: count,
+    default: 0,
+    about:
+      'campaigns of generated account 1 (`client-001`), the big account, in place of `MOCK_CAMPAIGNS_PER_ACCOUNT` (`0`: no big account)',
+  }),
   maxPageLimit: setting({ env: 'MOCK_MAX_PAGE_LIMIT', value: positive, default: 100, about: 'largest `limit` accepted (400 above)' }),
   hostileAccount: setting({
     env: 'MOCK_HOSTILE_ACCOUNT',
@@ -78,6 +85,20 @@ export const MOCK_SETTINGS = {
     default: 60_000,
     live: true,
     about: 'the sliding window of the rate limit',
+  }),
+  bigAccountRateLimit: setting({
+    env: 'MOCK_BIG_ACCOUNT_RATE_LIMIT',
+    value: count,
+    default: 0,
+    live: true,
+    about: "the big account's own requests per sliding window (`0`: `MOCK_RATE_LIMIT`)",
+  }),
+  bigAccountRateWindowMs: setting({
+    env: 'MOCK_BIG_ACCOUNT_RATE_WINDOW_MS',
+    value: count,
+    default: 0,
+    live: true,
+    about: "the big account's own sliding window (`0`: `MOCK_RATE_WINDOW_MS`)",
   }),
   appRateLimit: setting({
     env: 'MOCK_APP_RATE_LIMIT',

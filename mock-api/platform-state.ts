@@ -1,7 +1,7 @@
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { buildAccounts, type Account } from './accounts';
+import { accountRateLimit, buildAccounts, type Account } from './accounts';
 import type { MockConfig } from './config';
 import { notFound } from './http';
 import type { Poison } from './poison-names';
@@ -57,9 +57,7 @@ export class PlatformState {
   /** `config` is shared with the server: PATCH /__mock/config changes it in place. */
   constructor(readonly config: MockConfig) {
     this.rng = xoroshiro128plus(config.seed);
-    for (const account of buildAccounts(config.seed, config.generatedAccounts, config.campaignsPerAccount, config.hostileAccount)) {
-      this.track(account);
-    }
+    for (const account of buildAccounts(config)) this.track(account);
   }
 
   /** True with this probability; a zero rate draws nothing, so switching a fault off leaves the others' sequence as it was. */
@@ -94,7 +92,8 @@ export class PlatformState {
     const state: AccountState = {
       account,
       stats: new AccountStats(),
-      ...rateWindows(() => this.config.rateWindowMs),
+      // The account's own window: the big account's may differ from the others'.
+      ...rateWindows(() => accountRateLimit(this.config, account.id).rateWindowMs),
       burstUntil: 0,
     };
     this.accounts.set(account.id, state);

@@ -1,3 +1,4 @@
+import { accountRateLimit } from './accounts';
 import { HttpError } from './http';
 import type { AccountState, PlatformState } from './platform-state';
 import { rejectWithPoisoned429 } from './poisons';
@@ -49,11 +50,12 @@ export function admitUnderRateLimit(platform: PlatformState, state: AccountState
   application.arrivals.record(now);
   rejectDuringBurst(platform, state, record, now);
   rejectWithPoisoned429(platform, record);
+  const { rateLimit, rateWindowMs } = accountRateLimit(config, state.account.id);
   rejectWhenFull(platform, record, now, {
     limitedBy: 'account',
     accepted: state.accepted,
-    limit: config.rateLimit,
-    message: perWindow(config.rateLimit, config.rateWindowMs),
+    limit: rateLimit,
+    message: perWindow(rateLimit, rateWindowMs),
   });
   // 0 switches the application's limit off (the reference mock has none).
   if (config.appRateLimit > 0) {

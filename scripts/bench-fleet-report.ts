@@ -1,6 +1,6 @@
 /** The fleet benchmark's figures from what a run measured (pure: the run's numbers in, the result out). */
 import type { MockAccountStats, MockApplicationStats } from '../dev-stack/mock-platform-process';
-import { fleetBound, type FleetLoad } from './bench-fleet-options';
+import { BIG_CLIENT_ID, clientLoad, fleetBound, fleetCampaigns, isBigClient, type FleetLoad } from './bench-fleet-options';
 
 /** What the syncs left in PostgreSQL: when the last finished, how they ended, and the campaign rows. */
 export interface StoredOutcome {
@@ -14,6 +14,7 @@ export interface StoredOutcome {
 
 /** One client's requests as the platform saw them (auth excluded), and when its sync finished (ms). */
 export interface ClientRequests {
+  clientId: string;
   arrivals: number[];
   finishedMs: number | undefined;
 }
@@ -26,7 +27,8 @@ export interface FleetMeasurements {
   finished: number;
   kills: number;
   outcome: StoredOutcome;
-  platform: MockAccountStats[];
+  /** The mock's figures by account id (the client's id for the fleet's accounts). */
+  platform: Record<string, MockAccountStats>;
   /** The mock's application-wide window: the shared budget's, when the run has one. */
   application: MockApplicationStats;
   clients: ClientRequests[];
@@ -57,26 +59,32 @@ const summary = (values: number[]) => ({
 /**
  * Where a client's time goes, as the platform saw it: from the start to its first request, the
  * lateness of each rate window (request i + limit after request i, minus the window: the margin
- * is the floor), and from its last request to the end of its sync. Min, median, 90th percentile
- * and max over the clients, in seconds.
+ * is the floor; each client's own limit and window, the big client's its own), and from its last
+ * request to the end of its sync. Min, median, 90th percentile and max over the clients, in seconds.
  */
-export function clientTimelines(clients: ClientRequests[], startMs: number, load: Pick<FleetLoad, 'limit' | 'windowMs'>) {
+export function clientTimelines(clients: ClientRequests[], startMs: number, load: FleetLoad) {
   const firstRequest: number[] = [],
     windowLate: number[] = [],
     afterLastRequest: number[] = [];
-  for (const { finishedMs, arrivals: unsorted } of clients) {
+  for (const { clientId, finishedMs, arrivals: unsorted } of clients) {
     const arrivals = [...unsorted].sort((a, b) => a - b);
     if (!arrivals.length) continue;
     firstRequest.push(arrivals[0]! - startMs);
-    for (let i = load.limit; i < arrivals.length; i++) windowLate.push(arrivals[i]! - arrivals[i - load.limit]! - load.windowMs);
+    const { limit, windowMs } = clientLoad(load, clientId);
+    for (let i = limit; i < arrivals.length; i++) windowLate.push(arrivals[i]! - arrivals[i - limit]! - windowMs);
     afterLastRequest.push((finishedMs ?? NaN) - arrivals[arrivals.length - 1]!);
   }
   return { firstRequestS: summary(firstRequest), windowLateS: summary(windowLate), afterLastRequestS: summary(afterLastRequest) };
 }
 
-/** The mock's account of the run: requests, confirmations, repeated sync calls, 429s (the accounts' windows' and the application's). */
-export function platformFigures(stats: MockAccountStats[], application: MockApplicationStats) {
-  const sum = (f: (s: MockAccountStats) => number) => stats.reduce((total, s) => total + f(s), 0);
+/**
+ * The mock's account of the run: requests, confirmations, repeated sync calls, 429s (the accounts'
+ * windows' and the application's), and the most requests any window saw: the big client's
+ * (`bigClientId`, held to its own limit) apart from the other accounts'.
+ */
+export function platformFigures(stats: Record<string, MockAccountStats>, application: MockApplicationStats, bigClientId?: string) {
+  const accounts = Object.values(stats);
+  const sum = (f: (s: MockAccountStats) => number) => accounts.reduce((total, s) => total + f(s), 0);
   return {
     requests: sum((s) =>
       Object.entries(s.requests)
@@ -88,17 +96,35 @@ export function platformFigures(stats: MockAccountStats[], application: MockAppl
     window429s: sum((s) => s.rateLimited),
     // The shared budget's window on the platform: like the accounts', its 429s mean the reservations let too many through.
     application429s: application.rateLimited,
-    mostInAWindow: Math.max(...stats.map((s) => s.maxArrivalsInWindow)),
+    mostInAWindow: Math.max(...Object.entries(stats).flatMap(([id, s]) => (id === bigClientId ? [] : [s.maxArrivalsInWindow]))),
+    mostInTheBigClientWindow: bigClientId === undefined ? null : (stats[bigClientId]?.maxArrivalsInWindow ?? 0),
     // Accepted, not arrivals: how full the fleet kept the shared budget (the mock takes no more than its limit).
     mostInTheApplicationWindow: application.maxAcceptedInWindow,
   };
 }
 
+/** Each client's sync from the start to its end, ms (a client that never finished has none). */
+const finishMs = (clients: ClientRequests[], startMs: number) =>
+  clients.flatMap(({ finishedMs }) => (finishedMs === undefined ? [] : [finishedMs - startMs]));
+
+/** The big client against its own bound: its finish from the start (null: it never finished), the ratio, its most in a window. */
+function bigClientFigures(m: FleetMeasurements, boundS: number, mostInAWindow: number | null) {
+  const finishedMs = m.clients.find((c) => c.clientId === BIG_CLIENT_ID)?.finishedMs;
+  const finishS = finishedMs === undefined ? null : (finishedMs - m.startedAtMs) / 1000;
+  return {
+    finishS: finishS === null ? null : round(finishS, 1),
+    boundS,
+    ratio: finishS === null ? null : round(finishS / boundS, 3),
+    mostInAWindow,
+  };
+}
+
 /** The result row: what bench-fleet prints and appends to its results file (fleet-table.ts reads it). */
 export function fleetResult(load: FleetLoad, m: FleetMeasurements, meta: { revision: string; at: string }) {
-  const { pages, requestsPerClient, boundS, boundBy } = fleetBound(load);
-  const platform = platformFigures(m.platform, m.application);
-  const expected = load.clients * load.campaigns;
+  const { pages, requestsPerClient, boundS, boundBy, clientBoundS, bigClient } = fleetBound(load);
+  const platform = platformFigures(m.platform, m.application, bigClient ? BIG_CLIENT_ID : undefined);
+  const expected = fleetCampaigns(load);
+  const smallClients = m.clients.filter((c) => !isBigClient(load, c.clientId));
   const wallS = m.outcome.last_finished - m.startedAtMs / 1000;
   const campaignsCpu = m.cpuS.workers + m.cpuS.temporalServer;
   const { before, after } = m.machine;
@@ -112,7 +138,11 @@ export function fleetResult(load: FleetLoad, m: FleetMeasurements, meta: { revis
     boundBy,
     ratio: round(wallS / boundS, 3),
     // Each client's sync from the start to its end: how evenly a skewed or shared fleet is served.
-    clientFinishS: summary(m.clients.flatMap(({ finishedMs }) => (finishedMs === undefined ? [] : [finishedMs - m.startedAtMs]))),
+    clientFinishS: summary(finishMs(m.clients, m.startedAtMs)),
+    // With a big client (--big-campaigns), the small ones apart, to compare with a run without it (null: none).
+    smallClientsBoundS: bigClient ? clientBoundS : null,
+    smallClientsFinishS: bigClient ? summary(finishMs(smallClients, m.startedAtMs)) : null,
+    bigClient: bigClient && bigClientFigures(m, bigClient.boundS, platform.mostInTheBigClientWindow),
     cliS: round(m.cliS, 1),
     syncs: { finished: m.finished, completed: m.outcome.completed, failedOrPartial: m.outcome.failed_runs },
     campaignsExpected: expected,
@@ -126,6 +156,7 @@ export function fleetResult(load: FleetLoad, m: FleetMeasurements, meta: { revis
     requests: platform.requests,
     window429s: platform.window429s,
     application429s: platform.application429s,
+    // Against --limit: with a big client, the small clients' (the big one's is bigClient.mostInAWindow, against --big-limit).
     mostInAWindow: platform.mostInAWindow,
     // Against --shared-limit; without one the mock's application window counts against no limit.
     mostInASharedWindow: load.sharedLimit ? platform.mostInTheApplicationWindow : null,
@@ -272,7 +303,7 @@ export function censusSample<T>(clients: readonly T[], size: number, random: () 
  * campaigns), workflow tasks (those started) and executions per client and per campaign, and the
  * spread of events per client.
  */
-export function historyCensus(clients: ClientHistories[], load: Pick<FleetLoad, 'clients' | 'campaigns'>) {
+export function historyCensus(clients: ClientHistories[], load: FleetLoad) {
   const sync = noCounts(),
     batch = noCounts(),
     all = noCounts();
@@ -295,11 +326,13 @@ export function historyCensus(clients: ClientHistories[], load: Pick<FleetLoad, 
     eventsOfClient.push(events);
   }
   const n = clients.length;
-  const campaigns = n * load.campaigns;
+  // The campaigns of the clients read: the big client's own, if it is among them.
+  const campaigns = clients.reduce((total, client) => total + clientLoad(load, client.clientId).campaigns, 0);
   return {
     clientsRead: n,
     ofClients: load.clients,
     campaignsPerClient: load.campaigns,
+    campaignsRead: campaigns,
     executionsPerClient: { sync: n ? round(syncRuns / n, 2) : 0, batch: n ? round(batchRuns / n, 2) : 0 },
     workflowTasksPerClient: n ? round(all.workflowTasksStarted / n, 2) : 0,
     workflowTasksPerCampaign: campaigns ? round(all.workflowTasksStarted / campaigns, 3) : 0,
@@ -319,7 +352,10 @@ export type HistoryCensus = ReturnType<typeof historyCensus>;
 /** The census as printed: a Markdown table, a row per kind of event seen (rows all zero are left out). */
 export function formatCensus(census: HistoryCensus): string[] {
   const lines = [
-    `history census: ${census.clientsRead} of ${census.ofClients} clients read, ${census.campaignsPerClient} campaigns each; ` +
+    `history census: ${census.clientsRead} of ${census.ofClients} clients read, ${census.campaignsPerClient} campaigns each` +
+      (census.campaignsRead === census.clientsRead * census.campaignsPerClient
+        ? '; '
+        : ` (the big client's among them: ${census.campaignsRead} in all); `) +
       `executions per client ${census.executionsPerClient.sync} sync + ${census.executionsPerClient.batch} batches; ` +
       `workflow tasks ${census.workflowTasksPerClient} per client, ${census.workflowTasksPerCampaign} per campaign; ` +
       `events per client ${census.eventsPerClient.mean} (min ${census.eventsPerClient.min}, max ${census.eventsPerClient.max}); ` +
@@ -377,8 +413,8 @@ export const serverCounters = (text: string): ServerCounters => ({
  * The server's work during the run (counters after minus before), in total, per client and per
  * campaign of the whole fleet, each kind's operations most frequent first.
  */
-export function serverWork(before: ServerCounters, after: ServerCounters, load: Pick<FleetLoad, 'clients' | 'campaigns'>) {
-  const campaigns = load.clients * load.campaigns;
+export function serverWork(before: ServerCounters, after: ServerCounters, load: Pick<FleetLoad, 'clients' | 'campaigns' | 'bigCampaigns'>) {
+  const campaigns = fleetCampaigns(load);
   const kind = (b: Record<string, number>, a: Record<string, number>) => {
     const byOperation = Object.entries(a)
       .map(([operation, n]) => ({ operation, total: n - (b[operation] ?? 0) }))

@@ -19,7 +19,7 @@ import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
 import { postgresServerOf, startTemporalServer } from '../dev-stack/temporal-server';
 import { BUILT } from '../dev-stack/built';
 import { saveSharedBudget } from '../src/db/shared-budgets';
-import { fleetBound, type FleetLoad } from './bench-fleet-options';
+import { clientLoad, fleetBound, type FleetLoad } from './bench-fleet-options';
 import {
   censusSample,
   serverCounters,
@@ -36,7 +36,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SHARED_BUDGET_ID = 'fleet';
 
 /**
- * The fleet's clients as a user registers them: credentials in a secrets file, by reference; with
+ * The fleet's clients as a user registers them: credentials in a secrets file, by reference, each
+ * with its own limit and window (the big client's its own, --big-limit and --big-window-ms); with
  * --shared-limit, all naming one shared budget.
  */
 async function registerClients(load: FleetLoad, database: TestDatabase, mockUrl: string, work: string) {
@@ -53,10 +54,12 @@ async function registerClients(load: FleetLoad, database: TestDatabase, mockUrl:
   const sharedBudgetId = load.sharedLimit ? SHARED_BUDGET_ID : null;
   if (sharedBudgetId)
     await saveSharedBudget(database.pool, { id: sharedBudgetId, rateLimit: load.sharedLimit, rateWindowMs: load.sharedWindowMs });
+  const rates = ids.map((id) => clientLoad(load, id));
   await database.pool.query(
     `INSERT INTO clients (id, name, api_base_url, credentials_ref, rate_limit, rate_window_ms, shared_budget_id)
-     SELECT id, id, $2, id, $3, $4, $5 FROM unnest($1::text[]) AS id`,
-    [ids, mockUrl, load.limit, load.windowMs, sharedBudgetId],
+     SELECT id, id, $2, id, rate_limit, rate_window_ms, $5
+     FROM unnest($1::text[], $3::int[], $4::int[]) AS client(id, rate_limit, rate_window_ms)`,
+    [ids, mockUrl, rates.map((r) => r.limit), rates.map((r) => r.windowMs), sharedBudgetId],
   );
   return { ids, secretsFile };
 }
@@ -137,7 +140,7 @@ async function clientRequests(mock: MockProcess, database: TestDatabase, ids: st
   const clients: ClientRequests[] = [];
   for (const id of ids) {
     const arrivals = (await mock.requests(id)).filter((r) => r.endpoint !== 'auth').map((r) => r.at);
-    clients.push({ arrivals, finishedMs: finished.get(id) });
+    clients.push({ clientId: id, arrivals, finishedMs: finished.get(id) });
   }
   return clients;
 }
@@ -297,6 +300,10 @@ async function startParts(lifecycle: Lifecycle, load: FleetLoad) {
         campaignsPerAccount: load.campaigns,
         rateLimit: load.limit,
         rateWindowMs: load.windowMs,
+        // Client 1's account is the big one (0 campaigns: none); its limit and window are its own.
+        bigAccountCampaigns: load.bigCampaigns,
+        bigAccountRateLimit: load.bigLimit,
+        bigAccountRateWindowMs: load.bigWindowMs,
         // The platform's limit above the account is the shared budget (0: off, as the budget is then none).
         appRateLimit: load.sharedLimit,
         appRateWindowMs: load.sharedWindowMs,
@@ -353,7 +360,7 @@ export async function runFleet(
       finished,
       kills,
       outcome: await storedOutcome(database),
-      platform: Object.values(mockStats.accounts),
+      platform: mockStats.accounts,
       application: mockStats.application,
       clients: await clientRequests(mock, database, ids),
       wrongValues: await countWrongValues(mock, database, ids),

@@ -4,12 +4,18 @@
  * client, N worker processes, the CLI), and how close the fleet comes to its rate-window bound.
  *
  *   npm run bench:fleet -- --clients 100 --campaigns 100 --limit 10 --window-ms 6000 --workers 1
+ *   npm run bench:fleet -- --clients 1000 --campaigns 10 --limit 10 --window-ms 60000 \
+ *     --big-campaigns 5000 --big-limit 100 --big-window-ms 6000
  *
  * Options: --clients N, --campaigns N (per client), --limit N and --window-ms MS (each client's
  * sliding window, on the mock and in the clients table), --shared-limit N and --shared-window-ms MS
  * (a shared budget every client names, and the mock's application-wide limit the same; default 0,
  * none, and the window of --window-ms; the bound is then the later of each client's and the
- * fleet's under the shared one), --workers N, --sync-latency-ms MS (how long the platform's /sync
+ * fleet's under the shared one), --big-campaigns N, --big-limit N and --big-window-ms MS (a skewed
+ * fleet: client 1 has N campaigns and its own sliding window, on the mock and in the clients table;
+ * default 0, none, and the limit and window of --limit and --window-ms; the result then shows the
+ * small clients' finish times apart and the big client's against its own bound, and the fleet's
+ * bound is the latest of theirs), --workers N, --sync-latency-ms MS (how long the platform's /sync
  * takes), --faults on|off (10% 503s, 5% hung requests), --kill-every-s S
  * (SIGKILL a worker every S seconds in rotation and start a new one), --temporal dev|server (the CLI's
  * dev server on SQLite, or Temporal's own server on PostgreSQL), --worker-env K=V

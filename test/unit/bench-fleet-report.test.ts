@@ -1,4 +1,4 @@
-import { parseBenchOptions } from '../../scripts/bench-fleet-options';
+import { BIG_CLIENT_ID, parseBenchOptions } from '../../scripts/bench-fleet-options';
 import {
   censusRow,
   censusSample,
@@ -48,21 +48,21 @@ const measured: FleetMeasurements = {
   finished: 2,
   kills: 1,
   outcome: { last_finished: 13.5, completed: 1, failed_runs: 1, rows: 7, distinct_rows: 6, confirmed_rows: 5 },
-  platform: [
-    account({}),
-    account({
+  platform: {
+    'client-001': account({}),
+    'client-002': account({
       requests: { auth: { '200': 2 }, list: { '200': 1, '503': 1 }, sync: { '200': 3 } },
       rateLimited: 1,
       maxArrivalsInWindow: 3,
       syncedCampaignIds: ['1', '2'],
       syncCalls: { '1': 3, '2': 1 },
     }),
-  ],
+  },
   application: noApplicationLimit,
   clients: [
-    { arrivals: [12_100, 10_100, 11_100, 13_100], finishedMs: 13_500 },
-    { arrivals: [10_200, 10_300, 11_400, 11_500], finishedMs: 12_000 },
-    { arrivals: [], finishedMs: undefined },
+    { clientId: 'client-001', arrivals: [12_100, 10_100, 11_100, 13_100], finishedMs: 13_500 },
+    { clientId: 'client-002', arrivals: [10_200, 10_300, 11_400, 11_500], finishedMs: 12_000 },
+    { clientId: 'client-003', arrivals: [], finishedMs: undefined },
   ],
   wrongValues: 1,
   cpuS: { workers: 1.26, temporalServer: 2.04, mock: 0.31, postgres: 0.55 },
@@ -81,6 +81,7 @@ describe('the fleet report', () => {
       window429s: 1,
       application429s: 0,
       mostInAWindow: 3,
+      mostInTheBigClientWindow: null,
       mostInTheApplicationWindow: 4,
     });
   });
@@ -106,6 +107,10 @@ describe('the fleet report', () => {
       ratio: 2.333,
       // Finished 3.5 s and 2 s after the start; the third client never did.
       clientFinishS: { min: 2, median: 3.5, p90: 3.5, max: 3.5 },
+      // No big client: no small clients apart.
+      smallClientsBoundS: null,
+      smallClientsFinishS: null,
+      bigClient: null,
       cliS: 0.4,
       syncs: { finished: 2, completed: 1, failedOrPartial: 1 },
       campaignsExpected: 6,
@@ -154,7 +159,7 @@ describe('the fleet report', () => {
       maxAcceptedInWindow: 3,
       rateLimited: 1,
     };
-    const platform = [measured.platform[0]!, { ...measured.platform[1]!, appRateLimited: 1 }];
+    const platform = { ...measured.platform, 'client-002': { ...measured.platform['client-002']!, appRateLimited: 1 } };
     const result = fleetResult(shared, { ...measured, platform, application }, { revision: 'r', at: 'a' });
     expect(result).toMatchObject({
       load: { sharedLimit: 3, sharedWindowMs: 2000 },
@@ -169,6 +174,85 @@ describe('the fleet report', () => {
       mostInASharedWindow: 3,
     });
     expect(JSON.parse(formatResult(result))).toEqual(result);
+  });
+
+  it('with a big client: the small clients apart, and the big one against its own bound and limit', () => {
+    // Client 1 has 150 campaigns at 10 per 2 s; clients 2 and 3 are measured's, 3 campaigns at 2 per 1 s.
+    const skewed = parseBenchOptions(
+      [
+        '--clients',
+        '3',
+        '--campaigns',
+        '3',
+        '--limit',
+        '2',
+        '--window-ms',
+        '1000',
+        '--sync-latency-ms',
+        '500',
+        '--big-campaigns',
+        '150',
+        '--big-limit',
+        '10',
+        '--big-window-ms',
+        '2000',
+      ],
+      { resultsFile: 'unused' },
+    ).load;
+    const [two, three] = [measured.clients[0]!, measured.clients[1]!];
+    // Ten requests 0.1 s apart, the 11th 0.1 s after its window let it: 12.1 - 10 - 2 = 0.1 s late.
+    const bigArrivals = [...Array.from({ length: 10 }, (_, i) => 10_000 + i * 100), 12_100];
+    const m: FleetMeasurements = {
+      ...measured,
+      outcome: { ...measured.outcome, last_finished: 50 },
+      platform: {
+        mixoads: account({ requests: {}, maxArrivalsInWindow: 0 }),
+        [BIG_CLIENT_ID]: account({ maxArrivalsInWindow: 10 }),
+        'client-002': account({ maxArrivalsInWindow: 2 }),
+        'client-003': account({ maxArrivalsInWindow: 3 }),
+      },
+      clients: [
+        { clientId: BIG_CLIENT_ID, arrivals: bigArrivals, finishedMs: 50_000 },
+        { ...two, clientId: 'client-002' },
+        { ...three, clientId: 'client-003' },
+      ],
+    };
+    const result = fleetResult(skewed, m, { revision: 'r', at: 'a' });
+    expect(result).toMatchObject({
+      load: { bigCampaigns: 150, bigLimit: 10, bigWindowMs: 2000, pages: 1, requestsPerClient: 4 },
+      wallS: 40,
+      // The big client's 2 pages + 150 campaigns at 10 per 2 s: the 152nd waits floor(151 / 10) = 15 windows (30 s), then 0.5 s.
+      boundS: 30.5,
+      boundBy: 'bigClient',
+      ratio: 1.311,
+      clientFinishS: { min: 2, median: 3.5, p90: 40, max: 40 },
+      // The small clients' 4 requests at 2 per 1 s: 1 window, then 0.5 s.
+      smallClientsBoundS: 1.5,
+      smallClientsFinishS: { min: 2, median: 3.5, p90: 3.5, max: 3.5 },
+      bigClient: { finishS: 40, boundS: 30.5, ratio: 1.311, mostInAWindow: 10 },
+      campaignsExpected: 2 * 3 + 150,
+      // Against --limit 2, the small clients' alone: the big client's 10 is against its own 10.
+      mostInAWindow: 3,
+      // Each client's lateness against its own window: the big client's 0.1 s, the small ones' 1, 1, 0.2 and 0.2 s.
+      timeline: { windowLateS: { min: 0.1, median: 0.2, p90: 1, max: 1 } },
+    });
+    expect(JSON.parse(formatResult(result))).toEqual(result);
+    // A big client that never finished has no finish and no ratio.
+    const unfinished = { ...m, clients: [{ ...m.clients[0]!, finishedMs: undefined }, ...m.clients.slice(1)] };
+    expect(fleetResult(skewed, unfinished, { revision: 'r', at: 'a' }).bigClient).toEqual({
+      finishS: null,
+      boundS: 30.5,
+      ratio: null,
+      mostInAWindow: 10,
+    });
+    // The census counts the big client's campaigns when it reads its histories; the server's work is per campaign of the fleet.
+    const census = historyCensus([{ ...histories[0]!, clientId: BIG_CLIENT_ID }, histories[1]!], skewed);
+    expect(census).toMatchObject({ clientsRead: 2, campaignsPerClient: 3, campaignsRead: 153, eventsPerCampaign: 0.425 });
+    expect(formatCensus(census)[0]).toMatch(
+      /^history census: 2 of 3 clients read, 3 campaigns each \(the big client's among them: 153 in all\); /,
+    );
+    const counters = serverCounters(metrics(10, 20, 30));
+    expect(serverWork(counters, counters, skewed)).toMatchObject({ clients: 3, campaigns: 156 });
   });
 
   it('prints the row one field a line, in the order of the results file', () => {
@@ -311,7 +395,7 @@ describe('the history census', () => {
   });
 
   it('counts per client (sync runs and batches apart) and per campaign', () => {
-    const census = historyCensus(histories, { clients: 10, campaigns: 3 });
+    const census = historyCensus(histories, { ...load, clients: 10 });
     // Events: 34 + 31 = 65 over 2 clients and 6 campaigns.
     expect(census).toMatchObject({
       clientsRead: 2,
@@ -353,7 +437,7 @@ describe('the history census', () => {
   });
 
   it('reads nothing as zeros, and the result row has no census then', () => {
-    expect(historyCensus([], { clients: 10, campaigns: 3 })).toMatchObject({
+    expect(historyCensus([], { ...load, clients: 10 })).toMatchObject({
       clientsRead: 0,
       workflowTasksPerClient: 0,
       eventsPerCampaign: 0,
@@ -363,7 +447,7 @@ describe('the history census', () => {
   });
 
   it('prints a table with a row per kind of event seen', () => {
-    const lines = formatCensus(historyCensus(histories, { clients: 10, campaigns: 3 }));
+    const lines = formatCensus(historyCensus(histories, { ...load, clients: 10 }));
     expect(lines[0]).toBe(
       'history census: 2 of 10 clients read, 3 campaigns each; executions per client 1.5 sync + 1.5 batches; ' +
         'workflow tasks 6 per client, 2 per campaign; events per client 32.5 (min 31, max 34); ' +
@@ -417,7 +501,7 @@ describe('the server’s work', () => {
     // Heartbeats 20 → 32 (12), polls 10 → 13 (3); appends 31 → 91 (60); a counter first seen after the start counts whole.
     const before = serverCounters(metrics(10, 20, 30));
     const after = { ...serverCounters(metrics(13, 32, 90)), tasks: { TimerActiveTaskUserTimer: 4, TransferActiveTaskActivity: 6 } };
-    const work = serverWork(before, after, { clients: 2, campaigns: 3 });
+    const work = serverWork(before, after, load);
     expect(work).toEqual({
       clients: 2,
       campaigns: 6,
@@ -451,7 +535,7 @@ describe('the server’s work', () => {
   it('prints a table per kind, the operations past the top summed', () => {
     const before = serverCounters(metrics(10, 20, 30));
     const after = serverCounters(metrics(13, 32, 90));
-    const lines = formatServerWork(serverWork(before, after, { clients: 2, campaigns: 3 }), 1);
+    const lines = formatServerWork(serverWork(before, after, load), 1);
     expect(lines.slice(0, 6)).toEqual([
       '| frontend requests | total | per client | per campaign |',
       '|---|---|---|---|',

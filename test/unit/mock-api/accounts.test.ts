@@ -1,4 +1,5 @@
-import { generatedAccountCredentials } from '../../../mock-api/accounts';
+import { buildAccounts, generatedAccountCredentials } from '../../../mock-api/accounts';
+import { defaultMockConfig } from '../../../mock-api/config';
 import type { MockPlatform } from '../../../mock-api/server';
 import {
   REFERENCE_ACCOUNT,
@@ -129,5 +130,46 @@ describe('accounts are isolated', () => {
     ] as const) {
       expect((await call(platform, `/__mock/accounts/${id}/campaigns`)).body).toEqual(list.data);
     }
+  });
+});
+
+describe('the big account (MOCK_BIG_ACCOUNT_CAMPAIGNS)', () => {
+  const big = generatedAccountCredentials(1);
+  const campaignsOf = async (platform: MockPlatform, id: string): Promise<Json[]> =>
+    (await call(platform, `/__mock/accounts/${id}/campaigns`)).body;
+
+  test('is off by default: generated account 1 has campaignsPerAccount like the others', async () => {
+    const platform = await startMock({ generatedAccounts: 2, campaignsPerAccount: 5 });
+    expect((await stats(platform)).config).toMatchObject({ bigAccountCampaigns: 0, bigAccountRateLimit: 0, bigAccountRateWindowMs: 0 });
+    expect(await campaignsOf(platform, big.id)).toHaveLength(5);
+  });
+
+  test('generated account 1 lists that many campaigns, page by page; the others keep campaignsPerAccount', async () => {
+    const platform = await startMock({ generatedAccounts: 3, campaignsPerAccount: 5, bigAccountCampaigns: 250 });
+    const pages = await allPages(platform, await token(platform, big.email, big.password), 100);
+    expect(pages.map((body) => body.pagination)).toEqual([
+      { page: 1, limit: 100, total: 250, has_more: true },
+      { page: 2, limit: 100, total: 250, has_more: true },
+      { page: 3, limit: 100, total: 250, has_more: false },
+    ]);
+    expect(pages.flatMap((body) => body.data.map((campaign: Json) => campaign.id))).toEqual(campaignIds(250));
+    expect(await campaignsOf(platform, generatedAccountCredentials(2).id)).toHaveLength(5);
+    expect(await campaignsOf(platform, generatedAccountCredentials(3).id)).toHaveLength(5);
+    expect(await campaignsOf(platform, REFERENCE_ACCOUNT.id)).toHaveLength(100);
+  });
+
+  test('leaves every other account’s campaigns as they were, and starts with the ones account 1 had', () => {
+    const config = defaultMockConfig({ seed: 7, generatedAccounts: 3, campaignsPerAccount: 5, hostileAccount: true });
+    const [reference, one, ...rest] = buildAccounts(config);
+    const [skewedReference, bigOne, ...skewedRest] = buildAccounts({ ...config, bigAccountCampaigns: 40 });
+    expect(bigOne!.campaigns).toHaveLength(40);
+    expect(bigOne!.campaigns.slice(0, 5)).toEqual(one!.campaigns);
+    expect(skewedReference).toEqual(reference);
+    expect(skewedRest).toEqual(rest);
+  });
+
+  test('with no generated accounts there is none to make big', async () => {
+    const platform = await startMock({ bigAccountCampaigns: 250 });
+    expect(Object.keys((await stats(platform)).accounts)).toEqual([REFERENCE_ACCOUNT.id]);
   });
 });

@@ -1,5 +1,6 @@
+import { generatedAccountCredentials } from '../../../mock-api/accounts';
 import type { MockConfig } from '../../../mock-api/config';
-import { accountStats, listCampaigns, listStatuses, sleep, startMock, stopMocks, token } from '../../helpers/mock-platform';
+import { accountStats, call, listCampaigns, listStatuses, sleep, startMock, stopMocks, token } from '../../helpers/mock-platform';
 
 afterEach(stopMocks);
 
@@ -34,6 +35,53 @@ describe('sliding-window rate limit (per account)', () => {
     const summary = await accountStats(platform);
     expect(summary.rateLimited).toBe(4);
     expect(summary.maxAcceptedInWindow).toBe(3);
+  });
+});
+
+describe('the big account’s own rate limit', () => {
+  const [big, small] = [generatedAccountCredentials(1), generatedAccountCredentials(2)];
+  /** Two generated accounts at 2 per minute; account 1 big, with these settings. */
+  async function skewed(overrides: Partial<MockConfig>) {
+    const platform = await startMock({ generatedAccounts: 2, rateLimit: 2, rateWindowMs: 60_000, bigAccountCampaigns: 20, ...overrides });
+    return {
+      platform,
+      bigToken: await token(platform, big.email, big.password),
+      smallToken: await token(platform, small.email, small.password),
+    };
+  }
+
+  test('its limit is enforced on it alone; the other accounts keep theirs', async () => {
+    const { platform, bigToken, smallToken } = await skewed({ bigAccountRateLimit: 4 });
+    expect(await listStatuses(platform, bigToken, 5)).toEqual([200, 200, 200, 200, 429]);
+    expect(await listStatuses(platform, smallToken, 3)).toEqual([200, 200, 429]);
+    const refused = await listCampaigns(platform, bigToken);
+    expect(refused.body.message).toBe('At most 4 requests per 60 s');
+    expect(await accountStats(platform, big.id)).toMatchObject({ rateLimited: 2, maxAcceptedInWindow: 4 });
+    expect(await accountStats(platform, small.id)).toMatchObject({ rateLimited: 1, maxAcceptedInWindow: 2 });
+  });
+
+  test('its window is its own: it slides while the others’ still refuse', async () => {
+    const { platform, bigToken, smallToken } = await skewed({ bigAccountRateWindowMs: 500 });
+    expect(await listStatuses(platform, bigToken, 3)).toEqual([200, 200, 429]);
+    expect(await listStatuses(platform, smallToken, 3)).toEqual([200, 200, 429]);
+    expect((await listCampaigns(platform, bigToken)).body.message).toBe('At most 2 requests per 0.5 s');
+    await sleep(600); // longer than the big account's window, far shorter than the others'
+    expect(await listStatuses(platform, bigToken, 3)).toEqual([200, 200, 429]);
+    expect(await listStatuses(platform, smallToken, 1)).toEqual([429]);
+  });
+
+  test('0 (the default) is the accounts’ limit and window, and PATCH /__mock/config changes it at run time', async () => {
+    const { platform, bigToken } = await skewed({});
+    expect(await listStatuses(platform, bigToken, 3)).toEqual([200, 200, 429]);
+    expect((await call(platform, '/__mock/config', { method: 'PATCH', body: { bigAccountRateLimit: 4 } })).status).toBe(200);
+    // Two accepted of the new four: two more pass.
+    expect(await listStatuses(platform, bigToken, 3)).toEqual([200, 200, 429]);
+  });
+
+  test('without a big account the settings change nothing', async () => {
+    const { platform, bigToken } = await skewed({ bigAccountCampaigns: 0, bigAccountRateLimit: 4, bigAccountRateWindowMs: 500 });
+    expect(await listStatuses(platform, bigToken, 3)).toEqual([200, 200, 429]);
+    expect((await listCampaigns(platform, bigToken)).body.message).toBe('At most 2 requests per 60 s');
   });
 });
 
