@@ -149,9 +149,10 @@ test('syncs every campaign once, within the rate budget, storing each confirmati
   expect(await s.confirmed()).toEqual(ids(12));
   // Twelve syncs, never more than five in a window.
   expect(s.mostInWindow(300)).toBe(5);
-  // Measured: one token, twelve answered requests, twelve waits for a slot (the later ones a window or more), twelve synced.
+  // Measured: one token, twelve answered requests, a wait for each slot taken (the later ones a window or more), twelve synced.
   expect(s.measured).toMatchObject({ tokens: 1, synced: 12, requests: ['auth 200', ...Array(12).fill('sync 200')] });
-  expect(s.measured.waitsMs).toHaveLength(12);
+  // On a busy machine a request can miss its slot by more than allowed: the slot is given back and another taken, one wait more.
+  expect(s.measured.waitsMs.length).toBeGreaterThanOrEqual(12);
   expect(Math.max(...s.measured.waitsMs)).toBeGreaterThanOrEqual(300);
 });
 
