@@ -117,7 +117,10 @@ function addClientCommands(program: Command, settings: () => Settings) {
     .option('--name <name>', 'display name')
     .option('--rate-limit <n>', 'requests allowed per window', positiveInt, 10)
     .option('--rate-window-ms <ms>', 'sliding window length in ms', positiveInt, 60_000)
-    .option('--shared-budget <id>', 'a limit above the account its requests also count against (`campaign-sync shared-budgets`; omitted: none)')
+    .option(
+      '--shared-budget <id>',
+      'a limit above the account its requests also count against (`campaign-sync shared-budgets`; omitted: none)',
+    )
     .option('--disabled', 'keep the client but do not sync it')
     .action(async (id: string, options: ClientAddOptions) => {
       const client = clientRecord(id, options);
@@ -205,7 +208,9 @@ function clientRecord(id: string, options: ClientAddOptions): ClientRecord {
 function addSharedBudgetCommands(program: Command, settings: () => Settings) {
   const budgets = program
     .command('shared-budgets')
-    .description("manage limits above the account: requests per window summed over every client that names one (an application's or developer token's)");
+    .description(
+      "manage limits above the account: requests per window summed over every client that names one (an application's or developer token's)",
+    );
 
   budgets
     .command('set <id>')

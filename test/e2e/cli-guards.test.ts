@@ -76,7 +76,9 @@ test('shared budgets: set, list, clients joining one, and each mistake refused i
     stdout: 'shared budget app-token saved\n',
   });
   expect(await addTo('app-token')).toMatchObject({ code: 0 });
-  expect((await cli('clients', 'list')).stdout).toContain('app-member\tenabled\t10/60000ms\tshared budget: app-token\thttps://ads.example.com');
+  expect((await cli('clients', 'list')).stdout).toContain(
+    'app-member\tenabled\t10/60000ms\tshared budget: app-token\thttps://ads.example.com',
+  );
   expect((await cli('shared-budgets', 'list')).stdout).toBe('app-token\t100/60000ms\t1 clients\n');
   expect(await cli('shared-budgets', 'remove', 'app-token')).toEqual({
     code: 1,

@@ -57,7 +57,12 @@ exec '${findTemporalCli()!}' "$@"
 `,
   );
   chmodSync(cliPath, 0o755);
-  const server = await startDevServer({ cliPath, dbFilename: join(dir, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort() });
+  const server = await startDevServer({
+    cliPath,
+    dbFilename: join(dir, 'temporal.sqlite'),
+    port: await freePort(),
+    uiPort: await freePort(),
+  });
   try {
     expect(existsSync(failedOnce)).toBe(true);
   } finally {

@@ -63,7 +63,7 @@ describe('planSlots with several rules (a shared budget)', () => {
   });
 });
 
-describe('slotRules (a client\'s own limit, the shared one and its fair share)', () => {
+describe("slotRules (a client's own limit, the shared one and its fair share)", () => {
   const own = { limit: 10, windowMs: 60_000 };
   const margin = (windowMs: number) => windowMs / 100;
   const latest = (sharedClientsAsking: number) => ({ clientMs: [1, 2], sharedMs: [3], sharedClientsAsking });
@@ -84,7 +84,7 @@ describe('slotRules (a client\'s own limit, the shared one and its fair share)',
     ]);
   });
 
-  test('without a shared budget, the client\'s own limit alone', () => {
+  test("without a shared budget, the client's own limit alone", () => {
     expect(slotRules(own, undefined, latest(0), margin)).toEqual([{ limit: 10, windowMs: 60_000, marginMs: 600, recent: [1, 2] }]);
   });
 });
@@ -272,7 +272,7 @@ describe('reserveRateSlots (in PostgreSQL)', () => {
       expect(waits(slots, before).every((wait) => wait < 50)).toBe(true);
     });
 
-    test('slots are kept for two of the longest window: the shared one when it is longer than the client\'s', async () => {
+    test("slots are kept for two of the longest window: the shared one when it is longer than the client's", async () => {
       const id = `unit-${process.pid}-shared-long`;
       await saveSharedBudget(database().pool, { id, rateLimit: 100, rateWindowMs: 10 * WINDOW_MS });
       const clientId = await addSharingClient(id);
