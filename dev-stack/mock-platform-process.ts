@@ -49,6 +49,23 @@ export interface MockRequest {
   limitedBy?: 'account' | 'application';
 }
 
+/**
+ * The most requests (tokens aside) the platform saw inside one window of `windowMs`, as one line:
+ * each arrival's time from the first, what it was and its answer. What a test or a benchmark says
+ * when a window held more than its limit, so the cause can be read from its log.
+ */
+export function describeFullestWindow(requests: MockRequest[], windowMs: number): { count: number; line: string } {
+  const arrivals = requests.filter((r) => r.endpoint !== 'auth').sort((a, b) => a.at - b.at);
+  let fullest: MockRequest[] = [];
+  for (let first = 0, last = 0; last < arrivals.length; last++) {
+    while (arrivals[last]!.at - arrivals[first]!.at >= windowMs) first++;
+    if (last - first + 1 > fullest.length) fullest = arrivals.slice(first, last + 1);
+  }
+  const start = fullest[0]?.at ?? 0;
+  const seen = fullest.map((r) => `+${r.at - start} ms ${r.endpoint} ${r.campaignId ?? `page ${r.page}`} ${r.status}`);
+  return { count: fullest.length, line: `${fullest.length} requests within ${windowMs} ms: ${seen.join('; ')}` };
+}
+
 export interface MockAccountStats {
   tokensIssued: number;
   requests: Record<string, Record<string, number>>;

@@ -13,7 +13,7 @@ import { generatedAccountCredentials } from '../mock-api/accounts';
 import { childPids, machineTicks, PartMeter, pidsNamed } from './process-meter';
 import { testDatabase, type TestDatabase } from '../dev-stack/databases';
 import { withLifecycle, type Lifecycle } from '../dev-stack/lifecycle';
-import { startMockProcess, type MockProcess } from '../dev-stack/mock-platform-process';
+import { describeFullestWindow, startMockProcess, type MockProcess } from '../dev-stack/mock-platform-process';
 import { startWorkerProcess, type WorkerProcess } from '../dev-stack/worker-process';
 import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
 import { postgresServerOf, startTemporalServer } from '../dev-stack/temporal-server';
@@ -131,15 +131,19 @@ async function waitForFleet(
   }
 }
 
-/** Each client's requests as the platform saw them, and when its sync finished. */
-async function clientRequests(mock: MockProcess, database: TestDatabase, ids: string[]): Promise<ClientRequests[]> {
+/** Each client's requests as the platform saw them, and when its sync finished; a window over the client's limit is printed. */
+async function clientRequests(mock: MockProcess, database: TestDatabase, load: FleetLoad, ids: string[]): Promise<ClientRequests[]> {
   const { rows } = await database.pool.query<{ client_id: string; finished_ms: number }>(
     'SELECT client_id, extract(epoch FROM finished_at)::float8 * 1000 AS finished_ms FROM sync_runs',
   );
   const finished = new Map(rows.map((r) => [r.client_id, r.finished_ms]));
   const clients: ClientRequests[] = [];
   for (const id of ids) {
-    const arrivals = (await mock.requests(id)).filter((r) => r.endpoint !== 'auth').map((r) => r.at);
+    const requests = await mock.requests(id);
+    const { limit, windowMs } = clientLoad(load, id);
+    const fullest = describeFullestWindow(requests, windowMs);
+    if (fullest.count > limit) console.error(`${id} went over its limit of ${limit}: ${fullest.line}`);
+    const arrivals = requests.filter((r) => r.endpoint !== 'auth').map((r) => r.at);
     clients.push({ clientId: id, arrivals, finishedMs: finished.get(id) });
   }
   return clients;
@@ -362,7 +366,7 @@ export async function runFleet(
       outcome: await storedOutcome(database),
       platform: mockStats.accounts,
       application: mockStats.application,
-      clients: await clientRequests(mock, database, ids),
+      clients: await clientRequests(mock, database, load, ids),
       wrongValues: await countWrongValues(mock, database, ids),
       cpuS: {
         workers: meters.workers.cpuSeconds(),

@@ -1,11 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
+import { DatabaseClock, type ClockReading } from './database-clock';
 
 /** A request slot handed out from a client's budget. */
 export interface RateSlot {
   reservationId: string;
   /**
-   * When to send, by this process's clock (Date.now()): the database's slot time carried over as
-   * a distance from the moment its clock was read, so clock differences between hosts do not matter.
+   * When to send, by this process's clock (Date.now()): the database's slot time less the offset
+   * between the clocks (database-clock.ts), so clock differences between hosts do not matter.
    */
   dueAt: number;
 }
@@ -91,7 +92,8 @@ async function lockSharedBudget(tx: PoolClient, clientId: string, sharedBudgetId
 }
 
 interface LatestSlots {
-  nowMs: number;
+  /** The database's clock, with the local times around its reading. */
+  clock: ClockReading;
   /** The client's latest slots, as many as the larger of its limit and the shared one. */
   clientMs: number[];
   /** The shared budget's latest slots, over all its clients (none without a shared budget). */
@@ -106,6 +108,7 @@ async function latestSlots(
   clientLimit: number,
   shared: (RateLimitRow & { id: string }) | undefined,
 ): Promise<LatestSlots> {
+  const sentAt = Date.now();
   const { rows } = await tx.query<{ now_ms: number; client_ms: number[]; shared_ms: number[]; asking: number }>(
     `SELECT extract(epoch FROM clock_timestamp())::float8 * 1000 AS now_ms,
             array(SELECT extract(epoch FROM slot_at)::float8 * 1000
@@ -124,8 +127,14 @@ async function latestSlots(
                 AND shared_budget_asked_at > clock_timestamp() - make_interval(secs => $5 / 1000.0)) AS asking`,
     [clientId, clientLimit, shared?.id ?? null, shared?.limit ?? 0, shared?.windowMs ?? 0],
   );
+  const answeredAt = Date.now();
   const row = rows[0]!;
-  return { nowMs: row.now_ms, clientMs: row.client_ms.map(Number), sharedMs: row.shared_ms.map(Number), sharedClientsAsking: row.asking };
+  return {
+    clock: { sentAt, answeredAt, databaseMs: row.now_ms },
+    clientMs: row.client_ms.map(Number),
+    sharedMs: row.shared_ms.map(Number),
+    sharedClientsAsking: row.asking,
+  };
 }
 
 /**
@@ -138,7 +147,7 @@ async function latestSlots(
 export function slotRules(
   own: RateLimitRow,
   shared: RateLimitRow | undefined,
-  latest: Omit<LatestSlots, 'nowMs'>,
+  latest: Omit<LatestSlots, 'clock'>,
   marginFor: (windowMs: number) => number,
 ): SlotRule[] {
   const ownRule = { ...own, marginMs: marginFor(own.windowMs), recent: latest.clientMs };
@@ -177,6 +186,9 @@ async function insertSlots(
   return rows.map((r) => ({ id: r.id, slotMs: r.slot_ms })).sort((a, b) => a.slotMs - b.slotMs);
 }
 
+/** One clock per pool (a pool is one database): each reservation's reading refines it. */
+const databaseClocks = new WeakMap<Pool, DatabaseClock>();
+
 /**
  * Takes up to `count` of the client's next free request slots, in one transaction, but only
  * slots due within `horizonMs`: a caller does not hold slots it would wait long for. No slot is
@@ -193,10 +205,13 @@ export async function reserveRateSlots(
     await tx.query('BEGIN');
     const { sharedBudgetId, ...own } = await lockClientBudget(tx, clientId);
     const shared = sharedBudgetId === null ? undefined : { id: sharedBudgetId, ...(await lockSharedBudget(tx, clientId, sharedBudgetId)) };
-    const { nowMs, ...latest } = await latestSlots(tx, clientId, own.limit, shared);
-    // The database's `now` was read a moment before this: local times derived from it are, if anything, late.
-    const readAt = Date.now();
-    const earliest = nowMs + request.leadMs;
+    const { clock, ...latest } = await latestSlots(tx, clientId, own.limit, shared);
+    const databaseClock = databaseClocks.get(pool) ?? new DatabaseClock();
+    databaseClocks.set(pool, databaseClock);
+    const offset = databaseClock.read(clock);
+    const local = (slotMs: number) => slotMs - offset;
+    // From when the answer was read, not when the database read its clock: a slow answer must not make the first slot late already.
+    const earliest = clock.answeredAt + offset + request.leadMs;
     const plan = planSlots(
       slotRules(own, shared, latest, request.marginFor),
       { notBefore: earliest, notAfter: earliest + request.horizonMs },
@@ -205,7 +220,6 @@ export async function reserveRateSlots(
     const keepMs = Math.max(own.windowMs, shared?.windowMs ?? 0);
     const inserted = plan.slots.length ? await insertSlots(tx, clientId, sharedBudgetId, plan.slots, keepMs) : [];
     await tx.query('COMMIT');
-    const local = (slotMs: number) => readAt + (slotMs - nowMs);
     return {
       slots: inserted.map(({ id, slotMs }) => ({ reservationId: id, dueAt: local(slotMs) })),
       nextDueAt: plan.nextAt === undefined ? undefined : local(plan.nextAt),
