@@ -173,7 +173,9 @@ function addClientCommands(program: Command, settings: () => Settings) {
     .description('delete a client with its campaigns and run history (refused while it syncs)')
     .action(async (id: string) => {
       const removed = await removeClient(settings(), id);
-      console.log(`client ${id} removed with ${removed.campaigns} campaigns and ${removed.syncRuns} runs`);
+      console.log(
+        `client ${id} removed with ${removed.campaigns} campaigns, ${removed.syncRuns} runs and their history (${removed.snapshots} snapshots, ${removed.versions} attribute versions)`,
+      );
     });
 }
 

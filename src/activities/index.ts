@@ -221,7 +221,7 @@ function campaignActivities(
 
     /** Stores a page; records PostgreSQL refuses are reported, the rest stored (page-store.ts). */
     async upsertCampaignPage(input: CampaignPageUpsert): Promise<StoredPage> {
-      const stored = await reported(() => storePage(pool, input.clientId, input.syncRun, input.campaigns));
+      const stored = await reported(() => storePage(pool, input.clientId, input.syncRun, input.campaigns, input.listedAt));
       metrics.campaigns(input.clientId, 'rejected', stored.refused.length);
       return stored;
     },

@@ -11,16 +11,22 @@ import { isDataRefusal, type DataRefusal } from './failures';
  * rest of the page is stored (in about 2·log2(n) statements per bad record) and the bad ones are
  * reported. Any other error fails the whole page.
  */
-export async function storePage(pool: Pool, clientId: string, syncRunId: string, campaigns: Campaign[]): Promise<Required<StoredPage>> {
+export async function storePage(
+  pool: Pool,
+  clientId: string,
+  syncRunId: string,
+  campaigns: Campaign[],
+  listedAt: string,
+): Promise<Required<StoredPage>> {
   try {
-    return { ...(await upsertCampaigns(pool, clientId, syncRunId, campaigns)), refused: [] };
+    return { ...(await upsertCampaigns(pool, clientId, syncRunId, campaigns, listedAt)), refused: [] };
   } catch (err) {
     if (!isRecordRefusal(err)) throw err;
     if (campaigns.length === 1)
       return { inserted: 0, updated: 0, unchanged: 0, refused: [{ campaignId: campaigns[0]!.id, reason: refusal(err) }] };
     const half = Math.ceil(campaigns.length / 2);
-    const first = await storePage(pool, clientId, syncRunId, campaigns.slice(0, half));
-    const second = await storePage(pool, clientId, syncRunId, campaigns.slice(half));
+    const first = await storePage(pool, clientId, syncRunId, campaigns.slice(0, half), listedAt);
+    const second = await storePage(pool, clientId, syncRunId, campaigns.slice(half), listedAt);
     return {
       inserted: first.inserted + second.inserted,
       updated: first.updated + second.updated,

@@ -84,6 +84,8 @@ export interface CampaignPageUpsert {
   clientId: string;
   syncRun: string;
   campaigns: Campaign[];
+  /** When the sync read the page (its workflow's clock): the time of the campaigns' snapshots. */
+  listedAt: string;
 }
 
 export interface UpsertCounts {

@@ -1,13 +1,26 @@
 import type { Pool } from 'pg';
 import type { Campaign, SyncConfirmation, UpsertCounts } from '../contract/activities';
 
+/** A campaign's cumulative counters: kept per listing as snapshots; the rest of its record is its attributes. */
+export const CAMPAIGN_COUNTERS = ['impressions', 'clicks', 'conversions'] as const;
+
 /**
  * One statement per page: the whole page goes in as arrays, is upserted on (client_id, campaign_id)
  * and counted against what the table held before. Running it twice changes nothing but last_seen_at,
  * so a retried activity is harmless. A page that repeats an id keeps the last record for it. A campaign
  * marked removed that is listed again is no longer removed.
+ *
+ * The same statement keeps the page's history: a snapshot of each campaign's counters at `listedAt`
+ * (once per sync run: a retry, with the same `listedAt`, conflicts with it), and a new version of
+ * its attributes (the record without its counters) when they differ from its latest version.
  */
-export async function upsertCampaigns(pool: Pool, clientId: string, syncRunId: string, campaigns: Campaign[]): Promise<UpsertCounts> {
+export async function upsertCampaigns(
+  pool: Pool,
+  clientId: string,
+  syncRunId: string,
+  campaigns: Campaign[],
+  listedAt: string,
+): Promise<UpsertCounts> {
   const { rows } = await pool.query<{ inserted: string; updated: string; unchanged: string }>(
     `WITH incoming AS (
        SELECT DISTINCT ON (campaign_id) *
@@ -32,6 +45,25 @@ export async function upsertCampaigns(pool: Pool, clientId: string, syncRunId: s
              created_at = excluded.created_at, platform_record = excluded.platform_record,
              last_seen_at = now(), last_sync_run = excluded.last_sync_run, removed_at = NULL, removed_by_sync_run = NULL
        RETURNING c.campaign_id
+     ),
+     snapshots AS (
+       INSERT INTO campaign_snapshots (client_id, campaign_id, listed_at, sync_run, impressions, clicks, conversions)
+       SELECT $1, campaign_id, $12, $2, impressions, clicks, conversions
+         FROM incoming
+       ON CONFLICT DO NOTHING
+     ),
+     versions AS (
+       INSERT INTO campaign_versions (client_id, campaign_id, valid_from, sync_run, name, status, budget, attributes)
+       SELECT $1, i.campaign_id, $12, $2, i.name, i.status, i.budget, i.platform_record - $13::text[]
+         FROM incoming i
+         LEFT JOIN LATERAL (
+           SELECT v.attributes FROM campaign_versions v
+            WHERE v.client_id = $1 AND v.campaign_id = i.campaign_id
+            ORDER BY v.valid_from DESC
+            LIMIT 1
+         ) latest ON true
+        WHERE latest.attributes IS DISTINCT FROM i.platform_record - $13::text[]
+       ON CONFLICT DO NOTHING
      )
      SELECT count(*) FILTER (WHERE b.old_record IS NULL) AS inserted,
             count(*) FILTER (WHERE b.old_record IS DISTINCT FROM i.platform_record AND b.old_record IS NOT NULL) AS updated,
@@ -51,6 +83,8 @@ export async function upsertCampaigns(pool: Pool, clientId: string, syncRunId: s
       campaigns.map((c) => c.conversions),
       campaigns.map((c) => c.created_at),
       campaigns.map((c) => JSON.stringify(c)),
+      listedAt,
+      CAMPAIGN_COUNTERS,
     ],
   );
   const row = rows[0]!;

@@ -61,6 +61,9 @@ export async function setClientEnabled(pool: Pool, clientId: string, enabled: bo
 export interface RemovedClient {
   campaigns: number;
   syncRuns: number;
+  /** The client's history: counter snapshots and attribute versions. */
+  snapshots: number;
+  versions: number;
 }
 
 /**
@@ -68,15 +71,25 @@ export interface RemovedClient {
  * whole. Returns undefined when there is no such client.
  */
 export async function deleteClient(pool: Pool, clientId: string): Promise<RemovedClient | undefined> {
-  const { rows } = await pool.query<{ clients: string; campaigns: string; sync_runs: string }>(
+  const { rows } = await pool.query<{ clients: string; campaigns: string; sync_runs: string; snapshots: string; versions: string }>(
     `WITH reservations AS (DELETE FROM rate_reservations WHERE client_id = $1),
+          snapshots AS (DELETE FROM campaign_snapshots WHERE client_id = $1 RETURNING 1),
+          versions AS (DELETE FROM campaign_versions WHERE client_id = $1 RETURNING 1),
           campaigns AS (DELETE FROM campaigns WHERE client_id = $1 RETURNING 1),
           sync_runs AS (DELETE FROM sync_runs WHERE client_id = $1 RETURNING 1),
           clients AS (DELETE FROM clients WHERE id = $1 RETURNING 1)
      SELECT (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM campaigns) AS campaigns,
-            (SELECT count(*) FROM sync_runs) AS sync_runs`,
+            (SELECT count(*) FROM sync_runs) AS sync_runs, (SELECT count(*) FROM snapshots) AS snapshots,
+            (SELECT count(*) FROM versions) AS versions`,
     [clientId],
   );
   const row = rows[0]!;
-  return row.clients === '0' ? undefined : { campaigns: Number(row.campaigns), syncRuns: Number(row.sync_runs) };
+  return row.clients === '0'
+    ? undefined
+    : {
+        campaigns: Number(row.campaigns),
+        syncRuns: Number(row.sync_runs),
+        snapshots: Number(row.snapshots),
+        versions: Number(row.versions),
+      };
 }

@@ -11,9 +11,11 @@ import { MIGRATIONS_TABLE } from './schema';
  * - rate_reservations: rows are inserted, read and deleted, never updated;
  * - shared_rate_budgets: the CLI adds, changes, lists and removes them; workers lock a budget's
  *   row FOR UPDATE to serialise its clients' reservations;
+ * - campaign_snapshots, campaign_versions: workers append (a snapshot or version is never
+ *   changed); `clients remove` deletes a client's; campaign_history (a view) is read;
  * - pgmigrations: read only, for the schema check at start.
- * A table a new migration creates gets no rights until it is listed here (a test compares this
- * list with the migrated schema).
+ * A table or view a new migration creates gets no rights until it is listed here (a test compares
+ * this list with the migrations; a table's partitions are reached through it and need none).
  */
 export const RUNTIME_TABLE_PRIVILEGES: Readonly<Record<string, readonly string[]>> = {
   clients: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
@@ -21,6 +23,9 @@ export const RUNTIME_TABLE_PRIVILEGES: Readonly<Record<string, readonly string[]
   sync_runs: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   rate_reservations: ['SELECT', 'INSERT', 'DELETE'],
   shared_rate_budgets: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+  campaign_snapshots: ['SELECT', 'INSERT', 'DELETE'],
+  campaign_versions: ['SELECT', 'INSERT', 'DELETE'],
+  campaign_history: ['SELECT'],
   [MIGRATIONS_TABLE]: ['SELECT'],
 };
 

@@ -315,7 +315,14 @@ class ClientSync {
   /** Stores a page and syncs its campaigns; `wholeListing`: it is the only page the sync lists. */
   private async storeAndSyncPage(plan: SyncPlan, page: number, fresh: Campaign[], wholeListing: boolean): Promise<void> {
     this.waitFor(`the database to store page ${page}`);
-    const stored = await this.db.upsertCampaignPage({ clientId: this.input.clientId, syncRun: this.cursor.syncRun, campaigns: fresh });
+    // The workflow's clock is the same when the step runs again (a retry, a replay), so a page's
+    // snapshots are written once.
+    const stored = await this.db.upsertCampaignPage({
+      clientId: this.input.clientId,
+      syncRun: this.cursor.syncRun,
+      campaigns: fresh,
+      listedAt: new Date().toISOString(),
+    });
     // Results recorded before records were isolated have no `refused`.
     const refused = new Set((stored.refused ?? []).map((r) => r.campaignId));
     this.counts.listed += fresh.length - refused.size;

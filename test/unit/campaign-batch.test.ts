@@ -99,7 +99,7 @@ async function scenario(options: {
     rateLimit: options.rateLimit ?? 10,
     rateWindowMs: options.rateWindowMs ?? 1000,
   });
-  await upsertCampaigns(database().pool, clientId, 'run-1', options.campaigns.map(plainCampaign));
+  await upsertCampaigns(database().pool, clientId, 'run-1', options.campaigns.map(plainCampaign), new Date().toISOString());
   const activities = createActivities({ pool: database().pool, platform, credentials, metrics });
   const run = (call: Partial<CampaignBatchCall> = {}, attempt = 1, environment = new MockActivityEnvironment({ attempt })) =>
     environment.run(activities.syncCampaignBatch, {

@@ -29,8 +29,8 @@ const campaign = (id: string, overrides: Partial<Campaign> = {}): Campaign => ({
   ...overrides,
 });
 
-const upsert = (campaigns: Campaign[], syncRun = 'run-1', client = clientId) =>
-  upsertCampaigns(database().pool, client, syncRun, campaigns);
+const upsert = (campaigns: Campaign[], syncRun = 'run-1', client = clientId, listedAt = '2026-12-03T10:00:00.000Z') =>
+  upsertCampaigns(database().pool, client, syncRun, campaigns, listedAt);
 
 interface StoredCampaign {
   campaign_id: string;

@@ -10,6 +10,7 @@ import { addTestClient, useUnitTestDatabase } from '../helpers/database';
 // client, which would refuse some of them first: this is the store's own line of defence.
 
 const database = useUnitTestDatabase();
+const LISTED_AT = '2026-12-03T10:00:00.000Z';
 let clientId: string;
 
 beforeEach(async () => {
@@ -67,7 +68,7 @@ describe.each(Object.values(refusedByPostgres))('a record with $what ($sqlState)
     const campaigns = page(20);
     campaigns[6] = record('c7');
 
-    const stored = await storePage(database().pool, clientId, 'run-1', campaigns);
+    const stored = await storePage(database().pool, clientId, 'run-1', campaigns, LISTED_AT);
 
     expect(stored).toEqual({
       inserted: 19,
@@ -84,7 +85,7 @@ test('two bad records among 20: both reported, in page order, the other 18 store
   campaigns[2] = refusedByPostgres.hugeId.record('c3');
   campaigns[17] = refusedByPostgres.yearZero.record('c18');
 
-  const stored = await storePage(database().pool, clientId, 'run-1', campaigns);
+  const stored = await storePage(database().pool, clientId, 'run-1', campaigns, LISTED_AT);
 
   expect(stored.refused.map((r) => [r.campaignId, r.reason.slice(0, 29)])).toEqual([
     [campaigns[2]!.id, 'PostgreSQL refused it (54000)'],
@@ -97,7 +98,7 @@ test('two bad records among 20: both reported, in page order, the other 18 store
 test('every record bad: all reported, nothing stored', async () => {
   const campaigns = page(5).map((c) => refusedByPostgres.yearZero.record(c.id));
 
-  const stored = await storePage(database().pool, clientId, 'run-1', campaigns);
+  const stored = await storePage(database().pool, clientId, 'run-1', campaigns, LISTED_AT);
 
   expect(stored).toMatchObject({ inserted: 0, updated: 0, unchanged: 0 });
   expect(stored.refused.map((r) => r.campaignId)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
@@ -107,7 +108,7 @@ test('every record bad: all reported, nothing stored', async () => {
 test('a page with no bad record takes exactly one statement', async () => {
   const { pool, statements } = countingPool();
 
-  expect(await storePage(pool, clientId, 'run-1', page(100))).toEqual({ inserted: 100, updated: 0, unchanged: 0, refused: [] });
+  expect(await storePage(pool, clientId, 'run-1', page(100), LISTED_AT)).toEqual({ inserted: 100, updated: 0, unchanged: 0, refused: [] });
 
   expect(statements()).toBe(1);
 });
@@ -124,7 +125,7 @@ test.each([
     const campaigns = page(size);
     campaigns[size - 1] = refusedByPostgres.yearZero.record(`c${size}`);
 
-    const stored = await storePage(pool, clientId, 'run-1', campaigns);
+    const stored = await storePage(pool, clientId, 'run-1', campaigns, LISTED_AT);
 
     expect(stored.refused.map((r) => r.campaignId)).toEqual([`c${size}`]);
     expect(statements()).toBe(expected);
@@ -135,8 +136,8 @@ test('a retried storePage of the same page counts what it stored as unchanged, a
   const campaigns = page(10);
   campaigns[4] = refusedByPostgres.yearZero.record('c5');
 
-  const first = await storePage(database().pool, clientId, 'run-1', campaigns);
-  const retried = await storePage(database().pool, clientId, 'run-1', campaigns);
+  const first = await storePage(database().pool, clientId, 'run-1', campaigns, LISTED_AT);
+  const retried = await storePage(database().pool, clientId, 'run-1', campaigns, LISTED_AT);
 
   expect(first).toMatchObject({ inserted: 9, updated: 0, unchanged: 0 });
   expect(retried).toEqual({ inserted: 0, updated: 0, unchanged: 9, refused: first.refused });
@@ -145,7 +146,7 @@ test('a retried storePage of the same page counts what it stored as unchanged, a
 test('an error no record is to blame for (a client that does not exist: 23503) fails the whole call, not halved', async () => {
   const { pool, statements } = countingPool();
 
-  await expect(storePage(pool, 'no-such-client', 'run-1', page(8))).rejects.toMatchObject({ code: '23503' });
+  await expect(storePage(pool, 'no-such-client', 'run-1', page(8), LISTED_AT)).rejects.toMatchObject({ code: '23503' });
 
   expect(statements()).toBe(1);
 });
@@ -168,7 +169,7 @@ describe('which errors isolate records (the policy, on a pool that fails as told
     ['54000', 'program limit exceeded (index row too big)'],
     ['23514', 'check violation'],
   ])('%s (%s): the record is refused, the rest stored', async (code) => {
-    const stored = await storePage(failingPool(code), 'acme', 'run-1', withBad);
+    const stored = await storePage(failingPool(code), 'acme', 'run-1', withBad, LISTED_AT);
 
     expect(stored).toEqual({
       inserted: 3,
@@ -187,6 +188,6 @@ describe('which errors isolate records (the policy, on a pool that fails as told
     ['40001', 'serialization failure'],
     [undefined, 'no SQLSTATE at all'],
   ])('%s (%s): the whole call fails', async (code) => {
-    await expect(storePage(failingPool(code), 'acme', 'run-1', withBad)).rejects.toThrow(`refused (${code})`);
+    await expect(storePage(failingPool(code), 'acme', 'run-1', withBad, LISTED_AT)).rejects.toThrow(`refused (${code})`);
   });
 });
