@@ -34,9 +34,10 @@ test('cancel stops a running sync and records it; remove refuses while a client 
   });
 
   // Every campaign the cancelled sync stored was listed once: a snapshot and a first version each.
-  const removal = /^client slow removed with (\d+) campaigns, 1 runs and their history \((\d+) snapshots, (\d+) attribute versions\)\n$/.exec(
-    (await cli('clients', 'remove', 'slow')).stdout,
-  );
+  const removal =
+    /^client slow removed with (\d+) campaigns, 1 runs and their history \((\d+) snapshots, (\d+) attribute versions\)\n$/.exec(
+      (await cli('clients', 'remove', 'slow')).stdout,
+    );
   expect(removal).not.toBeNull();
   expect(new Set(removal!.slice(1))).toEqual(new Set([removal![1]]));
   expect((await cli('clients', 'list')).stdout).not.toContain('slow\t');

@@ -45,7 +45,9 @@ test('every table and view the migrations create has its rights listed, partitio
   const created = readdirSync(MIGRATIONS_DIR)
     .filter((file) => file.endsWith('.sql'))
     .flatMap((file) =>
-      [...readFileSync(join(MIGRATIONS_DIR, file), 'utf8').matchAll(/CREATE (?:TABLE|VIEW) (\w+)\b(?!\s+PARTITION OF)/gi)].map((m) => m[1]!),
+      [...readFileSync(join(MIGRATIONS_DIR, file), 'utf8').matchAll(/CREATE (?:TABLE|VIEW) (\w+)\b(?!\s+PARTITION OF)/gi)].map(
+        (m) => m[1]!,
+      ),
     );
   expect([...created, MIGRATIONS_TABLE].sort()).toEqual(Object.keys(RUNTIME_TABLE_PRIVILEGES).sort());
 });
