@@ -17,7 +17,8 @@ import { deleteSharedBudget, listSharedBudgets, saveSharedBudget } from './db/sh
 import { listSyncRuns, type SyncRunRow } from './db/sync-runs';
 import { repairAbandonedRuns } from './temporal-ops/abandoned-runs';
 import { createPool } from './db/pool';
-import { migrateAsOwner, openConfiguredDatabase } from './infra/database';
+import { maintainAsOwner, migrateAsOwner, openConfiguredDatabase } from './infra/database';
+import { DEFAULT_DAYS_AHEAD } from './db/snapshot-partitions';
 import { roleNameRefusal } from './db/grants';
 import { connectOpsTemporal, resolveTemporalConnection } from './infra/temporal-connection';
 import { apiUrlRefusal } from './platform/api-url';
@@ -97,6 +98,16 @@ function addDatabaseCommands(program: Command, settings: () => Settings) {
       const refusal = options.grantTo === undefined ? undefined : roleNameRefusal(options.grantTo);
       if (refusal) throw new Error(refusal);
       for (const line of await migrateAsOwner(settings(), options.grantTo)) console.log(line);
+    });
+
+  program
+    .command('maintain')
+    .description(
+      "as the owner role, make the campaign history's daily partitions ahead and drop those older than HISTORY_KEEP_DAYS (run it daily)",
+    )
+    .option('--days-ahead <n>', 'days of partitions to make ahead of today', positiveInt, DEFAULT_DAYS_AHEAD)
+    .action(async (options: { daysAhead: number }) => {
+      for (const line of await maintainAsOwner(settings(), options.daysAhead)) console.log(line);
     });
 }
 

@@ -164,6 +164,8 @@ const settingsSchema = z.object({
     .enum(['true', 'false'], { message: 'must be true or false' })
     .default('false')
     .transform((value) => value === 'true'),
+  /** Days of campaign history (snapshots) `campaign-sync maintain` keeps; unset: all. */
+  HISTORY_KEEP_DAYS: z.coerce.number().int().min(1).optional(),
   /** Any statement, and any transaction left idle, longer than this is cancelled by the server. */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),
   /** Opening a connection, or waiting for a free one of the pool, at most. */

@@ -4,6 +4,7 @@ import { runner } from 'node-pg-migrate';
 import { Client } from 'pg';
 import { dataPaths, ownerDatabaseUrl, PROJECT_ROOT, type Settings } from '../config';
 import { grantRuntimeRole } from '../db/grants';
+import { DEFAULT_DAYS_AHEAD, describePartitionUpkeep, keepDailyPartitions } from '../db/snapshot-partitions';
 import { appliedMigrations, MIGRATIONS_TABLE, schemaStatus } from '../db/schema';
 import { waitFor } from './wait-for';
 import { databaseUnreachable, runtimeRoleUngranted, schemaAhead, schemaBehind, StartupRefusal } from './startup-errors';
@@ -228,32 +229,22 @@ async function requireCurrentSchema(connectionString: string, settings: Settings
 }
 
 /**
- * `campaign-sync migrate`: applies the pending migrations as the owner role (DATABASE_OWNER_URL,
- * else DATABASE_URL, else the embedded database) and, given a runtime role, grants it its rights
- * (db/grants.ts). Returns the lines to print.
+ * Runs `work` as the owner role (DATABASE_OWNER_URL, else DATABASE_URL, else the embedded
+ * database) on one connection; a failure to reach it is one line.
  */
-export async function migrateAsOwner(settings: Settings, grantTo: string | undefined): Promise<string[]> {
+async function asOwner<T>(settings: Settings, work: (owner: Client, connectionString: string) => Promise<T>): Promise<T> {
   const database = await openDatabase({ databaseUrl: ownerDatabaseUrl(settings), ...embeddedOptions(settings, {}) });
-  const lines: string[] = [];
   try {
-    const before = await countApplied(database.connectionString, settings);
-    await migrate(database.connectionString);
-    const after = await countApplied(database.connectionString, settings);
-    lines.push(`migrations: ${after - before} applied, ${after} in all`);
-    if (grantTo !== undefined) {
-      const owner = new Client({
-        connectionString: database.connectionString,
-        connectionTimeoutMillis: settings.DATABASE_CONNECT_TIMEOUT_MS,
-      });
-      await owner.connect();
-      try {
-        const warnings = await grantRuntimeRole(owner, grantTo);
-        lines.push(`role ${grantTo}: granted read and write on the application's tables, no DDL`, ...warnings.map((w) => `warning: ${w}`));
-      } finally {
-        await owner.end();
-      }
+    const owner = new Client({
+      connectionString: database.connectionString,
+      connectionTimeoutMillis: settings.DATABASE_CONNECT_TIMEOUT_MS,
+    });
+    await owner.connect();
+    try {
+      return await work(owner, database.connectionString);
+    } finally {
+      await owner.end();
     }
-    return lines;
   } catch (err) {
     throw err instanceof StartupRefusal
       ? err
@@ -263,12 +254,32 @@ export async function migrateAsOwner(settings: Settings, grantTo: string | undef
   }
 }
 
-async function countApplied(connectionString: string, settings: Settings): Promise<number> {
-  const db = new Client({ connectionString, connectionTimeoutMillis: settings.DATABASE_CONNECT_TIMEOUT_MS });
-  await db.connect();
-  try {
-    return (await appliedMigrations(db)).length;
-  } finally {
-    await db.end();
-  }
+/** The history's daily partitions made ahead and, with HISTORY_KEEP_DAYS, those past it dropped; the lines to print. */
+async function keepHistoryPartitions(owner: Client, settings: Settings, daysAhead: number): Promise<string[]> {
+  const upkeep = await keepDailyPartitions(owner, { now: new Date(), daysAhead, keepDays: settings.HISTORY_KEEP_DAYS });
+  return describePartitionUpkeep(upkeep, settings.HISTORY_KEEP_DAYS);
+}
+
+/**
+ * `campaign-sync migrate`: applies the pending migrations as the owner role and, given a runtime
+ * role, grants it its rights (db/grants.ts); then makes the history's partitions ahead. Returns
+ * the lines to print.
+ */
+export async function migrateAsOwner(settings: Settings, grantTo: string | undefined): Promise<string[]> {
+  return asOwner(settings, async (owner, connectionString) => {
+    const before = (await appliedMigrations(owner)).length;
+    await migrate(connectionString);
+    const after = (await appliedMigrations(owner)).length;
+    const lines = [`migrations: ${after - before} applied, ${after} in all`];
+    if (grantTo !== undefined) {
+      const warnings = await grantRuntimeRole(owner, grantTo);
+      lines.push(`role ${grantTo}: granted read and write on the application's tables, no DDL`, ...warnings.map((w) => `warning: ${w}`));
+    }
+    return [...lines, ...(await keepHistoryPartitions(owner, settings, DEFAULT_DAYS_AHEAD))];
+  });
+}
+
+/** `campaign-sync maintain`: the history's partitions for the next days made, old ones dropped, as the owner role (run daily). */
+export async function maintainAsOwner(settings: Settings, daysAhead: number): Promise<string[]> {
+  return asOwner(settings, (owner) => keepHistoryPartitions(owner, settings, daysAhead));
 }

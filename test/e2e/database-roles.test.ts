@@ -84,11 +84,19 @@ test('`migrate`, as the owner, applies every migration and grants the worker rol
     '--grant-to',
     ROLE,
   );
-  expect(migrated).toEqual({
-    code: 0,
-    stdout: `migrations: ${MIGRATIONS.length} applied, ${MIGRATIONS.length} in all\nrole ${ROLE}: granted read and write on the application's tables, no DDL\n`,
-    stderr: '',
-  });
+  const today = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+  expect(migrated).toMatchObject({ code: 0, stderr: '' });
+  expect(migrated.stdout.split('\n')).toEqual([
+    `migrations: ${MIGRATIONS.length} applied, ${MIGRATIONS.length} in all`,
+    `role ${ROLE}: granted read and write on the application's tables, no DDL`,
+    expect.stringMatching(
+      new RegExp(
+        `^history: daily partitions 8 made \\(campaign_snapshots_p${today} … campaign_snapshots_p\\d{8}\\); 0 snapshots moved out of the default partition$`,
+      ),
+    ),
+    'history: kept in full (HISTORY_KEEP_DAYS is not set)',
+    '',
+  ]);
   const grants = await asOwner<{ table: string; privileges: string[] }>(
     freshName,
     `SELECT table_name AS table, array_agg(privilege_type::text ORDER BY privilege_type) AS privileges
@@ -103,6 +111,22 @@ test('`migrate`, as the owner, applies every migration and grants the worker rol
     [ROLE],
   );
   expect(role).toEqual({ rolsuper: false, rolcreatedb: false, rolcreaterole: false });
+
+  // `maintain` as the owner: the days already made stay, the retention drops nothing yet; as the
+  // worker role it is refused (no DDL rights).
+  expect(await cli({ DATABASE_URL: ownerUrl(freshName), HISTORY_KEEP_DAYS: '30' }, 'maintain', '--days-ahead', '9')).toEqual({
+    code: 0,
+    stdout: expect.stringMatching(
+      /^history: daily partitions 2 made \(campaign_snapshots_p\d{8} … campaign_snapshots_p\d{8}\); 0 snapshots moved out of the default partition\nhistory: keeping 30 days: 0 partitions dropped, 0 older snapshots deleted from the default partition\n$/,
+    ),
+    stderr: '',
+  });
+  expect(await cli(asWorkerRole(freshName), 'maintain', '--days-ahead', '10')).toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(
+      /^campaign-sync: Cannot use PostgreSQL at [^ ]+ \([^\n]*permission denied[^\n]*\): check DATABASE_URL and that the server runs\n$/,
+    ),
+  });
 
   // Again: nothing to apply, the same grants (they are re-granted on every run).
   expect((await cli({ DATABASE_URL: ownerUrl(freshName) }, 'migrate', '--grant-to', ROLE)).stdout).toMatch(/^migrations: 0 applied/);
@@ -124,6 +148,15 @@ test('a worker connected as the worker role syncs a client; the role cannot chan
   await stack.startWorker(asWorkerRole(database));
   const summary = await (await stack.startSync({ clientId: 'ref', pageSize: 10 })).result();
   expect(summary).toMatchObject({ state: 'completed', listed: 100, synced: 100, failed: 0 });
+  // The role appended the campaigns' history, each snapshot into its day's partition (made by `migrate`).
+  const history = await asOwner<{ snapshots: number; versions: number; inTheirDay: boolean }>(
+    database,
+    `SELECT (SELECT count(*)::int FROM campaign_snapshots WHERE client_id = 'ref') AS snapshots,
+            (SELECT count(*)::int FROM campaign_versions WHERE client_id = 'ref') AS versions,
+            (SELECT bool_and(tableoid::regclass::text = 'campaign_snapshots_p' || to_char(listed_at AT TIME ZONE 'UTC', 'YYYYMMDD'))
+               FROM campaign_snapshots WHERE client_id = 'ref') AS "inTheirDay"`,
+  );
+  expect(history).toEqual([{ snapshots: 100, versions: 100, inTheirDay: true }]);
   // The worker's connections (still in its pool) are its role's, under its name.
   const sessions = await asOwner<{ app: string }>(
     'postgres',
