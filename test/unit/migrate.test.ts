@@ -15,6 +15,8 @@ const TABLES = [
   'shared_rate_budgets',
   'sync_runs',
 ];
+/** The functions the migrations make. */
+const FUNCTIONS = ['campaign_deltas'];
 /** The tables and the views the migrations make, as information_schema lists them. */
 const RELATIONS = [...TABLES, 'campaign_history'].sort();
 
@@ -27,8 +29,9 @@ test('processes migrating at the same time all succeed (the lock losers wait, th
       )
     ).rows.map((r) => r.name);
   expect(await tables()).toEqual(RELATIONS);
-  // CASCADE: the views go with the tables they read.
+  // CASCADE: the views go with the tables they read; a function does not depend on them.
   await pool.query(`DROP TABLE ${TABLES.join(', ')} CASCADE`);
+  await pool.query(`DROP FUNCTION ${FUNCTIONS.join(', ')}`);
   expect(await tables()).toEqual([]);
   await Promise.all([migrate(connectionString), migrate(connectionString), migrate(connectionString)]);
   // The schema is back, and each file in migrations/ was applied once, in order.
