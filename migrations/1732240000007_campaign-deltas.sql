@@ -5,7 +5,7 @@
 -- proportion to the time, then summed per interval within [p_from, p_to).
 -- - A counter that went down was reset on the platform: the growth since the previous listing is
 --   its new value (what it counted before the reset, after the previous listing, is unknown).
--- - A missed sync (a whole interval between two listings) is spread evenly over the time it
+-- - A missed sync (listings more than 1.5 intervals apart) is spread evenly over the time it
 --   covers, and every interval that took a part of it says so (estimated).
 -- - A campaign's first listing has nothing to grow from: its interval says first_seen, with no
 --   growth; the counters it came with are its life before campaign-sync saw it.
@@ -61,9 +61,8 @@ AS $$
              / extract(epoch FROM p.listed_at - p.prev_at) AS share,
            p.impressions, p.clicks, p.conversions,
            (p.listed_at <= i.start + step.length AND p.listed_at < p_to AND p.reset) AS reset,
-           -- A whole interval between the two listings: a sync was missed.
-           date_trunc(p_interval, p.listed_at - interval '1 microsecond', 'UTC') - date_trunc(p_interval, p.prev_at, 'UTC')
-             > step.length AS across_a_missed_listing
+           -- Listings more than one and a half intervals apart: a sync was missed.
+           p.listed_at - p.prev_at > step.length * 1.5 AS across_a_missed_listing
       FROM pairs p, step,
            generate_series(date_trunc(p_interval, greatest(p.prev_at, p_from), 'UTC'), p.listed_at - interval '1 microsecond', step.length) AS i(start)
      WHERE p.prev_at IS NOT NULL AND p.listed_at > p.prev_at AND p.listed_at > p_from

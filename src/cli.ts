@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Client } from '@temporalio/client';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { dataConverter, encryptionCodec } from './codec/encryption-codec';
 import { databasePoolOptions, loadSettings, type Settings } from './config';
 import {
@@ -19,6 +21,8 @@ import { repairAbandonedRuns } from './temporal-ops/abandoned-runs';
 import { createPool } from './db/pool';
 import { maintainAsOwner, migrateAsOwner, openConfiguredDatabase } from './infra/database';
 import { DEFAULT_DAYS_AHEAD } from './db/snapshot-partitions';
+import { campaignVersions, intervalPerformance, reportScope, type PerformanceInterval, type PerformanceQuery } from './db/campaign-history';
+import { reportCsv, reportHtml, reportLines, reportStart, spanRefusal, type Report } from './cli/report';
 import { roleNameRefusal } from './db/grants';
 import { connectOpsTemporal, resolveTemporalConnection } from './infra/temporal-connection';
 import { apiUrlRefusal } from './platform/api-url';
@@ -84,6 +88,7 @@ export function buildCli(settings: () => Settings = loadSettings): Command {
   addSyncCommands(program, settings);
   addScheduleCommands(program, settings);
   addDatabaseCommands(program, settings);
+  addReportCommand(program, settings);
   return program;
 }
 
@@ -109,6 +114,51 @@ function addDatabaseCommands(program: Command, settings: () => Settings) {
     .action(async (options: { daysAhead: number }) => {
       for (const line of await maintainAsOwner(settings(), options.daysAhead)) console.log(line);
     });
+}
+
+function addReportCommand(program: Command, settings: () => Settings) {
+  program
+    .command('report <clientId>')
+    .description("a client's campaign performance per hour or day, from the history: a table and a chart, CSV or an HTML page")
+    .option('--campaign <id>', 'one campaign, with its attribute changes')
+    .option('--since <when>', 'a duration back (7d, 24h) or a UTC date (2026-11-26)', '7d')
+    .addOption(new Option('--by <interval>', 'the intervals').choices(['hour', 'day']).default('day'))
+    .option('--csv', 'CSV on stdout, for a spreadsheet')
+    .option('--html <file>', 'write a self-contained page with a chart instead')
+    .action(
+      async (clientId: string, options: { campaign?: string; since: string; by: PerformanceInterval; csv?: boolean; html?: string }) => {
+        if (options.csv && options.html) throw new Error('--csv or --html, not both');
+        const to = new Date();
+        const from = reportStart(options.since, to);
+        const refusal = spanRefusal(from, to, options.by);
+        if (refusal) throw new Error(refusal);
+        const report = await withDatabase(settings(), (pool) =>
+          readReport(pool, { clientId, campaignId: options.campaign, from, to, interval: options.by }),
+        );
+        if (options.csv) process.stdout.write(reportCsv(report));
+        else if (options.html) {
+          writeFileSync(
+            options.html,
+            reportHtml(report, readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8')),
+          );
+          console.log(`report written to ${options.html}`);
+        } else for (const line of reportLines(report)) console.log(line);
+      },
+    );
+}
+
+/** What a report shows, once the client (and the campaign) are known to exist. */
+async function readReport(pool: ReturnType<typeof createPool>, query: PerformanceQuery): Promise<Report> {
+  const { clientId, campaignId } = query;
+  const scope = await reportScope(pool, clientId, campaignId);
+  if (!scope.client) throw new Error(`no client "${clientId}": see \`campaign-sync clients list\``);
+  if (campaignId !== undefined && !scope.campaign) throw new Error(`client ${clientId} has no campaign "${printable(campaignId)}"`);
+  return {
+    ...query,
+    campaigns: scope.campaigns,
+    rows: await intervalPerformance(pool, query),
+    versions: campaignId === undefined ? [] : await campaignVersions(pool, clientId, campaignId, query.from, query.to),
+  };
 }
 
 function addClientCommands(program: Command, settings: () => Settings) {

@@ -60,3 +60,38 @@ export async function intervalPerformance(pool: Pool, query: PerformanceQuery): 
     firstSeen: r.first_seen,
   }));
 }
+
+/** One version of a campaign's attributes, with the time the next replaced it (null: current). */
+export interface CampaignVersion {
+  validFrom: Date;
+  validTo: Date | null;
+  name: string;
+  status: string;
+  budget: string;
+}
+
+/** The versions of a campaign in force at some time in [from, to): the one at `from`, then each change. */
+export async function campaignVersions(pool: Pool, clientId: string, campaignId: string, from: Date, to: Date): Promise<CampaignVersion[]> {
+  const { rows } = await pool.query<{ valid_from: Date; valid_to: Date | null; name: string; status: string; budget: string }>(
+    `SELECT valid_from, valid_to, name, status, budget::text FROM campaign_history
+      WHERE client_id = $1 AND campaign_id = $2 AND valid_from < $4 AND (valid_to IS NULL OR valid_to > $3)
+      ORDER BY valid_from`,
+    [clientId, campaignId, from, to],
+  );
+  return rows.map((r) => ({ validFrom: r.valid_from, validTo: r.valid_to, name: r.name, status: r.status, budget: r.budget }));
+}
+
+/** Whether the client exists, how many campaigns it has, and whether it has `campaignId`: what a report checks first. */
+export async function reportScope(
+  pool: Pool,
+  clientId: string,
+  campaignId: string | undefined,
+): Promise<{ client: boolean; campaigns: number; campaign: boolean }> {
+  const { rows } = await pool.query<{ client: boolean; campaigns: number; campaign: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1) AS client,
+            (SELECT count(*)::int FROM campaigns WHERE client_id = $1) AS campaigns,
+            EXISTS (SELECT 1 FROM campaigns WHERE client_id = $1 AND campaign_id = $2) AS campaign`,
+    [clientId, campaignId ?? null],
+  );
+  return rows[0]!;
+}

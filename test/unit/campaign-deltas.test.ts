@@ -74,6 +74,13 @@ test('a missed sync: the growth is spread evenly over the hours it covers, each 
   ]);
 });
 
+test("listings a little over an interval apart (a schedule's jitter) are not a missed sync", async () => {
+  await listedAt(at('10:00'), { c1: 1000 });
+  await listedAt(at('11:10'), { c1: 1700 });
+  await listedAt(at('12:20'), { c1: 2400 });
+  expect(await performance()).toEqual(['10:00 600 60 6 first 1', '11:00 600 60 6', '12:00 200 20 2']);
+});
+
 test('listings off the hour split their growth between the hours by time; a campaign first seen mid-hour counts from then', async () => {
   await listedAt(at('10:30'), { c1: 1000 });
   await listedAt(at('11:30'), { c1: 1200, c2: 5000 });
