@@ -12,11 +12,15 @@
 -- - The listings just before p_from and just after p_to (within 31 days) give the growth across
 --   the range's ends; a campaign not listed in the 31 days before the range is first seen in it.
 -- Intervals are UTC hours or days. Read-only, run as the caller.
+-- jit off: the planner cannot know that a pair of listings spans one or two intervals (it guesses
+-- 333 rows from generate_series), so a week of a client's hours looked costly enough to compile,
+-- and compiling took ~110 ms of a ~280 ms query (bench:history, docs/figures.md).
 CREATE FUNCTION campaign_deltas(p_client_id text, p_from timestamptz, p_to timestamptz, p_interval text,
                                 p_campaign_id text DEFAULT NULL)
 RETURNS TABLE (campaign_id text, interval_start timestamptz, impressions numeric, clicks numeric, conversions numeric,
                resets integer, estimated boolean, first_seen boolean)
 LANGUAGE sql STABLE
+SET jit = off
 AS $$
   WITH inside AS (
     SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions
@@ -24,21 +28,35 @@ AS $$
      WHERE s.client_id = p_client_id AND (p_campaign_id IS NULL OR s.campaign_id = p_campaign_id)
        AND s.listed_at >= p_from AND s.listed_at < p_to
   ),
-  -- Each campaign's listing before the range and the one after it (within 31 days), found by its
-  -- primary key: the growth across the range's ends.
+  -- Each campaign's listing before the range and the one after it, found by its primary key: the
+  -- growth across the range's ends. Looked for within 2 days first (an hourly or daily schedule's
+  -- neighbour), then within 31 days: a LIMIT over UNION ALL runs its second branch only when the
+  -- first found nothing, so a usual lookup probes the 2 or 3 daily partitions near the end, not 31.
   edges AS (
     SELECT e.*
       FROM (SELECT DISTINCT campaign_id FROM inside) c
      CROSS JOIN LATERAL (
-       (SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
-         WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
-           AND s.listed_at < p_from AND s.listed_at >= p_from - interval '31 days'
-         ORDER BY s.listed_at DESC LIMIT 1)
+       ((SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
+          WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
+            AND s.listed_at < p_from AND s.listed_at >= p_from - interval '2 days'
+          ORDER BY s.listed_at DESC LIMIT 1)
+        UNION ALL
+        (SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
+          WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
+            AND s.listed_at < p_from - interval '2 days' AND s.listed_at >= p_from - interval '31 days'
+          ORDER BY s.listed_at DESC LIMIT 1)
+        LIMIT 1)
        UNION ALL
-       (SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
-         WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
-           AND s.listed_at >= p_to AND s.listed_at < p_to + interval '31 days'
-         ORDER BY s.listed_at LIMIT 1)
+       ((SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
+          WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
+            AND s.listed_at >= p_to AND s.listed_at < p_to + interval '2 days'
+          ORDER BY s.listed_at LIMIT 1)
+        UNION ALL
+        (SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
+          WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
+            AND s.listed_at >= p_to + interval '2 days' AND s.listed_at < p_to + interval '31 days'
+          ORDER BY s.listed_at LIMIT 1)
+        LIMIT 1)
      ) e
   ),
   listed AS (SELECT * FROM inside UNION ALL SELECT * FROM edges),
@@ -55,10 +73,12 @@ AS $$
     WINDOW w AS (PARTITION BY l.campaign_id ORDER BY l.listed_at)
   ),
   step AS (SELECT CASE p_interval WHEN 'hour' THEN interval '1 hour' WHEN 'day' THEN interval '1 day' END AS length),
+  -- share: the part of a growth in an interval, in double precision (numeric arithmetic on every
+  -- pair made the week-by-hour query spill its aggregate to disk); rounded to cents when summed.
   spread AS (
     SELECT p.campaign_id, i.start AS interval_start,
-           extract(epoch FROM least(p.listed_at, i.start + step.length, p_to) - greatest(p.prev_at, i.start, p_from))
-             / extract(epoch FROM p.listed_at - p.prev_at) AS share,
+           date_part('epoch', least(p.listed_at, i.start + step.length, p_to) - greatest(p.prev_at, i.start, p_from))
+             / date_part('epoch', p.listed_at - p.prev_at) AS share,
            p.impressions, p.clicks, p.conversions,
            (p.listed_at <= i.start + step.length AND p.listed_at < p_to AND p.reset) AS reset,
            -- Listings more than one and a half intervals apart: a sync was missed.
@@ -74,7 +94,7 @@ AS $$
      WHERE p.first_listing AND p.listed_at >= p_from AND p.listed_at < p_to
   )
   SELECT campaign_id, interval_start,
-         round(sum(impressions * share), 2), round(sum(clicks * share), 2), round(sum(conversions * share), 2),
+         round(sum(impressions * share)::numeric, 2), round(sum(clicks * share)::numeric, 2), round(sum(conversions * share)::numeric, 2),
          count(*) FILTER (WHERE reset)::integer, bool_or(across_a_missed_listing), bool_or(first)
     FROM (SELECT campaign_id, interval_start, share, impressions, clicks, conversions, reset, across_a_missed_listing, false AS first
             FROM spread

@@ -99,6 +99,15 @@ test('the range starts from the listing before it, and a campaign listed before 
   expect(await performance({ to: new Date(at('11:00')) })).toEqual(['10:00 600 60 6 first 1']);
 });
 
+test('the listings around the range are found days away, as a paused schedule leaves them; one over 31 days away is not', async () => {
+  await listedAt(at('12:00', '2026-10-22'), { c2: 9000 });
+  await listedAt(at('00:00', '2026-11-25'), { c1: 1000 });
+  await listedAt(at('12:00'), { c1: 2560, c2: 9500 });
+  await listedAt(at('12:00', '2026-12-05'), { c1: 3520 });
+  // c1: 12 of the 156 hours since 11-25 and 12 of the 96 hours to 12-05 are in the day.
+  expect(await performance({ interval: 'day', to: new Date(at('00:00', '2026-12-02')) })).toEqual(['12-01 240 24 2.4 first 1 estimated']);
+});
+
 test('by day: the days sum the hours, including a growth that spans midnight', async () => {
   await listedAt(at('22:00'), { c1: 1000 });
   await listedAt(at('23:00'), { c1: 1100 });
