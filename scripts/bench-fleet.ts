@@ -28,23 +28,13 @@
  *
  * Parse (bench-fleet-options.ts), run (bench-fleet-run.ts), report (bench-fleet-report.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PROJECT_ROOT } from '../src/config';
 import { parseBenchOptions } from './bench-fleet-options';
 import { runFleet } from './bench-fleet-run';
+import { revision } from './revision';
 import { fleetResult, formatCensus, formatResult, formatServerWork } from './bench-fleet-report';
-
-/** The code measured, so a table row can say which revision its figures belong to. */
-function revision(): string {
-  try {
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PROJECT_ROOT }).toString().trim() !== '';
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT }).toString().trim() + (dirty ? '+changes' : '');
-  } catch {
-    return 'unknown';
-  }
-}
 
 async function main() {
   const options = parseBenchOptions(process.argv.slice(2), { resultsFile: join(PROJECT_ROOT, 'data', 'bench-fleet.jsonl') });

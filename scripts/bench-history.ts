@@ -27,19 +27,19 @@
  * `--explain` also prints each query's plan (EXPLAIN ANALYZE, BUFFERS) to stderr.
  * Progress goes to stderr once per simulated day; the tables and a JSON line to stdout.
  */
-import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client, escapeIdentifier, Pool } from 'pg';
 import { testDatabase } from '../dev-stack/databases';
 import { withLifecycle } from '../dev-stack/lifecycle';
-import { PROJECT_ROOT } from '../src/config';
+import { seededRandom } from '../dev-stack/seeded-random';
 import type { Campaign } from '../src/contract/activities';
 import { intervalPerformance } from '../src/db/campaign-history';
 import { upsertCampaigns } from '../src/db/campaigns';
 import { saveClient } from '../src/db/clients';
 import { dailyPartitionName, keepDailyPartitions } from '../src/db/snapshot-partitions';
 import { PartMeter, pidsNamed, sampleProcess } from './process-meter';
+import { revision } from './revision';
 
 const PAGE_SIZE = 100;
 const HOUR_MS = 3_600_000;
@@ -98,18 +98,6 @@ function parseOptions(): Options {
   };
 }
 
-/** mulberry32: a small deterministic generator, uniform in [0, 1). */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 type Status = 'active' | 'paused' | 'completed';
 
 /** Per campaign-hour: a budget change, a pause or resume, a reset of the counters on the platform. */
@@ -143,7 +131,7 @@ class SimulatedClient {
   ) {
     this.id = `client-${String(index + 1).padStart(4, '0')}`;
     this.offsetMs = ((index * 7) % 60) * 60_000 + ((index * 13) % 60) * 1000;
-    this.random = randomSource(seed * 1_000_003 + index);
+    this.random = seededRandom(seed * 1_000_003 + index);
     const r = this.random;
     this.status = Array.from({ length: count }, () => {
       const x = r();
@@ -225,15 +213,6 @@ const size = (bytes: number) =>
       ? `${round(bytes / 1024 ** 2, 1)} MB`
       : `${round(bytes / 1024, 1)} kB`;
 const duration = (s: number) => (s < 120 ? `${round(s, 1)} s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
-
-function revision(): string {
-  try {
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PROJECT_ROOT }).toString().trim() !== '';
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT }).toString().trim() + (dirty ? '+changes' : '');
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** The pids of this benchmark's backends (its pool's connections), from pg_stat_activity. */
 async function ourBackends(pool: Pool): Promise<number[]> {
@@ -485,7 +464,7 @@ const PERFORMANCE_SQL = `SELECT interval_start, sum(impressions), sum(clicks), s
   count(*) FILTER (WHERE first_seen)::int FROM campaign_deltas($1, $2, $3, $4, $5) GROUP BY interval_start ORDER BY interval_start`;
 
 function queryCases(pool: Pool, clients: SimulatedClient[], options: Options): QueryCase[] {
-  const r = randomSource(options.seed * 7919 + 17);
+  const r = seededRandom(options.seed * 7919 + 17);
   const pick = <T>(items: readonly T[]) => items[Math.floor(r() * items.length)]!;
   const clientId = () => pick(clients).id;
   const campaignId = () => `campaign_${1 + Math.floor(r() * options.campaigns)}`;

@@ -3,6 +3,7 @@ import { byId, type Stack } from '../../dev-stack/stack';
 import { findSecretLeaks, loginSecrets, type NamedSecret } from './secret-leaks';
 import type { AccountLogin } from '../../mock-api/accounts';
 import { describeFullestWindow } from '../../dev-stack/mock-platform-process';
+export { seededRandom } from '../../dev-stack/seeded-random';
 
 export const FULL = CHAOS_SCALE === 'full';
 
@@ -22,18 +23,6 @@ export const syncedClient = (clientId: string, login: AccountLogin, rateLimit: n
   password: login.password,
   rateLimit,
 });
-
-/** A small seeded PRNG for the moments faults strike, so a run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,5 +1,6 @@
 import { markUnlistedCampaignsRemoved, upsertCampaigns } from '../../src/db/campaigns';
 import type { Campaign } from '../../src/contract/activities';
+import { plainCampaign } from '../helpers/campaigns';
 import { addTestClient, useUnitTestDatabase } from '../helpers/database';
 
 // The history upsertCampaigns keeps beside the current row: a snapshot of the counters per
@@ -13,14 +14,12 @@ beforeEach(async () => {
 });
 
 const campaign = (id: string, overrides: Partial<Campaign> = {}): Campaign => ({
-  id,
+  ...plainCampaign(id),
   name: `Campaign ${id}`,
-  status: 'active',
   budget: 1700,
   impressions: 1000,
   clicks: 50,
   conversions: 2,
-  created_at: '2026-11-01T10:00:00.000Z',
   ...overrides,
 });
 
