@@ -1,5 +1,15 @@
 -- Up Migration
 
+-- The starts of the intervals from p_first to p_last. generate_series itself tells the planner
+-- 1,000 rows a call where a pair of listings spans one or two intervals: a week of a client's
+-- hours then looked costly enough to compile (JIT), which took ~110 ms of a ~300 ms query
+-- (bench:history, docs/figures.md). ROWS says 2, and STRICT keeps the planner from inlining it
+-- (which would lose the ROWS).
+CREATE FUNCTION campaign_interval_starts(p_first timestamptz, p_last timestamptz, p_step interval)
+RETURNS SETOF timestamptz
+LANGUAGE sql STABLE STRICT ROWS 2
+AS $$ SELECT generate_series(p_first, p_last, p_step) $$;
+
 -- Performance per interval from cumulative counters: for each campaign, the growth of each counter
 -- between consecutive listings, spread over the hours (or days) the two listings span in
 -- proportion to the time, then summed per interval within [p_from, p_to).
@@ -12,15 +22,11 @@
 -- - The listings just before p_from and just after p_to (within 31 days) give the growth across
 --   the range's ends; a campaign not listed in the 31 days before the range is first seen in it.
 -- Intervals are UTC hours or days. Read-only, run as the caller.
--- jit off: the planner cannot know that a pair of listings spans one or two intervals (it guesses
--- 333 rows from generate_series), so a week of a client's hours looked costly enough to compile,
--- and compiling took ~110 ms of a ~280 ms query (bench:history, docs/figures.md).
 CREATE FUNCTION campaign_deltas(p_client_id text, p_from timestamptz, p_to timestamptz, p_interval text,
                                 p_campaign_id text DEFAULT NULL)
 RETURNS TABLE (campaign_id text, interval_start timestamptz, impressions numeric, clicks numeric, conversions numeric,
                resets integer, estimated boolean, first_seen boolean)
 LANGUAGE sql STABLE
-SET jit = off
 AS $$
   WITH inside AS (
     SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions
@@ -28,35 +34,21 @@ AS $$
      WHERE s.client_id = p_client_id AND (p_campaign_id IS NULL OR s.campaign_id = p_campaign_id)
        AND s.listed_at >= p_from AND s.listed_at < p_to
   ),
-  -- Each campaign's listing before the range and the one after it, found by its primary key: the
-  -- growth across the range's ends. Looked for within 2 days first (an hourly or daily schedule's
-  -- neighbour), then within 31 days: a LIMIT over UNION ALL runs its second branch only when the
-  -- first found nothing, so a usual lookup probes the 2 or 3 daily partitions near the end, not 31.
+  -- Each campaign's listing before the range and the one after it (within 31 days), found by its
+  -- primary key: the growth across the range's ends.
   edges AS (
     SELECT e.*
       FROM (SELECT DISTINCT campaign_id FROM inside) c
      CROSS JOIN LATERAL (
-       ((SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
-          WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
-            AND s.listed_at < p_from AND s.listed_at >= p_from - interval '2 days'
-          ORDER BY s.listed_at DESC LIMIT 1)
-        UNION ALL
-        (SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
-          WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
-            AND s.listed_at < p_from - interval '2 days' AND s.listed_at >= p_from - interval '31 days'
-          ORDER BY s.listed_at DESC LIMIT 1)
-        LIMIT 1)
+       (SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
+         WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
+           AND s.listed_at < p_from AND s.listed_at >= p_from - interval '31 days'
+         ORDER BY s.listed_at DESC LIMIT 1)
        UNION ALL
-       ((SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
-          WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
-            AND s.listed_at >= p_to AND s.listed_at < p_to + interval '2 days'
-          ORDER BY s.listed_at LIMIT 1)
-        UNION ALL
-        (SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
-          WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
-            AND s.listed_at >= p_to + interval '2 days' AND s.listed_at < p_to + interval '31 days'
-          ORDER BY s.listed_at LIMIT 1)
-        LIMIT 1)
+       (SELECT s.campaign_id, s.listed_at, s.impressions, s.clicks, s.conversions FROM campaign_snapshots s
+         WHERE s.client_id = p_client_id AND s.campaign_id = c.campaign_id
+           AND s.listed_at >= p_to AND s.listed_at < p_to + interval '31 days'
+         ORDER BY s.listed_at LIMIT 1)
      ) e
   ),
   listed AS (SELECT * FROM inside UNION ALL SELECT * FROM edges),
@@ -84,7 +76,7 @@ AS $$
            -- Listings more than one and a half intervals apart: a sync was missed.
            p.listed_at - p.prev_at > step.length * 1.5 AS across_a_missed_listing
       FROM pairs p, step,
-           generate_series(date_trunc(p_interval, greatest(p.prev_at, p_from), 'UTC'), p.listed_at - interval '1 microsecond', step.length) AS i(start)
+           campaign_interval_starts(date_trunc(p_interval, greatest(p.prev_at, p_from), 'UTC'), p.listed_at - interval '1 microsecond', step.length) AS i(start)
      WHERE p.prev_at IS NOT NULL AND p.listed_at > p.prev_at AND p.listed_at > p_from
        AND i.start < p_to
   ),
@@ -106,3 +98,4 @@ $$;
 
 -- Down Migration
 DROP FUNCTION campaign_deltas(text, timestamptz, timestamptz, text, text);
+DROP FUNCTION campaign_interval_starts(timestamptz, timestamptz, interval);

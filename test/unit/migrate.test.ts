@@ -16,7 +16,7 @@ const TABLES = [
   'sync_runs',
 ];
 /** The functions the migrations make. */
-const FUNCTIONS = ['campaign_deltas'];
+const FUNCTIONS = ['campaign_deltas', 'campaign_interval_starts'];
 /** The tables and the views the migrations make, as information_schema lists them. */
 const RELATIONS = [...TABLES, 'campaign_history'].sort();
 
