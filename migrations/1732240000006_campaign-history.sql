@@ -23,7 +23,9 @@ CREATE TABLE campaign_snapshots_default PARTITION OF campaign_snapshots DEFAULT;
 
 -- A campaign's attributes (the platform's record without its counters) from the listing that
 -- first showed them until the next version: written only when they changed. Keyed by the
--- campaign, so one that disappears and comes back keeps one history.
+-- campaign, so one that disappears and comes back keeps one history. listed false: from
+-- valid_from the platform no longer listed it (a sync that listed every page did not show it),
+-- with the attributes it was last listed with; the next listing starts a version again.
 CREATE TABLE campaign_versions (
   client_id   text NOT NULL REFERENCES clients (id),
   campaign_id text NOT NULL,
@@ -33,6 +35,7 @@ CREATE TABLE campaign_versions (
   status      text NOT NULL,
   budget      numeric NOT NULL,
   attributes  jsonb NOT NULL,
+  listed      boolean NOT NULL DEFAULT true,
   PRIMARY KEY (client_id, campaign_id, valid_from)
 );
 
@@ -40,7 +43,7 @@ CREATE TABLE campaign_versions (
 CREATE VIEW campaign_history AS
   SELECT client_id, campaign_id, valid_from,
          lead(valid_from) OVER (PARTITION BY client_id, campaign_id ORDER BY valid_from) AS valid_to,
-         sync_run, name, status, budget, attributes
+         sync_run, name, status, budget, attributes, listed
     FROM campaign_versions;
 
 -- Down Migration

@@ -109,8 +109,10 @@ export function changeLines(versions: CampaignVersion[]): string[] {
   return versions.map((v, i) => {
     const at = `${intervalLabel(v.validFrom, 'hour')}`;
     const before = versions[i - 1];
+    if (!v.listed) return `${at}  no longer listed by the platform`;
     if (!before) return `${at}  ${printable(v.status)}, budget ${v.budget}, named "${printable(v.name)}"`;
     const changed = [
+      before.listed ? '' : 'listed again',
       before.name !== v.name ? `named "${printable(before.name)}" → "${printable(v.name)}"` : '',
       before.status !== v.status ? `${printable(before.status)} → ${printable(v.status)}` : '',
       before.budget !== v.budget ? `budget ${before.budget} → ${v.budget}` : '',

@@ -68,17 +68,33 @@ export interface CampaignVersion {
   name: string;
   status: string;
   budget: string;
+  /** false: from validFrom the platform no longer listed the campaign. */
+  listed: boolean;
 }
 
 /** The versions of a campaign in force at some time in [from, to): the one at `from`, then each change. */
 export async function campaignVersions(pool: Pool, clientId: string, campaignId: string, from: Date, to: Date): Promise<CampaignVersion[]> {
-  const { rows } = await pool.query<{ valid_from: Date; valid_to: Date | null; name: string; status: string; budget: string }>(
-    `SELECT valid_from, valid_to, name, status, budget::text FROM campaign_history
+  const { rows } = await pool.query<{
+    valid_from: Date;
+    valid_to: Date | null;
+    name: string;
+    status: string;
+    budget: string;
+    listed: boolean;
+  }>(
+    `SELECT valid_from, valid_to, name, status, budget::text, listed FROM campaign_history
       WHERE client_id = $1 AND campaign_id = $2 AND valid_from < $4 AND (valid_to IS NULL OR valid_to > $3)
       ORDER BY valid_from`,
     [clientId, campaignId, from, to],
   );
-  return rows.map((r) => ({ validFrom: r.valid_from, validTo: r.valid_to, name: r.name, status: r.status, budget: r.budget }));
+  return rows.map((r) => ({
+    validFrom: r.valid_from,
+    validTo: r.valid_to,
+    name: r.name,
+    status: r.status,
+    budget: r.budget,
+    listed: r.listed,
+  }));
 }
 
 /** Whether the client exists, how many campaigns it has, and whether it has `campaignId`: what a report checks first. */

@@ -12,7 +12,8 @@ export const CAMPAIGN_COUNTERS = ['impressions', 'clicks', 'conversions'] as con
  *
  * The same statement keeps the page's history: a snapshot of each campaign's counters at `listedAt`
  * (once per sync run: a retry, with the same `listedAt`, conflicts with it), and a new version of
- * its attributes (the record without its counters) when they differ from its latest version.
+ * its attributes (the record without its counters) when they differ from its latest version, or
+ * when that version says the platform had stopped listing it.
  */
 export async function upsertCampaigns(
   pool: Pool,
@@ -57,12 +58,12 @@ export async function upsertCampaigns(
        SELECT $1, i.campaign_id, $12, $2, i.name, i.status, i.budget, i.platform_record - $13::text[]
          FROM incoming i
          LEFT JOIN LATERAL (
-           SELECT v.attributes FROM campaign_versions v
+           SELECT v.attributes, v.listed FROM campaign_versions v
             WHERE v.client_id = $1 AND v.campaign_id = i.campaign_id
             ORDER BY v.valid_from DESC
             LIMIT 1
          ) latest ON true
-        WHERE latest.attributes IS DISTINCT FROM i.platform_record - $13::text[]
+        WHERE latest.attributes IS DISTINCT FROM i.platform_record - $13::text[] OR NOT latest.listed
        ON CONFLICT DO NOTHING
      )
      SELECT count(*) FILTER (WHERE b.old_record IS NULL) AS inserted,
@@ -131,19 +132,26 @@ export async function countConfirmedCampaigns(pool: Pool, runs: { clientId: stri
 
 /**
  * After a sync that listed every page: the client's campaigns it did not list are marked removed
- * (never deleted). Returns how many this run has marked, counting those a retried call marked
- * before, so a retry reports the same figure.
+ * (never deleted), and each gets a version that says it is no longer listed, in the same statement.
+ * Returns how many this run has marked, counting those a retried call marked before, so a retry
+ * reports the same figure (and, finding nothing left to mark, writes no second version).
  */
 export async function markUnlistedCampaignsRemoved(pool: Pool, clientId: string, syncRunId: string): Promise<number> {
   const { rows } = await pool.query<{ removed: string }>(
     `WITH marked AS (
        UPDATE campaigns SET removed_at = now(), removed_by_sync_run = $2
         WHERE client_id = $1 AND removed_at IS NULL AND last_sync_run IS DISTINCT FROM $2
-       RETURNING 1
+       RETURNING campaign_id, name, status, budget, platform_record
+     ),
+     unlisted AS (
+       INSERT INTO campaign_versions (client_id, campaign_id, valid_from, sync_run, name, status, budget, attributes, listed)
+       SELECT $1, campaign_id, now(), $2, name, status, budget, platform_record - $3::text[], false
+         FROM marked
+       ON CONFLICT DO NOTHING
      )
      SELECT (SELECT count(*) FROM marked)
           + (SELECT count(*) FROM campaigns WHERE client_id = $1 AND removed_by_sync_run = $2) AS removed`,
-    [clientId, syncRunId],
+    [clientId, syncRunId, CAMPAIGN_COUNTERS],
   );
   return Number(rows[0]!.removed);
 }

@@ -79,10 +79,31 @@ test('any field of the platform record makes a version, not only the modelled on
   expect(await history('c1')).toHaveLength(2);
 });
 
-test('a campaign that disappears and comes back keeps one history', async () => {
+test('a campaign that disappears and comes back keeps one history, which says when it was not listed', async () => {
+  // Times relative to now: the version that says a campaign is no longer listed starts at the
+  // database's now(), when the sync that did not list it marks it removed.
+  const hoursFromNow = (h: number) => new Date(Math.floor(Date.now() / 3_600_000 + h) * 3_600_000).toISOString();
+  await upsert([campaign('c1'), campaign('c2')], 'run-1', hoursFromNow(-1));
+  await upsert([campaign('c1')], 'run-2', hoursFromNow(0));
+  expect(await markUnlistedCampaignsRemoved(database().pool, clientId, 'run-2')).toBe(1);
+  expect(await markUnlistedCampaignsRemoved(database().pool, clientId, 'run-2')).toBe(1);
+  await upsert([campaign('c1'), campaign('c2')], 'run-3', hoursFromNow(1));
+  await upsert([campaign('c1'), campaign('c2')], 'run-4', hoursFromNow(2));
+
+  const { rows } = await database().pool.query<{ sync_run: string; listed: boolean; current: boolean }>(
+    `SELECT sync_run, listed, valid_to IS NULL AS current FROM campaign_history WHERE client_id = $1 AND campaign_id = 'c2' ORDER BY valid_from`,
+    [clientId],
+  );
+  expect(rows).toEqual([
+    { sync_run: 'run-1', listed: true, current: false },
+    { sync_run: 'run-2', listed: false, current: false },
+    { sync_run: 'run-3', listed: true, current: true },
+  ]);
+});
+
+test('a campaign missing from a listing: its snapshots skip that sync, and what changed meanwhile is one version', async () => {
   await upsert([campaign('c1'), campaign('c2')], 'run-1', HOUR);
   await upsert([campaign('c1')], 'run-2', NEXT_HOUR);
-  expect(await markUnlistedCampaignsRemoved(database().pool, clientId, 'run-2')).toBe(1);
   await upsert([campaign('c1'), campaign('c2', { name: 'Renamed' })], 'run-3', LATER);
 
   expect(await history('c2')).toEqual(['10:00 12:00 run-1 active 1700 f', '12:00 now run-3 active 1700 f']);

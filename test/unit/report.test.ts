@@ -130,16 +130,20 @@ test('a campaign report names it (made printable) and lists its attribute change
     { validFrom: d('2026-12-02T09:00:00Z'), validTo: d('2026-12-02T10:00:00Z'), name: 'Winter', status: 'paused', budget: '2500' },
     { validFrom: d('2026-12-02T10:00:00Z'), validTo: null, name: 'Winter\x1b[2J', status: 'paused', budget: '2500' },
     { validFrom: d('2026-12-02T11:00:00Z'), validTo: null, name: 'Winter\x1b[2J', status: 'paused', budget: '2500' },
-  ];
+    { validFrom: d('2026-12-02T15:00:00Z'), validTo: null, name: 'Winter\x1b[2J', status: 'paused', budget: '2500', listed: false },
+    { validFrom: d('2026-12-03T08:00:00Z'), validTo: null, name: 'Winter\x1b[2J', status: 'active', budget: '2500' },
+  ].map((v) => ({ listed: true, ...v }));
   expect(changeLines(versions)).toEqual([
     '2026-11-20 10:00  active, budget 1700, named "Winter"',
     '2026-12-02 09:00  active → paused, budget 1700 → 2500',
     '2026-12-02 10:00  named "Winter" → "Winter\\x1B[2J"',
     '2026-12-02 11:00  another field of the record changed',
+    '2026-12-02 15:00  no longer listed by the platform',
+    '2026-12-03 08:00  listed again, paused → active',
   ]);
   const lines = reportLines({ ...REPORT, campaignId: 'c\u202e1', versions });
   expect(lines[0]).toBe('acme, campaign c\\u202E1, by day from 2026-12-01 18:30 to 2026-12-03 18:30 UTC');
-  expect(lines.slice(-5)).toEqual(['attributes:', ...changeLines(versions).map((l) => `  ${l}`)]);
+  expect(lines.slice(-7)).toEqual(['attributes:', ...changeLines(versions).map((l) => `  ${l}`)]);
 });
 
 test('CSV: one line per interval with data, ISO times', () => {
@@ -158,7 +162,7 @@ describe('the HTML page', () => {
     {
       ...REPORT,
       campaignId: hostile,
-      versions: [{ validFrom: d('2026-12-02T09:00:00Z'), validTo: null, name: hostile, status: 'active', budget: '1' }],
+      versions: [{ validFrom: d('2026-12-02T09:00:00Z'), validTo: null, name: hostile, status: 'active', budget: '1', listed: true }],
     },
     LIBRARY,
   );
