@@ -40,6 +40,8 @@ export interface FleetMeasurements {
   histories: ClientHistories[];
   /** The Temporal server's counters when the syncs were started and when the last had finished (null: no metrics endpoint known). */
   server: { before: ServerCounters; after: ServerCounters } | null;
+  /** Requests the workers could not send within their slot (each took another), from the workers alive at the end. */
+  rateSlotsMissed: number;
 }
 
 export const round = (value: number, digits: number) => Number(value.toFixed(digits));
@@ -161,6 +163,8 @@ export function fleetResult(load: FleetLoad, m: FleetMeasurements, meta: { revis
     // Against --shared-limit; without one the mock's application window counts against no limit.
     mostInASharedWindow: load.sharedLimit ? platform.mostInTheApplicationWindow : null,
     repeatedSyncCalls: platform.repeatedSyncCalls,
+    // Requests not sent because their slot passed first (campaign_sync_rate_slots_missed; a killed worker's are not counted).
+    rateSlotsMissed: m.rateSlotsMissed,
     kills: m.kills,
     repeatedSyncCallsPerKill: m.kills ? round(platform.repeatedSyncCalls / m.kills, 2) : null,
     campaignsPerS: round(platform.confirmedByPlatform / wallS, 1),

@@ -18,10 +18,13 @@ import { startWorkerProcess, type WorkerProcess } from '../dev-stack/worker-proc
 import { startThrowawayDevServer } from '../dev-stack/temporal-dev-server';
 import { postgresServerOf, startTemporalServer } from '../dev-stack/temporal-server';
 import { BUILT } from '../dev-stack/built';
+import { freePort } from '../dev-stack/processes';
+import { METRIC_NAMES } from '../src/metrics';
 import { saveSharedBudget } from '../src/db/shared-budgets';
 import { clientLoad, fleetBound, type FleetLoad } from './bench-fleet-options';
 import {
   censusSample,
+  prometheusCounters,
   serverCounters,
   type ClientHistories,
   type ClientRequests,
@@ -171,6 +174,17 @@ async function readServerCounters(metricsUrl: string | undefined) {
   const response = await fetch(metricsUrl);
   if (!response.ok) throw new Error(`${metricsUrl} answered ${response.status}`);
   return serverCounters(await response.text());
+}
+
+/** The slots the workers missed, summed over every client, from each worker's Prometheus `/metrics`. */
+async function readSlotsMissed(workers: WorkerProcess[]): Promise<number> {
+  let missed = 0;
+  for (const { metricsUrl } of workers) {
+    const response = await fetch(metricsUrl!);
+    if (!response.ok) throw new Error(`${metricsUrl} answered ${response.status}`);
+    missed += Object.values(prometheusCounters(await response.text(), METRIC_NAMES.rateSlotsMissed, 'client')).reduce((a, b) => a + b, 0);
+  }
+  return missed;
 }
 
 type HistoryEvent = temporal_api.api.history.v1.IHistoryEvent;
@@ -343,7 +357,8 @@ export async function runFleet(
       LOG_LEVEL: 'info',
       ...load.workerEnv,
     };
-    const startWorker = async () => workers.push(await startWorkerProcess(env));
+    // Each worker serves its metrics, read at the end for the slots it missed.
+    const startWorker = async () => workers.push(await startWorkerProcess({ ...env, WORKER_METRICS_PORT: String(await freePort()) }));
     for (let i = 0; i < load.workers; i++) await startWorker();
 
     const meters = startMeters(workers, devServer, mock);
@@ -356,6 +371,7 @@ export async function runFleet(
     meters.all.forEach((m) => m.sample());
     const machineAfter = machineTicks();
     const serverAfter = await readServerCounters(devServer.metricsUrl);
+    const rateSlotsMissed = await readSlotsMissed(workers);
 
     const mockStats = await mock.stats();
     const measured: FleetMeasurements = {
@@ -377,6 +393,7 @@ export async function runFleet(
       peakRssMb: { worker: meters.workers.peakRssMb(), temporalServer: meters.temporalServer.peakRssMb() },
       machine: { before: meters.machineBefore, after: machineAfter },
       server: serverBefore && serverAfter ? { before: serverBefore, after: serverAfter } : null,
+      rateSlotsMissed,
       // Read after the meters and the server's counters: the reading's own work is in no figure.
       histories: await readHistories(devServer.address, database, sampleSize),
     };

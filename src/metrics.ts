@@ -12,6 +12,8 @@ export interface SyncMetrics {
   platformMisbehaved(clientId: string, endpoint: PlatformEndpoint, kind: PlatformMisbehaviour): void;
   /** How long a request waited for its slot in the client's rate budget. */
   rateBudgetWait(clientId: string, waitedMs: number): void;
+  /** A request not sent because its slot had passed before it could be: the slot given back, another taken. */
+  rateSlotMissed(clientId: string): void;
   tokenIssued(clientId: string): void;
   campaigns(clientId: string, result: 'synced' | 'failed' | 'rejected' | 'removed', count: number): void;
   syncFinished(clientId: string, outcome: SyncOutcome, durationMs: number): void;
@@ -21,6 +23,7 @@ export const METRIC_NAMES = {
   platformRequests: 'campaign_sync_platform_requests',
   platformMisbehaviour: 'campaign_sync_platform_misbehaviour',
   rateBudgetWait: 'campaign_sync_rate_budget_wait_seconds',
+  rateSlotsMissed: 'campaign_sync_rate_slots_missed',
   tokensIssued: 'campaign_sync_tokens_issued',
   campaigns: 'campaign_sync_campaigns',
   syncsFinished: 'campaign_sync_syncs_finished',
@@ -45,6 +48,10 @@ export function createSyncMetrics(meter: MetricMeter): SyncMetrics {
     'Answers of the ad platform outside the bounds, by client, endpoint and kind (oversized_body, too_many_records, malformed_answer, retry_after_clamped)',
   );
   const waits = secondsHistogram(METRIC_NAMES.rateBudgetWait, "Time a request waited for its slot in the client's rate budget");
+  const missed = counter(
+    METRIC_NAMES.rateSlotsMissed,
+    'Requests not sent in their rate slot because the worker could not send them in time (a busy or paused worker): each took a later slot',
+  );
   const tokens = counter(METRIC_NAMES.tokensIssued, 'Access tokens obtained from the platform (first ones and renewals)');
   const campaigns = counter(
     METRIC_NAMES.campaigns,
@@ -56,6 +63,7 @@ export function createSyncMetrics(meter: MetricMeter): SyncMetrics {
     platformRequest: (client, endpoint, status) => requests.add(1, { client, endpoint, status }),
     platformMisbehaved: (client, endpoint, kind) => misbehaviour.add(1, { client, endpoint, kind }),
     rateBudgetWait: (client, waitedMs) => waits.record(Math.max(0, waitedMs) / 1000, { client }),
+    rateSlotMissed: (client) => missed.add(1, { client }),
     tokenIssued: (client) => tokens.add(1, { client }),
     campaigns: (client, result, count) => {
       if (count > 0) campaigns.add(count, { client, result });

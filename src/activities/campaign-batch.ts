@@ -8,7 +8,7 @@ import { confirmedCampaignIds, markCampaignsSynced } from '../db/campaigns';
 import type { ClientRecord } from '../db/clients';
 import { releaseRateSlots, type RateReservation, type RateSlot } from '../db/rate-reservations';
 import type { SyncMetrics } from '../metrics';
-import type { PlatformApi } from '../platform/api';
+import { SlotPassedError, type PlatformApi } from '../platform/api';
 import { PlatformError } from '../platform/errors';
 import type { TokenCache } from '../platform/token-cache';
 import { lastMalformedAttempt, redact } from './failures';
@@ -209,13 +209,6 @@ class BatchSending {
     const { dueAt } = slot;
     if (dueAt > Date.now()) await this.context.sleep(dueAt - Date.now());
     const token = await tokens.get(this.client.id);
-    // Checked right before sending, after everything that may take time (a token renewal included).
-    if (Date.now() - dueAt > latenessAllowedMs(this.client.rateWindowMs)) {
-      // Too late (a paused worker, a slow token request): the slot's place is lost; give it back, take another.
-      this.queue = [campaignId, ...this.queue];
-      await releaseRateSlots(pool, [slot.reservationId]);
-      return;
-    }
     try {
       const { syncedAt } = await platform.syncCampaign(
         this.client.apiBaseUrl,
@@ -223,9 +216,17 @@ class BatchSending {
         this.client.id,
         campaignId,
         this.context.cancellationSignal,
+        dueAt + latenessAllowedMs(this.client.rateWindowMs),
       );
       this.writer.add({ campaignId, syncedAt });
     } catch (err) {
+      if (err instanceof SlotPassedError) {
+        // Too late (a paused worker, a slow token request, a crowd of sends): the slot's place is lost; give it back, take another.
+        this.queue = [campaignId, ...this.queue];
+        this.deps.metrics.rateSlotMissed(this.client.id);
+        await releaseRateSlots(pool, [slot.reservationId]);
+        return;
+      }
       if (!(err instanceof PlatformError)) throw err;
       this.sortFailure(campaignId, token, err);
     }

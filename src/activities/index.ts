@@ -28,7 +28,7 @@ import { syncCampaignBatch, type CampaignBatchDependencies } from './campaign-ba
 import { toActivityFailure } from './failures';
 import { storePage } from './page-store';
 import { withHeartbeats } from './heartbeats';
-import { waitForRateSlot } from './rate-budget';
+import { sendInRateSlot } from './rate-budget';
 
 export interface ActivityDependencies {
   pool: Pool;
@@ -91,7 +91,8 @@ function platformTokens({ pool, platform, credentials, metrics }: ActivityDepend
   });
 }
 
-type PlatformCall<T> = (client: ClientRecord, token: string, signal: AbortSignal) => Promise<T>;
+/** A platform request: `sendBy` (this process's clock) is when it must be written by, or not sent. */
+type PlatformCall<T> = (client: ClientRecord, token: string, timing: { signal: AbortSignal; sendBy: number }) => Promise<T>;
 
 /**
  * One platform request for a client: a slot from the shared rate budget (however far off), a
@@ -103,14 +104,21 @@ function rateLimitedCaller({ pool, metrics, credentials }: ActivityDependencies,
     const client = await loadClient(pool, clientId);
     // Credentials edited in the secrets file since the token was issued: a new token, from the new ones.
     tokens.useCredentials(client.id, credentials.revision(client.credentialsRef));
+    const signal = Context.current().cancellationSignal;
     for (let renewed = false; ; renewed = true) {
       // A token first: asking for one after the slot has come would send the call late.
       await tokens.get(client.id);
       const askedAt = Date.now();
-      const token = await waitForRateSlot(pool, client, () => tokens.get(client.id));
-      metrics.rateBudgetWait(client.id, Date.now() - askedAt);
+      let token = '';
       try {
-        return await withHeartbeats(call(client, token, Context.current().cancellationSignal));
+        return await sendInRateSlot(pool, client, {
+          prepare: async () => {
+            metrics.rateBudgetWait(client.id, Date.now() - askedAt);
+            token = await tokens.get(client.id);
+          },
+          send: (sendBy) => withHeartbeats(call(client, token, { signal, sendBy })),
+          missed: () => metrics.rateSlotMissed(client.id),
+        });
       } catch (err) {
         if (err instanceof PlatformError && err.kind === FailureType.PlatformTokenExpired && !renewed) {
           tokens.invalidate(client.id, token);
@@ -211,8 +219,8 @@ function campaignActivities(
   return {
     async fetchCampaignPage(input: CampaignPageRequest) {
       const page = await reported(() =>
-        callPlatform(input.clientId, (client, token, signal) =>
-          platform.listCampaigns(client.apiBaseUrl, token, client.id, input.page, input.pageSize, signal),
+        callPlatform(input.clientId, (client, token, { signal, sendBy }) =>
+          platform.listCampaigns(client.apiBaseUrl, token, client.id, input.page, input.pageSize, signal, sendBy),
         ),
       );
       metrics.campaigns(input.clientId, 'rejected', page.rejected.length);

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { releaseRateSlots, reserveRateSlots, type RateReservation } from '../db/rate-reservations';
+import { SlotPassedError } from '../platform/api';
 
 /**
  * Spacing added to every window. It covers how much later than its slot a request may reach the
@@ -34,19 +35,31 @@ export async function sleepUntil(dueAt: number): Promise<void> {
   }
 }
 
+/** One request sent in its own slot: what it needs first (e.g. its token), the send, a slot missed. */
+export interface RequestInSlot<T> {
+  prepare: () => Promise<void>;
+  /** Sends, unless the request cannot be written by `sendBy` (SlotPassedError). */
+  send: (sendBy: number) => Promise<T>;
+  missed: () => void;
+}
+
 /**
- * Waits, heartbeating and cancellable, until this request's slot in the client's shared budget
- * comes, however far off, then runs `prepare` (what the request needs, e.g. its token) and
- * returns its result for sending at once. A slot we are too late for by then is given back and a
- * new one taken, so a request never reaches the platform closer than a window to the request
- * `limit` slots before it.
+ * Waits, heartbeating and cancellable, until this request's slot in the client's rate budget
+ * comes, however far off, prepares and sends it. A slot passed before the request could be
+ * written is given back and a new one taken, so a request never reaches the platform closer
+ * than a window to the request `limit` slots before it.
  */
-export async function waitForRateSlot<T>(pool: Pool, client: { id: string; rateWindowMs: number }, prepare: () => Promise<T>): Promise<T> {
+export async function sendInRateSlot<T>(pool: Pool, client: { id: string; rateWindowMs: number }, request: RequestInSlot<T>): Promise<T> {
   for (let attempt = 1; attempt <= MAX_RESERVATIONS; attempt++) {
     const slot = (await reserveSlots(pool, client, 1, Infinity)).slots[0]!;
     await sleepUntil(slot.dueAt);
-    const prepared = await prepare();
-    if (Date.now() - slot.dueAt <= latenessAllowedMs(client.rateWindowMs)) return prepared;
+    await request.prepare();
+    try {
+      return await request.send(slot.dueAt + latenessAllowedMs(client.rateWindowMs));
+    } catch (err) {
+      if (!(err instanceof SlotPassedError)) throw err;
+    }
+    request.missed();
     await releaseRateSlots(pool, [slot.reservationId]);
   }
   throw new Error(`the worker is too busy to keep the rate budget of client ${client.id}`);

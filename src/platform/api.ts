@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, DecoratorHandler, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { DEFAULT_ANSWER_BOUNDS, MAX_ERROR_BODY_BYTES, recordProblem, reportedId } from './answer-bounds';
 import { quotable } from '../printable';
@@ -54,6 +54,43 @@ const errorBodySchema = z.object({ error: z.string().optional(), message: z.stri
 function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}${'code' in err ? ` ${String(err.code)}` : ''}: ${err.message}`;
   return String(err);
+}
+
+/**
+ * A request that was not written to the platform because its rate slot had passed by the time
+ * its connection was ready: the platform never saw it, so its slot can be given back.
+ */
+export class SlotPassedError extends Error {
+  constructor(what: string, lateMs: number) {
+    super(`${what} was not sent: ${lateMs} ms past its rate slot`);
+    this.name = 'SlotPassedError';
+  }
+}
+
+/** undici's DecoratorHandler forwards every handler method to the handler it wraps; its published types omit them. */
+const ForwardingHandler = DecoratorHandler as unknown as new (handler: Dispatcher.DispatchHandlers) => {
+  onConnect(abort: (err?: Error) => void): void;
+};
+
+/**
+ * Checks the deadline when undici is about to write the request on its connection, after
+ * everything the worker does before (timers firing together, a new connection): the last moment
+ * a late request can still be kept from the platform.
+ */
+class SendByDeadline extends ForwardingHandler {
+  constructor(
+    handler: Dispatcher.DispatchHandlers,
+    private readonly sendBy: number,
+    private readonly what: string,
+  ) {
+    super(handler);
+  }
+
+  override onConnect(abort: (err?: Error) => void): void {
+    super.onConnect(abort);
+    const lateMs = Date.now() - this.sendBy;
+    if (lateMs > 0) abort(new SlotPassedError(this.what, lateMs));
+  }
 }
 
 /** Ways an answer can be absurd that PlatformApi counts (metric) and logs, beside refusing or clamping it. */
@@ -221,9 +258,10 @@ export class PlatformApi {
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
     observed: ObservedAs,
+    sendBy?: number,
   ): Promise<unknown> {
     const what = `${method} ${url.pathname}`;
-    const answer = await this.send(what, method, url, headers, signal, observed);
+    const answer = await this.send(what, method, url, headers, signal, observed, sendBy);
     try {
       const body = parseAnswerBody(what, answer, this.limits.maxBodyBytes);
       if (isSuccess(answer.status)) return body;
@@ -241,7 +279,10 @@ export class PlatformApi {
     this.observer.misbehaved(clientId, endpoint, kind, detail);
   }
 
-  /** Sends the request and reads the whole answer; no answer at all is a transient failure. */
+  /**
+   * Sends the request and reads the whole answer; no answer at all is a transient failure. With
+   * `sendBy` (this process's clock), a request not yet written by then is not sent (SlotPassedError).
+   */
   private async send(
     what: string,
     method: 'GET' | 'POST',
@@ -249,15 +290,20 @@ export class PlatformApi {
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
     { clientId, endpoint }: ObservedAs,
+    sendBy: number | undefined,
   ): Promise<Answer> {
+    const dispatcher =
+      sendBy === undefined
+        ? this.agent
+        : this.agent.compose((dispatch) => (options, handler) => dispatch(options, new SendByDeadline(handler, sendBy, what)));
     try {
-      const response = await request(url, { method, headers, signal, dispatcher: this.agent, maxRedirections: 0 });
+      const response = await request(url, { method, headers, signal, dispatcher, maxRedirections: 0 });
       const maxBytes = isSuccess(response.statusCode) ? this.limits.maxBodyBytes : MAX_ERROR_BODY_BYTES;
       const body = await readBounded(response.body, response.headers['content-length'], maxBytes);
       this.observer.request(clientId, endpoint, String(response.statusCode));
       return { status: response.statusCode, ...body, retryAfterHeader: response.headers['retry-after'] };
     } catch (err) {
-      if (signal?.aborted) throw err;
+      if (signal?.aborted || err instanceof SlotPassedError) throw err;
       const code = (err as { code?: unknown }).code;
       this.observer.request(clientId, endpoint, typeof code === 'string' && TIMEOUT_CODES.has(code) ? 'timeout' : 'network');
       // Timeouts, resets and refused connections: the platform may answer next time.
@@ -292,12 +338,13 @@ export class PlatformApi {
     page: number,
     limit: number,
     signal?: AbortSignal,
+    sendBy?: number,
   ): Promise<CampaignPage> {
     const url = new URL('/api/campaigns', baseUrl);
     url.searchParams.set('page', String(page));
     url.searchParams.set('limit', String(limit));
     const observed: ObservedAs = { clientId, endpoint: 'list' };
-    const body = await this.call('GET', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, observed);
+    const body = await this.call('GET', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, observed, sendBy);
     const parsed = this.parse(pageSchema, body, 'GET /api/campaigns', observed);
     if (parsed.data.length > limit) {
       const message = `GET /api/campaigns answered page ${page} with ${parsed.data.length} records for a limit of ${limit}`;
@@ -328,10 +375,18 @@ export class PlatformApi {
     clientId: string,
     campaignId: string,
     signal?: AbortSignal,
+    sendBy?: number,
   ): Promise<{ syncedAt: string }> {
     const url = new URL(`/api/campaigns/${encodeURIComponent(campaignId)}/sync`, baseUrl);
     const observed: ObservedAs = { clientId, endpoint: 'sync' };
-    const body = await this.call('POST', url, { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId }, signal, observed);
+    const body = await this.call(
+      'POST',
+      url,
+      { authorization: `Bearer ${accessToken}`, 'x-client-id': clientId },
+      signal,
+      observed,
+      sendBy,
+    );
     return { syncedAt: this.parse(syncSchema, body, `POST /api/campaigns/:id/sync`, observed).synced_at };
   }
 }

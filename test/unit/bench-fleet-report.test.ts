@@ -70,6 +70,7 @@ const measured: FleetMeasurements = {
   machine: { before: { busy: 100, total: 1000 }, after: { busy: 400, total: 2000 } },
   histories: [],
   server: null,
+  rateSlotsMissed: 3,
 };
 
 describe('the fleet report', () => {
@@ -123,6 +124,7 @@ describe('the fleet report', () => {
       // No shared budget: the application window's count is against no limit.
       mostInASharedWindow: null,
       repeatedSyncCallsPerKill: 2,
+      rateSlotsMissed: 3,
       campaignsPerS: 1.4,
       cpuS: { workers: 1.3, temporalServer: 2, mock: 0.3, postgres: 0.6 },
       cpuMsPerCampaign: 660,

@@ -76,11 +76,12 @@ async function scenario(options: {
   };
   subscribe(SEND_HEADERS, stampSend);
   // What the activity reports as metrics, and what PlatformApi saw.
-  const measured = { requests: [] as string[], waitsMs: [] as number[], synced: 0, tokens: 0 };
+  const measured = { requests: [] as string[], waitsMs: [] as number[], synced: 0, tokens: 0, slotsMissed: 0 };
   const metrics: SyncMetrics = {
     platformRequest: (_client, endpoint, status) => void measured.requests.push(`${endpoint} ${status}`),
     platformMisbehaved: () => undefined,
     rateBudgetWait: (_client, waitedMs) => void measured.waitsMs.push(waitedMs),
+    rateSlotMissed: () => void (measured.slotsMissed += 1),
     tokenIssued: () => void (measured.tokens += 1),
     campaigns: (_client, result, count) => void (result === 'synced' && (measured.synced += count)),
     syncFinished: () => undefined,
@@ -257,6 +258,29 @@ test('a token the platform calls expired is renewed and the campaign sent again 
 
   expect(outcome).toMatchObject({ synced: 2, failed: [], pending: [] });
   expect(server!.requests.filter((r) => r.url === '/auth/token')).toHaveLength(2);
+});
+
+test('a request that cannot be sent within its slot (a slow token renewal) is not sent: the slot is given back and another taken', async () => {
+  const expiredOnce: SyncAnswer = (res, call) => (call === 1 ? json(res, 401, { error: 'Token expired' }) : ok(res, call));
+  let tokensIssued = 0;
+  const s = await scenario({
+    campaigns: ids(2),
+    answers: { c01: expiredOnce },
+    // The first token at once; the renewal takes longer than a slot may be missed by (25 ms at a 1 s window).
+    auth: (res) => {
+      const answer = () => json(res, 200, { access_token: `token-${++tokensIssued}`, expires_in: 3600 });
+      if (tokensIssued === 0) answer();
+      else setTimeout(answer, 300);
+    },
+  });
+
+  const outcome = await s.run();
+
+  expect(outcome).toMatchObject({ synced: 2, failed: [], pending: [] });
+  // c01: the expired call, then one in a new slot; the slot its renewal missed sent nothing.
+  expect(s.syncCalls().sort()).toEqual(['c01', 'c01', 'c02']);
+  expect(s.measured.slotsMissed).toBe(1);
+  expect(await s.reservations()).toBe(3);
 });
 
 test('wrong credentials fail the call before any rate slot is taken, without the password in the message', async () => {

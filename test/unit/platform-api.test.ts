@@ -1,4 +1,4 @@
-import { PlatformApi, type PlatformLimits, type PlatformMisbehaviour } from '../../src/platform/api';
+import { PlatformApi, SlotPassedError, type PlatformLimits, type PlatformMisbehaviour } from '../../src/platform/api';
 import { MAX_CAMPAIGN_ID_BYTES, MAX_RECORD_BYTES } from '../../src/platform/answer-bounds';
 import type { PlatformFailureType } from '../../src/contract/failure-types';
 import { PlatformError } from '../../src/platform/errors';
@@ -362,6 +362,47 @@ describe('syncCampaign', () => {
     const err = await platformError(api.syncCampaign(server.url, 'token-1', 'acme', 'c1'));
 
     expect(err.kind).toBe('PlatformMalformedResponse');
+  });
+});
+
+describe('sendBy: a request not written by its rate slot is not sent', () => {
+  const confirm: Handler = (_req, res) => json(res, 200, { success: true, synced_at: '2024-11-22T10:00:02.000Z' });
+  const syncBy = (c: PlatformApi, baseUrl: string, sendBy: number) => c.syncCampaign(baseUrl, 'token-1', 'acme', 'c1', undefined, sendBy);
+
+  test('in time, it is sent as without one', async () => {
+    const { server, api } = await serve(confirm);
+
+    await expect(syncBy(api, server.url, Date.now() + 5000)).resolves.toEqual({ syncedAt: '2024-11-22T10:00:02.000Z' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  test('checked when the request is about to be written, not when it is asked for: a busy process makes it miss', async () => {
+    const { server, api } = await serve(confirm);
+    const sendBy = Date.now() + 20;
+
+    const sending = syncBy(api, server.url, sendBy);
+    // The worker busy right after the call was made (timers of a crowd of sends, a long task):
+    // the connection is ready only after the deadline.
+    while (Date.now() <= sendBy + 30) {
+      /* busy */
+    }
+    const err = await rejection(sending);
+
+    expect(err).toBeInstanceOf(SlotPassedError);
+    expect((err as Error).message).toMatch(/^POST \/api\/campaigns\/c1\/sync was not sent: \d+ ms past its rate slot$/);
+    expect(server.requests).toHaveLength(0);
+    // The next request in time goes out as usual.
+    await expect(syncBy(api, server.url, Date.now() + 5000)).resolves.toEqual({ syncedAt: '2024-11-22T10:00:02.000Z' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  test('a page listing keeps the same deadline', async () => {
+    const { server, api } = await serve((_req, res) => json(res, 200, page([])));
+
+    const err = await rejection(api.listCampaigns(server.url, 'token-1', 'acme', 1, 10, undefined, Date.now() - 1));
+
+    expect(err).toBeInstanceOf(SlotPassedError);
+    expect(server.requests).toHaveLength(0);
   });
 });
 
