@@ -87,9 +87,11 @@ class SendByDeadline extends ForwardingHandler {
   }
 
   override onConnect(abort: (err?: Error) => void): void {
-    super.onConnect(abort);
     const lateMs = Date.now() - this.sendBy;
-    if (lateMs > 0) abort(new SlotPassedError(this.what, lateMs));
+    // Thrown, not abort()ed: undici then drops the request and keeps the connection for the next
+    // (abort destroys the socket, so every request missed would cost the next one a new connection).
+    if (lateMs > 0) throw new SlotPassedError(this.what, lateMs);
+    super.onConnect(abort);
   }
 }
 

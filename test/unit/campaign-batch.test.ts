@@ -277,9 +277,10 @@ test('a request that cannot be sent within its slot (a slow token renewal) is no
   const outcome = await s.run();
 
   expect(outcome).toMatchObject({ synced: 2, failed: [], pending: [] });
-  // c01: the expired call, then one in a new slot; the slot its renewal missed sent nothing.
+  // c01: the expired call, then one in a new slot; the slot its renewal missed (and any a busy
+  // machine made it miss) sent nothing and was given back.
   expect(s.syncCalls().sort()).toEqual(['c01', 'c01', 'c02']);
-  expect(s.measured.slotsMissed).toBe(1);
+  expect(s.measured.slotsMissed).toBeGreaterThanOrEqual(1);
   expect(await s.reservations()).toBe(3);
 });
 
