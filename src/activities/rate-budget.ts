@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { releaseRateSlots, reserveRateSlots, type RateReservation } from '../db/rate-reservations';
+import { releaseRateSlots, reserveRateSlots, type RateReservation, type RateSpacing } from '../db/rate-reservations';
 import { SlotPassedError } from '../platform/api';
 
 /**
@@ -10,6 +10,16 @@ import { SlotPassedError } from '../platform/api';
  * 98 ms at the start of a fleet's syncs (ARCHITECTURE.md, "The rate budget").
  */
 export const rateMarginMs = (windowMs: number) => Math.max(150, Math.round(windowMs * 0.005));
+
+/**
+ * Between two slots of a client: a window's requests are not all due at one instant, so the worker
+ * writes them and the platform reads them one after another, not as a crowd whose last waits for
+ * all the others (ARCHITECTURE.md, "The rate budget"). The windows carry the spacing along, so a
+ * sync pays it once, not per window; never more than a tenth of the window's room per request.
+ */
+export const rateSpacingMs = (limit: number, windowMs: number) => Math.min(2, windowMs / limit / 10);
+
+const RATE_SPACING: RateSpacing = { marginFor: rateMarginMs, spacingFor: rateSpacingMs };
 
 /** A request not sent within this of its slot has lost its place: the slot is given back. */
 export const latenessAllowedMs = (windowMs: number) => rateMarginMs(windowMs) / 6;
@@ -21,7 +31,7 @@ export function reserveSlots(
   count: number,
   horizonMs: number,
 ): Promise<RateReservation> {
-  return reserveRateSlots(pool, client.id, { count, horizonMs, marginFor: rateMarginMs, leadMs: rateMarginMs(client.rateWindowMs) });
+  return reserveRateSlots(pool, client.id, { count, horizonMs, spacing: RATE_SPACING, leadMs: rateMarginMs(client.rateWindowMs) });
 }
 
 const MAX_RESERVATIONS = 5;

@@ -25,6 +25,8 @@ export interface SlotRule {
   marginMs: number;
   /** Slots already handed out under this rule (epoch ms; at least its latest `limit`), in any order. */
   recent: readonly number[];
+  /** No two slots under this rule closer than this (a window's requests not all at one instant). */
+  spacingMs?: number;
 }
 
 /**
@@ -41,12 +43,19 @@ export function planSlots(
   const counted = rules.map((rule) => ({ rule, times: [...rule.recent].sort((a, b) => a - b) }));
   const slots: number[] = [];
   while (slots.length < count) {
-    const slot = Math.max(
+    const earliest = Math.max(
       notBefore,
       ...counted.map(({ rule, times }) =>
         times.length >= rule.limit ? times[times.length - rule.limit]! + rule.windowMs + rule.marginMs : notBefore,
       ),
     );
+    // Later is always allowed by the windows: a slot too close to another moves past it.
+    let slot = earliest;
+    for (let moved = true; moved;) {
+      const before = slot;
+      for (const { rule, times } of counted) if (rule.spacingMs) slot = spacedFrom(times, slot, rule.spacingMs);
+      moved = slot !== before;
+    }
     if (slot > notAfter) return { slots, nextAt: slot };
     for (const { times } of counted) insertSorted(times, slot);
     slots.push(slot);
@@ -54,10 +63,28 @@ export function planSlots(
   return { slots };
 }
 
+/** The first time from `slot` on that is at least `spacingMs` from every one of `times` (sorted). */
+function spacedFrom(times: readonly number[], slot: number, spacingMs: number): number {
+  for (const time of times) {
+    if (time <= slot - spacingMs) continue;
+    if (time >= slot + spacingMs) break;
+    slot = time + spacingMs;
+  }
+  return slot;
+}
+
 function insertSorted(times: number[], time: number) {
   let at = times.length;
   while (at > 0 && times[at - 1]! > time) at--;
   times.splice(at, 0, time);
+}
+
+/** How far apart slots are kept beyond what the limits say: the policy (src/activities/rate-budget.ts). */
+export interface RateSpacing {
+  /** Added to every window: covers the time between our send and the platform's count. */
+  marginFor: (windowMs: number) => number;
+  /** Between any two of a client's slots. */
+  spacingFor: (limit: number, windowMs: number) => number;
 }
 
 /** A sliding-window limit as a table row holds it. */
@@ -148,9 +175,9 @@ export function slotRules(
   own: RateLimitRow,
   shared: RateLimitRow | undefined,
   latest: Omit<LatestSlots, 'clock'>,
-  marginFor: (windowMs: number) => number,
+  { marginFor, spacingFor }: RateSpacing,
 ): SlotRule[] {
-  const ownRule = { ...own, marginMs: marginFor(own.windowMs), recent: latest.clientMs };
+  const ownRule = { ...own, marginMs: marginFor(own.windowMs), recent: latest.clientMs, spacingMs: spacingFor(own.limit, own.windowMs) };
   if (!shared) return [ownRule];
   const sharedMarginMs = marginFor(shared.windowMs);
   return [
@@ -198,7 +225,7 @@ const databaseClocks = new WeakMap<Pool, DatabaseClock>();
 export async function reserveRateSlots(
   pool: Pool,
   clientId: string,
-  request: { count: number; horizonMs: number; marginFor: (windowMs: number) => number; leadMs: number },
+  request: { count: number; horizonMs: number; spacing: RateSpacing; leadMs: number },
 ): Promise<RateReservation> {
   const tx = await pool.connect();
   try {
@@ -213,7 +240,7 @@ export async function reserveRateSlots(
     // From when the answer was read, not when the database read its clock: a slow answer must not make the first slot late already.
     const earliest = clock.answeredAt + offset + request.leadMs;
     const plan = planSlots(
-      slotRules(own, shared, latest, request.marginFor),
+      slotRules(own, shared, latest, request.spacing),
       { notBefore: earliest, notAfter: earliest + request.horizonMs },
       request.count,
     );

@@ -41,6 +41,35 @@ describe('planSlots (the rule)', () => {
   });
 });
 
+describe('planSlots with spacing (a window not all at one instant)', () => {
+  const from = (notBefore: number, horizon = Infinity) => ({ notBefore, notAfter: notBefore + horizon });
+  const spaced = (recent: number[], spacingMs = 10) => [{ ...POLICY, recent, spacingMs }];
+
+  test.each([
+    // [what, slots held, from, count, planned]
+    [
+      'a window spread out, and the next one a window plus the margin after each',
+      [],
+      10_000,
+      12,
+      [10_000, 10_010, 10_020, 10_030, 10_040, 11_050, 11_060, 11_070, 11_080, 11_090, 12_100, 12_110],
+    ],
+    ["clear of another call's slots just taken", [10_000, 10_010, 10_020], 10_005, 3, [10_030, 10_040, 11_050]],
+    ['not pushed past a slot held far ahead', [15_000], 10_000, 3, [10_000, 10_010, 10_020]],
+    ['a gap wide enough between held slots is used', [10_000, 10_030], 10_000, 2, [10_010, 10_020]],
+  ])('%s', (_what, recent, notBefore, count, planned) => {
+    expect(planSlots(spaced(recent), from(notBefore), count).slots).toEqual(planned);
+  });
+
+  test('every two slots are the spacing apart and any `limit + 1` consecutive ones span a window plus the margin', () => {
+    const held = [9_990, 9_995];
+    const { slots } = planSlots(spaced(held, 7), from(10_000), 40);
+    const all = [...held, ...slots].sort((a, b) => a - b);
+    for (let i = 2; i < all.length; i++) expect(all[i]! - all[i - 1]!).toBeGreaterThanOrEqual(7);
+    for (let i = LIMIT; i < all.length; i++) expect(all[i]! - all[i - LIMIT]!).toBeGreaterThanOrEqual(WINDOW_MS + MARGIN_MS);
+  });
+});
+
 describe('planSlots with several rules (a shared budget)', () => {
   const from = (notBefore: number, horizon = Infinity) => ({ notBefore, notAfter: notBefore + horizon });
   const shared = (limit: number, recent: number[]) => ({ limit, windowMs: WINDOW_MS, marginMs: MARGIN_MS, recent });
@@ -65,7 +94,10 @@ describe('planSlots with several rules (a shared budget)', () => {
 
 describe("slotRules (a client's own limit, the shared one and its fair share)", () => {
   const own = { limit: 10, windowMs: 60_000 };
-  const margin = (windowMs: number) => windowMs / 100;
+  const spacing = {
+    marginFor: (windowMs: number) => windowMs / 100,
+    spacingFor: (limit: number, windowMs: number) => windowMs / limit / 1000,
+  };
   const latest = (sharedClientsAsking: number) => ({ clientMs: [1, 2], sharedMs: [3], sharedClientsAsking });
 
   test.each([
@@ -76,16 +108,18 @@ describe("slotRules (a client's own limit, the shared one and its fair share)", 
     [100, 30, 1],
     [0, 30, 30], // a budget nobody asked for yet: this client alone
   ])('%i clients asking for %i per window: a share of %i each', (asking, limit, share) => {
-    const rules = slotRules(own, { limit, windowMs: 6000 }, latest(asking), margin);
+    const rules = slotRules(own, { limit, windowMs: 6000 }, latest(asking), spacing);
     expect(rules).toEqual([
-      { limit: 10, windowMs: 60_000, marginMs: 600, recent: [1, 2] },
+      { limit: 10, windowMs: 60_000, marginMs: 600, recent: [1, 2], spacingMs: 6 },
       { limit, windowMs: 6000, marginMs: 60, recent: [3] },
       { limit: share, windowMs: 6000, marginMs: 60, recent: [1, 2] },
     ]);
   });
 
   test("without a shared budget, the client's own limit alone", () => {
-    expect(slotRules(own, undefined, latest(0), margin)).toEqual([{ limit: 10, windowMs: 60_000, marginMs: 600, recent: [1, 2] }]);
+    expect(slotRules(own, undefined, latest(0), spacing)).toEqual([
+      { limit: 10, windowMs: 60_000, marginMs: 600, recent: [1, 2], spacingMs: 6 },
+    ]);
   });
 });
 
@@ -93,7 +127,7 @@ describe('reserveRateSlots (in PostgreSQL)', () => {
   const database = useUnitTestDatabase();
   const addClient = () => addTestClient(database(), { rateLimit: LIMIT, rateWindowMs: WINDOW_MS });
   const reserve = (clientId: string, count = 1, horizonMs = Infinity, leadMs = 0) =>
-    reserveRateSlots(database().pool, clientId, { count, horizonMs, marginFor: () => MARGIN_MS, leadMs });
+    reserveRateSlots(database().pool, clientId, { count, horizonMs, spacing: { marginFor: () => MARGIN_MS, spacingFor: () => 0 }, leadMs });
   /** How long after `since` each slot is due, by this process's clock. */
   const waits = (slots: RateSlot[], since: number) => slots.map((s) => s.dueAt - since);
   /**
