@@ -95,6 +95,19 @@ export async function waitForFrontend(what: string, frontend: ConnectionOptions,
 const INTERNAL_PORT_TAKEN = 'Failed to start gRPC listener';
 const STARTS_WHEN_INTERNAL_PORT_TAKEN = 3;
 
+/**
+ * Why the dev server stopped: its error lines (a port it could not bind, a panic's first line),
+ * which a panic's stack trace would otherwise push out of the end of its output (and with them the
+ * reason to start again on other ports); else the end of its output.
+ */
+export function exitReason(output: string): string {
+  const errors = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /address already in use|level=ERROR|^panic:/.test(line));
+  return errors.length ? errors.slice(0, 3).join(' / ').slice(0, 1000) : output.trim().slice(-500);
+}
+
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   for (let start = 1; ; start++) {
     const started = await startDevServerOnce(options);
@@ -114,7 +127,7 @@ async function startDevServerOnce(options: DevServerOptions): Promise<{ server: 
   });
   const ip = options.ip ?? '127.0.0.1';
   const address = `${ip}:${options.port}`;
-  const exitedEarly = () => (server.child.exitCode !== null ? `the dev server exited: ${output.trim().slice(-500)}` : undefined);
+  const exitedEarly = () => (server.child.exitCode !== null ? `the dev server exited: ${exitReason(output)}` : undefined);
   try {
     await waitForFrontend(`Temporal dev server at ${address}`, { address }, { timeoutMs: 90_000, intervalMs: 300, gaveUp: exitedEarly });
   } catch (error) {
